@@ -1,0 +1,35 @@
+# Two entry points a newcomer needs: `make demo` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test deps toolchains bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+deps: $(STAMP)
+
+# Debian cross toolchains and QEMU, used by the differential tests (root, or sudo).
+toolchains:
+	@if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v qemu-system-arm >/dev/null \
+	   || ! command -v powerpc-linux-gnu-gcc >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    gcc-arm-none-eabi binutils-arm-none-eabi qemu-system-arm gcc-powerpc-linux-gnu >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(VENV)/bin/fwsandbox run firmware/arm/demo.elf
+
+test: $(STAMP) toolchains
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf $(VENV) build .pytest_cache
