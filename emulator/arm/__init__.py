@@ -1,0 +1,1 @@
+"""Cortex-M (ARMv7-M) specific models: NVIC, exception delivery, system control space."""

@@ -1,0 +1,144 @@
+"""The Cortex-M face of the machine: reset, engine interrupts (SVC, BKPT, EXC_RETURN), faults.
+
+Implements the ``ArchCore`` contract used by ``Machine`` (see emulator/machine.py).
+"""
+from __future__ import annotations
+
+import struct
+
+from ..events import Context
+from . import nvic as N
+from .exceptions import BadExcReturn, CortexMExceptions
+from .semihosting import Exit, Semihosting, SemihostingError
+
+# Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
+INTR_UDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT, INTR_BKPT, INTR_EXCEPTION_EXIT = 1, 2, 3, 4, 7, 8
+SEMIHOSTING_BKPT = 0xAB
+TRAP_CODE = b"\xfe\xe7" * 8        # 'b .' — the return trap of Machine.call()
+
+
+class CortexMCore:
+    """ARMv7-M core glue: owns the NVIC and SCS models and the exception engine."""
+
+    arch = "cortex-m"
+    trap_code = TRAP_CODE
+
+    def __init__(self, machine, board, model):
+        self.machine, self.cpu = machine, machine.cpu
+        self.nvic = N.Nvic(board.num_irq, board.priority_bits)
+        self.scs = None                  # set by attach_scs when the board's SCS is built
+        self.model = model
+        self.exc: CortexMExceptions | None = None
+        self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
+                                       board.clock_hz, machine.heap_info())
+
+    def attach_scs(self, scs) -> None:
+        self.scs = scs
+        self.exc = CortexMExceptions(self.cpu, self.nvic, scs, self.machine, self.model)
+
+    # reset and calls ---------------------------------------------------------------------------
+    def reset(self, image) -> None:
+        """B1.5.5 TakeReset(): MSP from vector 0, PC from vector 1, thread mode, privileged."""
+        sp, reset = struct.unpack("<2I", self.cpu.read(self.scs.vtor, 8))
+        if reset == 0 and image.entry:
+            reset, sp = image.entry, self.machine.ram_top()
+        self.cpu.set_reg("msp", sp)
+        self.cpu.set_reg("control", 0)
+        self.cpu.set_reg("pc", reset | 1)
+
+    def exec_pc(self, pc: int) -> int:
+        return pc | 1
+
+    def setup_call(self, addr: int, args: tuple[int, ...], trap: int) -> None:
+        """AAPCS: r0-r3 then the stack (8-byte aligned), LR = return trap."""
+        sp = (self.cpu.reg("sp") - 4 * max(0, len(args) - 4)) & ~7
+        for i, value in enumerate(args[4:]):
+            self.cpu.write(sp + 4 * i, struct.pack("<I", value & 0xFFFFFFFF))
+        self.cpu.set_reg("sp", sp)
+        for i, value in enumerate(args[:4]):
+            self.cpu.set_reg(f"r{i}", value)
+        self.cpu.set_reg("lr", trap | 1)
+        self.cpu.set_reg("pc", addr | 1)
+
+    def return_value(self) -> int:
+        return self.cpu.reg("r0")
+
+    # interrupts ---------------------------------------------------------------------------------
+    def take_pending(self, return_pc: int) -> bool:
+        return self.exc.take_pending(return_pc)
+
+    def held_by_masks(self) -> bool:
+        """Something pending would preempt were it not for PRIMASK/BASEPRI/FAULTMASK."""
+        return self.nvic.would_take_unmasked()
+
+    def deliverable(self) -> bool:
+        return self.nvic.next_to_take(self.exc.masks()) is not None
+
+    def wake_pending(self) -> bool:
+        """B1.5.19 WFI wakes on any pending exception that would preempt if unmasked."""
+        return self.nvic.would_take_unmasked()
+
+    def context(self) -> Context:
+        return self.exc.context()
+
+    def idle_at(self, pc: int) -> bool:
+        """True if emulation stopped on its own because the core executed WFI (before pc)."""
+        return self.cpu.read(pc - 2, 2) == b"\x30\xbf"
+
+    # engine interrupts ----------------------------------------------------------------------------
+    def on_engine_interrupt(self, intno: int) -> None:
+        pc = self.cpu.reg("pc")
+        if intno == INTR_EXCEPTION_EXIT:
+            self._exception_exit(pc | 1)
+        elif intno == INTR_SWI:
+            self._svc(pc)
+        elif intno == INTR_BKPT:
+            self._bkpt(pc)
+        elif intno == INTR_UDEF:
+            self.machine.fault("undefined-instruction", pc, "undefined instruction")
+        elif intno in (INTR_PREFETCH_ABORT, INTR_DATA_ABORT):
+            self.machine.fault("unmapped-fetch", pc, f"instruction fetch from 0x{pc:08x}")
+        else:
+            self.machine.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
+
+    def _exception_exit(self, exc_return: int) -> None:
+        try:
+            self.exc.exception_return(exc_return)
+        except BadExcReturn as exc:
+            self.machine.fault("bad-exc-return", self.cpu.reg("lr"), str(exc))
+        self.machine.after_state_change()
+
+    def _svc(self, pc: int) -> None:
+        if not self.exc.take_synchronous(N.SVCALL, pc):
+            self.machine.fault("svc-escalation", pc - 2,
+                               "SVC executed where SVCall cannot be taken (priority/mask)")
+        self.machine.after_state_change()
+
+    def _bkpt(self, pc: int) -> None:
+        imm = self.cpu.read(pc, 1)[0]
+        if imm != SEMIHOSTING_BKPT:
+            self.machine.fault("breakpoint", pc, f"bkpt #{imm} hit")
+            return
+        try:
+            result = self.semihosting.call(self.cpu.reg("r0"), self.cpu.reg("r1"))
+        except SemihostingError as exc:
+            self.machine.fault("semihosting", pc, str(exc))
+            return
+        if isinstance(result, Exit):
+            self.machine.finish("exit", result.code)
+            return
+        self.cpu.set_reg("r0", result)
+        self.cpu.set_reg("pc", (pc + 2) | 1)
+
+    # faults ------------------------------------------------------------------------------------
+    def enter_fault_handler(self, pc: int) -> bool:
+        """Escalate a fault to HardFault if the firmware has a handler and can take it."""
+        vector = self.exc.vector(N.HARDFAULT) & ~1
+        if vector == 0 or not self.cpu.is_mapped(vector):
+            return False
+        return self.exc.take_synchronous(N.HARDFAULT, pc)
+
+    def repend_level(self, number: int) -> None:
+        """B3.4.1: a level-sensitive IRQ still asserted at exception return pends again."""
+        if self.machine.irq_level(number):
+            self.nvic.set_pending(number)

@@ -1,0 +1,117 @@
+"""The NVIC and system-exception state of an ARMv7-M core: pure data, no engine.
+
+Implements the priority rules of the ARMv7-M ARM, section B1.5.4 (Exception priorities and
+preemption): group priority by PRIGROUP, execution priority from active exceptions and the
+PRIMASK/BASEPRI/FAULTMASK boosts, and the choice of the pending exception to take.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RESET, NMI, HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 1, 2, 3, 4, 5, 6
+SVCALL, DEBUGMON, PENDSV, SYSTICK = 11, 12, 14, 15
+IRQ0 = 16
+FIXED_PRIORITY = {RESET: -3, NMI: -2, HARDFAULT: -1}
+NAMES = {RESET: "Reset", NMI: "NMI", HARDFAULT: "HardFault", MEMMANAGE: "MemManage",
+         BUSFAULT: "BusFault", USAGEFAULT: "UsageFault", SVCALL: "SVCall",
+         DEBUGMON: "DebugMonitor", PENDSV: "PendSV", SYSTICK: "SysTick"}
+NO_PRIORITY = 256
+
+
+def exception_name(number: int) -> str:
+    return NAMES.get(number, f"IRQ{number - IRQ0}" if number >= IRQ0 else f"exception{number}")
+
+
+@dataclass(frozen=True)
+class Masks:
+    """The special-purpose mask registers (B1.4.3)."""
+
+    primask: int = 0
+    basepri: int = 0
+    faultmask: int = 0
+
+
+class Nvic:
+    """Pending/enabled/active/priority state of every exception, IRQs and system ones."""
+
+    def __init__(self, num_irq: int, priority_bits: int):
+        self.num_irq = num_irq
+        self.count = IRQ0 + num_irq
+        self.priority_mask = (0xFF << (8 - priority_bits)) & 0xFF
+        self.prigroup = 0
+        self.enabled = [n < IRQ0 for n in range(self.count)]
+        self.pending = [False] * self.count
+        self.active: list[int] = []            # stack of active exceptions, outermost first
+        self.priority = [FIXED_PRIORITY.get(n, 0) for n in range(self.count)]
+
+    # configuration -------------------------------------------------------------------------
+    def set_priority(self, number: int, value: int) -> None:
+        if number not in FIXED_PRIORITY and number < self.count:
+            self.priority[number] = value & self.priority_mask
+
+    def group_priority(self, priority: int) -> int:
+        """B1.5.4: the group priority field is bits [7:PRIGROUP+1] of the priority."""
+        if priority < 0:
+            return priority
+        return priority & ~((2 << self.prigroup) - 1) & 0xFF
+
+    # B1.5.4 ExecutionPriority() ------------------------------------------------------------
+    def execution_priority(self, masks: Masks) -> int:
+        highest = min((self.group_priority(self.priority[n]) for n in self.active),
+                      default=NO_PRIORITY)
+        boosted = NO_PRIORITY
+        if masks.basepri & self.priority_mask:
+            boosted = self.group_priority(masks.basepri & self.priority_mask)
+        if masks.primask & 1:
+            boosted = 0
+        if masks.faultmask & 1:
+            boosted = -1
+        return min(highest, boosted)
+
+    def highest_pending(self) -> int | None:
+        """The pending, enabled exception with the highest priority; ties go to the lowest number."""
+        best = None
+        for n in range(1, self.count):
+            if self.pending[n] and self.enabled[n] and n not in self.active:
+                if best is None or self.priority[n] < self.priority[best]:
+                    best = n
+        return best
+
+    def next_to_take(self, masks: Masks) -> int | None:
+        """The exception that preempts now: its group priority beats the execution priority."""
+        n = self.highest_pending()
+        if n is not None and self.group_priority(self.priority[n]) < self.execution_priority(masks):
+            return n
+        return None
+
+    def would_take_unmasked(self) -> bool:
+        """A pending exception is held off by PRIMASK/BASEPRI/FAULTMASK alone (wakes WFI)."""
+        return self.next_to_take(Masks()) is not None
+
+    # state changes ---------------------------------------------------------------------------
+    def set_pending(self, number: int) -> None:
+        if 0 < number < self.count:
+            self.pending[number] = True
+
+    def clear_pending(self, number: int) -> None:
+        if 0 < number < self.count:
+            self.pending[number] = False
+
+    def activate(self, number: int) -> None:
+        """B1.5.6 ExceptionTaken(): the exception becomes active and stops pending."""
+        self.pending[number] = False
+        self.active.append(number)
+
+    def deactivate(self, number: int) -> None:
+        """B1.5.8 DeActivate(): the returning exception is no longer active."""
+        self.active.remove(number)
+
+    @property
+    def current(self) -> int:
+        return self.active[-1] if self.active else 0
+
+    def is_active(self, number: int) -> bool:
+        return number in self.active
+
+    def rettobase(self) -> bool:
+        return len(self.active) <= 1

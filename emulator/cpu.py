@@ -1,0 +1,135 @@
+"""CpuPort over Unicorn: the only module that imports unicorn.
+
+Everything else talks to the CPU through this small surface: memory, registers by name,
+range-limited hooks and start/stop.  Callbacks receive plain ints, never Unicorn objects.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import unicorn
+from unicorn import arm_const as A
+from unicorn import ppc_const as P
+
+ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
+            "sp": A.UC_ARM_REG_SP, "lr": A.UC_ARM_REG_LR, "pc": A.UC_ARM_REG_PC,
+            "xpsr": A.UC_ARM_REG_XPSR, "ipsr": A.UC_ARM_REG_IPSR, "msp": A.UC_ARM_REG_MSP,
+            "psp": A.UC_ARM_REG_PSP, "control": A.UC_ARM_REG_CONTROL,
+            "primask": A.UC_ARM_REG_PRIMASK, "basepri": A.UC_ARM_REG_BASEPRI,
+            "faultmask": A.UC_ARM_REG_FAULTMASK}
+PPC_REGS = {**{f"r{i}": getattr(P, f"UC_PPC_REG_{i}") for i in range(32)},
+            "pc": P.UC_PPC_REG_PC, "lr": P.UC_PPC_REG_LR, "msr": P.UC_PPC_REG_MSR,
+            "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR}
+PPC_REGS["sp"] = PPC_REGS["r1"]
+
+# (arch, mode, cpu model, register map) per CPU name: the engine constants side by side.
+CPUS = {
+    "cortex-m4": (unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS,
+                  A.UC_CPU_ARM_CORTEX_M4, ARM_REGS),
+    "cortex-m3": (unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS,
+                  A.UC_CPU_ARM_CORTEX_M3, ARM_REGS),
+    # e200z5/z6 models abort the process in Unicorn 2.1.4 (SPR 574 registered twice): e500v2.
+    "e200": (unicorn.UC_ARCH_PPC, unicorn.UC_MODE_PPC32 | unicorn.UC_MODE_BIG_ENDIAN,
+             P.UC_CPU_PPC32_E500V2_V22, PPC_REGS),
+}
+
+PERM = {"r": unicorn.UC_PROT_READ, "w": unicorn.UC_PROT_WRITE, "x": unicorn.UC_PROT_EXEC}
+_UNMAPPED = {unicorn.UC_MEM_READ_UNMAPPED: "unmapped-read",
+             unicorn.UC_MEM_WRITE_UNMAPPED: "unmapped-write",
+             unicorn.UC_MEM_FETCH_UNMAPPED: "unmapped-fetch",
+             unicorn.UC_MEM_WRITE_PROT: "write-protected",
+             unicorn.UC_MEM_READ_PROT: "read-protected",
+             unicorn.UC_MEM_FETCH_PROT: "fetch-protected"}
+VERSION = unicorn.__version__
+
+
+@dataclass(frozen=True)
+class CpuFault(Exception):
+    """Emulation stopped on a fault: ``kind`` names it, ``address`` is the data address if any."""
+
+    kind: str
+    pc: int
+    address: int | None = None
+
+
+class UnicornCpu:
+    """One CPU core with its memory, driven by the machine's run loop."""
+
+    def __init__(self, cpu: str):
+        arch, mode, model, regs = CPUS[cpu]
+        self.uc = unicorn.Uc(arch, mode)
+        self.uc.ctl_set_cpu_model(model)
+        self.regs = regs
+        self._fault: CpuFault | None = None
+        self._hooks: list[int] = []
+        self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
+
+    # memory -----------------------------------------------------------------------------
+    def map(self, base: int, size: int, perms: str = "rwx") -> None:
+        prot = sum(PERM[p] for p in perms)
+        self.uc.mem_map(base, size, prot)
+
+    def read(self, addr: int, size: int) -> bytes:
+        return bytes(self.uc.mem_read(addr, size))
+
+    def write(self, addr: int, data: bytes) -> None:
+        self.uc.mem_write(addr, bytes(data))
+
+    def is_mapped(self, addr: int, size: int = 1) -> bool:
+        return any(lo <= addr and addr + size - 1 <= hi for lo, hi, _ in self.uc.mem_regions())
+
+    # registers --------------------------------------------------------------------------
+    def reg(self, name: str) -> int:
+        return self.uc.reg_read(self.regs[name])
+
+    def set_reg(self, name: str, value: int) -> None:
+        self.uc.reg_write(self.regs[name], value & 0xFFFFFFFF)
+
+    # hooks (callbacks get ints only) ----------------------------------------------------
+    def on_block(self, callback: Callable[[int, int], None]) -> None:
+        self._add(unicorn.UC_HOOK_BLOCK, lambda uc, addr, size, _: callback(addr, size))
+
+    def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
+        return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
+
+    def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> None:
+        self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)
+
+    def on_write(self, lo: int, hi: int, callback: Callable[[int, int, int], None]) -> None:
+        self._add(unicorn.UC_HOOK_MEM_WRITE, lambda uc, acc, a, s, v, _: callback(a, s, v & 0xFFFFFFFF), lo, hi)
+
+    def on_interrupt(self, callback: Callable[[int], None]) -> None:
+        self._add(unicorn.UC_HOOK_INTR, lambda uc, intno, _: callback(intno))
+
+    def remove_hook(self, handle: int) -> None:
+        self.uc.hook_del(handle)
+
+    def _add(self, kind: int, fn, lo: int = 1, hi: int = 0) -> int:
+        handle = self.uc.hook_add(kind, fn, None, lo, hi)
+        self._hooks.append(handle)
+        return handle
+
+    def _on_invalid(self, uc, access, address, size, value, _) -> bool:
+        self._fault = CpuFault(_UNMAPPED.get(access, "bad-access"), self.reg("pc"), address)
+        return False
+
+    # running ----------------------------------------------------------------------------
+    def start(self, pc: int, until: int = 0, timeout_s: float = 0.0, count: int = 0) -> None:
+        """Run from ``pc`` until stopped; raise CpuFault if the firmware faulted."""
+        self._fault = None
+        try:
+            self.uc.emu_start(pc, until, timeout=int(timeout_s * 1e6), count=count)
+        except unicorn.UcError as exc:
+            raise self._fault or CpuFault(_error_kind(exc), self.reg("pc")) from None
+
+    def stop(self) -> None:
+        self.uc.emu_stop()
+
+
+def _error_kind(exc: "unicorn.UcError") -> str:
+    return {unicorn.UC_ERR_INSN_INVALID: "undefined-instruction",
+            unicorn.UC_ERR_EXCEPTION: "cpu-exception",
+            unicorn.UC_ERR_FETCH_UNALIGNED: "unaligned-fetch",
+            unicorn.UC_ERR_READ_UNALIGNED: "unaligned-read",
+            unicorn.UC_ERR_WRITE_UNALIGNED: "unaligned-write"}.get(exc.errno, f"engine-error-{exc.errno}")

@@ -1,0 +1,145 @@
+"""Cycle models: per-ISA instruction timing tables, applied per translated block.
+
+The machine's clock *is* this model's count (DESIGN §3).  A block's cost is computed once, when
+the block is first seen, from its disassembly; executing it again costs one table lookup.
+
+Cortex-M4 model (``cortex-m4``), after the Cortex-M4 TRM r0p1, table 3-1 (section 3.3.1):
+  data processing, MOV, CMP, shifts, MUL/MLA, long multiplies, IT, CPS, NOP, WFI   1
+  LDR/STR single (incl. byte, halfword, literal)                                 2, 1 when it
+      immediately follows another single LDR/STR (address/data phase pipelining)
+  LDRD/STRD                                                                     3
+  LDM/STM/PUSH/POP of N registers                                                1+N
+  taken branch B/BL/BX/BLX/CBZ/CBNZ, or an instruction writing PC                1+P, P = 2
+  not-taken conditional branch                                                  1
+  TBB/TBH                                                                       2+P
+  UDIV/SDIV                                                                     12 (the worst
+      case of 2-12: the early termination depends on operands a static model does not see)
+  MRS/MSR                                                                       2
+  ISB/DSB/DMB                                                                   2 (1+B, B = 1)
+  VFP: VDIV/VSQRT 14, VLDR/VSTR 2, VLDM/VSTM/VPUSH/VPOP 1+N, other VFP 1
+  exception entry 12, exception return 10, tail-chain 6 (TRM 3.3.2 / ARMv7-M interrupt latency)
+Whether a conditional branch was taken is known at the next block: the penalty P is charged
+when that block does not start at the branch's fall-through address.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import capstone
+from capstone import arm_const as CA
+
+
+@dataclass(frozen=True)
+class BlockCost:
+    """Static cost of one translated block; ``before[addr]`` is cycles spent before ``addr``."""
+
+    addr: int
+    count: int
+    total: int
+    before: dict
+    sizes: dict
+    penalty: int            # extra cycles if the block's final conditional branch is taken
+    fallthrough: int
+
+    def cycles_before(self, pc: int) -> int:
+        return self.before.get(pc, self.total)
+
+    def index_of(self, pc: int) -> int:
+        return list(self.before).index(pc) if pc in self.before else self.count
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Cost of one instruction: ``cycles`` when it falls through, ``penalty`` if it branches."""
+
+    cycles: int
+    penalty: int = 0
+    dynamic: bool = False   # conditional branch: penalty only when taken
+
+
+class CortexM4Model:
+    """Cortex-M4 TRM table 3-1 as a static per-instruction table (see module docstring)."""
+
+    name = "cortex-m4"
+    version = "cortex-m4-trm-r0p1-table3.1/v1"
+    exception_entry = 12
+    exception_exit = 10
+    tail_chain = 6
+    P = 2
+
+    _LOADSTORE = ("ldr", "str")
+    _MULTI = ("ldm", "stm", "push", "pop")
+
+    def __init__(self):
+        self.cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+        self.cs.detail = True
+
+    def block(self, code: bytes, addr: int) -> BlockCost:
+        before, sizes, total, prev, timing = {}, {}, 0, "", Timing(0)
+        for insn in self.cs.disasm(code, addr):
+            timing = self.timing(insn, prev)
+            before[insn.address], sizes[insn.address] = total, insn.size
+            total += timing.cycles + (0 if timing.dynamic else timing.penalty)
+            prev = insn.mnemonic
+        dynamic = timing.penalty if timing.dynamic else 0
+        return BlockCost(addr, len(before), total, before, sizes, dynamic, addr + len(code))
+
+    def timing(self, insn, prev: str) -> Timing:
+        m = insn.mnemonic.split(".")[0]
+        writes_pc = self._writes_pc(insn, m)
+        conditional = insn.cc not in (CA.ARM_CC_AL, CA.ARM_CC_INVALID) or m in ("cbz", "cbnz")
+        base = self._base_cycles(insn, m, prev)
+        if not writes_pc:
+            return Timing(base)
+        return Timing(base, self.P, dynamic=conditional)
+
+    def _base_cycles(self, insn, m: str, prev: str) -> int:
+        if m.startswith("v"):
+            return self._vfp_cycles(insn, m)
+        if m.startswith(self._MULTI):
+            return 1 + self._reg_list_len(insn)
+        if m in ("ldrd", "strd"):
+            return 3
+        if m.startswith(self._LOADSTORE) and not m.startswith(("ldrex", "strex")):
+            return 1 if self._single_ls(prev) else 2
+        if m in ("tbb", "tbh"):
+            return 2
+        if m in ("udiv", "sdiv"):
+            return 12
+        if m in ("mrs", "msr", "isb", "dsb", "dmb"):
+            return 2
+        return 1
+
+    def _single_ls(self, prev: str) -> bool:
+        p = prev.split(".")[0]
+        return p.startswith(self._LOADSTORE) and p not in ("ldrd", "strd") and "ex" not in p
+
+    def _vfp_cycles(self, insn, m: str) -> int:
+        if m.startswith(("vdiv", "vsqrt")):
+            return 14
+        if m.startswith(("vldm", "vstm", "vpush", "vpop")):
+            return 1 + self._reg_list_len(insn)
+        return 2 if m.startswith(("vldr", "vstr")) else 1
+
+    @staticmethod
+    def _reg_list_len(insn) -> int:
+        regs = [op for op in insn.operands if op.type == CA.ARM_OP_REG]
+        if insn.mnemonic.startswith(("push", "pop", "vpush", "vpop")):
+            return len(regs)
+        return max(1, len(regs) - 1)      # LDM/STM: first operand is the base register
+
+    @staticmethod
+    def _writes_pc(insn, m: str) -> bool:
+        if m in ("b", "bl", "blx", "bx", "cbz", "cbnz", "tbb", "tbh"):
+            return True
+        if m in ("svc", "bkpt", "udf"):
+            return False
+        _, written = insn.regs_access()
+        return CA.ARM_REG_PC in written
+
+
+MODELS = {"cortex-m4": CortexM4Model}
+
+
+def model_for(name: str):
+    return MODELS[name]()

@@ -1,0 +1,167 @@
+"""Firmware images: ELF32 (with symbols) or raw binaries, parsed into an engine-free Image."""
+from __future__ import annotations
+
+import bisect
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from .errors import BadInput
+
+EM_ARM, EM_PPC = 40, 20
+ARCH_OF_MACHINE = {EM_ARM: "cortex-m", EM_PPC: "ppc-booke"}
+PF_PPC_VLE = SHF_PPC_VLE = 0x10000000
+
+
+@dataclass(frozen=True)
+class Segment:
+    addr: int
+    data: bytes
+    memsz: int
+
+
+@dataclass(frozen=True)
+class Symbol:
+    name: str
+    addr: int
+    size: int
+    kind: str          # 'func', 'object', 'notype'
+
+
+@dataclass
+class SymbolTable:
+    """Name → symbol, and address → 'name+0xoff' for reports."""
+
+    by_name: dict[str, Symbol] = field(default_factory=dict)
+
+    def __post_init__(self):
+        code = sorted((s for s in self.by_name.values() if s.kind in ("func", "notype")),
+                      key=lambda s: (s.addr, s.kind != "func", s.name))
+        self._addrs = [s.addr for s in code]
+        self._syms = code
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.by_name
+
+    def __getitem__(self, name: str) -> int:
+        return self.by_name[name].addr
+
+    def get(self, name: str) -> int | None:
+        sym = self.by_name.get(name)
+        return sym.addr if sym else None
+
+    def containing(self, addr: int) -> Symbol | None:
+        """The function (or code label) whose range holds ``addr``."""
+        i = bisect.bisect_right(self._addrs, addr) - 1
+        if i < 0:
+            return None
+        sym = self._syms[bisect.bisect_left(self._addrs, self._addrs[i])]
+        return None if sym.size and addr >= sym.addr + sym.size else sym
+
+    def describe(self, addr: int) -> str:
+        """'symbol+0xoff' for an address inside a known function, else '0x%08x'."""
+        sym = self.containing(addr)
+        if sym is None:
+            return f"0x{addr:08x}"
+        off = addr - sym.addr
+        return sym.name if off == 0 else f"{sym.name}+0x{off:x}"
+
+
+@dataclass(frozen=True)
+class Image:
+    path: str
+    sha256: str
+    arch: str | None                # 'cortex-m' / 'ppc-booke'; None for raw binaries
+    entry: int | None
+    segments: tuple[Segment, ...]
+    symbols: SymbolTable
+    kind: str                       # 'elf' or 'bin'
+
+    def bytes_at(self, addr: int, size: int) -> bytes | None:
+        for seg in self.segments:
+            if seg.addr <= addr and addr + size <= seg.addr + len(seg.data):
+                return seg.data[addr - seg.addr: addr - seg.addr + size]
+        return None
+
+
+def load_image(path: str | Path, base: int | None = None) -> Image:
+    """An ELF file, or a raw binary when ``base`` is given (or the file is not ELF and has .bin)."""
+    path = Path(path)
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read image: {exc.strerror or exc}") from None
+    digest = hashlib.sha256(blob).hexdigest()
+    if blob[:4] == b"\x7fELF":
+        return _load_elf(path, blob, digest)
+    if base is None:
+        if path.suffix.lower() == ".bin":
+            base = 0
+        else:
+            raise BadInput(f"{path}: not an ELF file (for a raw binary pass --base ADDRESS)")
+    if not blob:
+        raise BadInput(f"{path}: empty image")
+    return Image(str(path), digest, None, None, (Segment(base, blob, len(blob)),), SymbolTable(), "bin")
+
+
+def _load_elf(path: Path, blob: bytes, digest: str) -> Image:
+    try:
+        elf = ELFFile(io.BytesIO(blob))
+        arch = _check_header(path, elf)
+        segments = tuple(_segments(path, elf))
+        symbols = SymbolTable(_symbols(elf, arch))
+    except ELFError as exc:
+        raise BadInput(f"{path}: malformed ELF: {exc}") from None
+    except (ValueError, KeyError, AssertionError, OSError, EOFError) as exc:
+        raise BadInput(f"{path}: malformed or truncated ELF: {exc or type(exc).__name__}") from None
+    if not segments:
+        raise BadInput(f"{path}: ELF has no loadable (PT_LOAD) segment")
+    return Image(str(path), digest, arch, elf.header.e_entry, segments, symbols, "elf")
+
+
+def _check_header(path: Path, elf: ELFFile) -> str:
+    machine = elf.header.e_machine
+    numeric = {"EM_ARM": EM_ARM, "EM_PPC": EM_PPC}.get(machine, machine)
+    if numeric not in ARCH_OF_MACHINE or elf.elfclass != 32:
+        raise BadInput(f"{path}: unsupported ELF machine {machine} (ELF{elf.elfclass}); "
+                       "expected 32-bit ARM or PowerPC")
+    arch = ARCH_OF_MACHINE[numeric]
+    want_little = arch == "cortex-m"
+    if elf.little_endian != want_little:
+        raise BadInput(f"{path}: {arch} images must be {'little' if want_little else 'big'}-endian")
+    return arch
+
+
+def _segments(path: Path, elf: ELFFile):
+    for seg in elf.iter_segments():
+        if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+            continue
+        if seg["p_flags"] & PF_PPC_VLE and elf.header.e_machine in ("EM_PPC", EM_PPC):
+            raise BadInput(f"{path}: VLE code is not supported (segment at 0x{seg['p_paddr']:08x}); "
+                           "build with classic Book E instructions")
+        data = seg.data()
+        if len(data) != seg["p_filesz"]:
+            raise BadInput(f"{path}: truncated segment at 0x{seg['p_paddr']:08x}")
+        yield Segment(seg["p_paddr"], data, seg["p_memsz"])
+    for sec in elf.iter_sections():
+        if sec["sh_flags"] & SHF_PPC_VLE and elf.header.e_machine in ("EM_PPC", EM_PPC):
+            raise BadInput(f"{path}: section {sec.name} is VLE code, which is not supported")
+
+
+def _symbols(elf: ELFFile, arch: str) -> dict[str, Symbol]:
+    table = elf.get_section_by_name(".symtab")
+    out: dict[str, Symbol] = {}
+    if table is None:
+        return out
+    for sym in table.iter_symbols():
+        kind = {"STT_FUNC": "func", "STT_OBJECT": "object", "STT_NOTYPE": "notype"}.get(sym["st_info"]["type"])
+        if not sym.name or kind is None or sym["st_shndx"] == "SHN_UNDEF" or sym.name.startswith("$"):
+            continue
+        addr = sym["st_value"] & ~1 if arch == "cortex-m" and kind == "func" else sym["st_value"]
+        if sym.name not in out or out[sym.name].kind != "func":
+            out[sym.name] = Symbol(sym.name, addr, sym["st_size"], kind)
+    return out

@@ -1,0 +1,339 @@
+"""The composition root: board + image + CPU + interrupt core + peripherals, and the run loop.
+
+Time model (DESIGN §3): ``now`` is the cycle model's count.  Each translated block is charged its
+static cost when it starts (one Python call per block on this path; a native helper replaces it
+in the fast path).  Interrupts become pending at their exact cycle and are taken at the first
+basic-block boundary at or after it; an MMIO write that makes an exception takeable (NVIC ISPR,
+STIR, ICSR.PENDSVSET, ...) ends the block after the writing instruction, so it is taken at the
+next instruction boundary.  WFI skips the clock to the next timer event.
+
+ArchCore contract (``emulator.arm.core.CortexMCore`` is the reference): reset(image),
+exec_pc(pc), setup_call(addr, args, trap), return_value(), take_pending(return_pc) -> bool,
+held_by_masks(), deliverable(), wake_pending(), context(), idle_at(pc), on_engine_interrupt(n),
+enter_fault_handler(pc) -> bool, repend_level(number), ``trap_code`` and ``arch``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import cyclemodel
+from .board import Board, load_board
+from .cpu import CpuFault, UnicornCpu
+from .errors import BadInput
+from .events import Fault, RunEnded
+from .image import Image, load_image
+from .mmio import Bus
+
+PAGE = 0x1000
+DEFAULT_MAX_CYCLES = 200_000_000
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_BOARD = {"cortex-m": "cortex-m4", "ppc-booke": "e200-mcu"}
+
+
+@dataclass
+class RunResult:
+    reason: str                        # exit, budget, timeout, fault, deadlock, returned
+    code: int | None
+    cycles: int
+    instructions: int
+    output: str
+    message: str = ""
+    events: list = field(default_factory=list)
+
+
+class Machine:
+    """One emulated microcontroller running one firmware image."""
+
+    def __init__(self, board: Board, image: Image, record: bool = True):
+        self.board, self.image = board, image
+        self.now = 0
+        self.instructions = 0
+        self.cpu = UnicornCpu(board.cpu)
+        self.model = cyclemodel.model_for(board.cycle_model)
+        self.output = bytearray()
+        self.events: list = [] if record else None
+        self.sinks: list[Callable] = []
+        self.console_sink: Callable[[str, bytes], None] | None = None
+        self._map_memory()
+        self.core = _make_core(self, board)
+        self.bus = Bus(self, board)
+        self._load(image)
+        self._reset_run_state()
+        self.core.reset(image)
+        self._install_hooks()
+
+    @classmethod
+    def load(cls, image: str | Path, board: str | Path | None = None, base: int | None = None,
+             record: bool = True) -> "Machine":
+        img = load_image(image, base)
+        if board is None:
+            if img.arch is None:
+                raise BadInput(f"{image}: raw binary needs --board")
+            board = DEFAULT_BOARD[img.arch]
+        brd = load_board(board)
+        if img.arch and img.arch != brd.arch:
+            raise BadInput(f"{image}: {img.arch} image does not fit board '{brd.name}' ({brd.arch})")
+        return cls(brd, img, record)
+
+    # set-up ------------------------------------------------------------------------------------
+    def _map_memory(self) -> None:
+        for region in self.board.memory:
+            self.cpu.map(region.base, _round_up(region.size), region.perms)
+        self.cpu.map(self.board.scratch, PAGE, "rwx")
+
+    def _load(self, image: Image) -> None:
+        for seg in image.segments:
+            region = self.board.region_of(seg.addr, max(1, seg.memsz))
+            if region is None:
+                raise BadInput(f"{image.path}: segment 0x{seg.addr:08x}+0x{seg.memsz:x} lies outside "
+                               f"the memory of board '{self.board.name}'")
+            self.cpu.write(seg.addr, seg.data)
+        self.cpu.write(self.board.scratch, self.core.trap_code)
+
+    def _reset_run_state(self) -> None:
+        self._deadline = 0
+        self._budget_end = 0
+        self._stopped = False
+        self._attention = False
+        self._penalty = 0
+        self._fallthrough = 0
+        self._block = None
+        self._block_start = 0
+        self._blocks: dict = {}
+        self._until = 0
+        self.result: tuple | None = None
+        self._faulted = False
+
+    def _install_hooks(self) -> None:
+        self.cpu.on_block(self._on_block)
+        self.cpu.on_interrupt(self.core.on_engine_interrupt)
+        self.bus.install()
+
+    # public API ----------------------------------------------------------------------------------
+    @property
+    def symbols(self):
+        return self.image.symbols
+
+    def describe(self, addr: int) -> str:
+        return self.image.symbols.describe(addr)
+
+    def read(self, addr: int, size: int) -> bytes:
+        return self.cpu.read(addr, size)
+
+    def write(self, addr: int, data: bytes) -> None:
+        self.cpu.write(addr, data)
+
+    def reg(self, name: str) -> int:
+        return self.cpu.reg(name)
+
+    def set_reg(self, name: str, value: int) -> None:
+        self.cpu.set_reg(name, value)
+
+    def subscribe(self, sink: Callable) -> None:
+        """``sink(event)`` is called for every event, in order, as it happens."""
+        self.sinks.append(sink)
+
+    def emit(self, event) -> None:
+        if self.events is not None:
+            self.events.append(event)
+        for sink in self.sinks:
+            sink(event)
+
+    def symbol(self, name: str) -> int:
+        addr = self.image.symbols.get(name)
+        if addr is None:
+            raise BadInput(f"{self.image.path}: no symbol '{name}'")
+        return addr
+
+    def call(self, name_or_addr: str | int, *args: int, max_cycles: int = 50_000_000,
+             timeout: float = 10.0) -> int:
+        """Call a firmware function with ABI arguments; return its result register."""
+        addr = self.symbol(name_or_addr) if isinstance(name_or_addr, str) else name_or_addr
+        self.core.setup_call(addr, args, self.board.scratch)
+        result = self.run(max_cycles, timeout, until=self.board.scratch)
+        if result.reason != "returned":
+            raise RuntimeError(f"call {name_or_addr}: {result.reason} {result.message}".strip())
+        return self.core.return_value()
+
+    def run(self, max_cycles: int = DEFAULT_MAX_CYCLES, timeout: float = DEFAULT_TIMEOUT,
+            until: int = 0) -> RunResult:
+        """Run until the firmware exits, faults, deadlocks, or a budget runs out."""
+        self.result, self._until = None, until
+        self._budget_end = self.now + max_cycles
+        wall_end = time.monotonic() + timeout
+        start_instr = self.instructions
+        while self.result is None:
+            self._run_slice(wall_end)
+        reason, code, message = self.result
+        self.emit(RunEnded(self.now, self.instructions, reason, code))
+        return RunResult(reason, code, self.now, self.instructions - start_instr,
+                         self.output.decode("utf-8", "replace"), message, self.events)
+
+    # the run loop ----------------------------------------------------------------------------------
+    def _run_slice(self, wall_end: float) -> None:
+        remaining = wall_end - time.monotonic()
+        if remaining <= 0:
+            self.finish("timeout", None, "wall-clock timeout")
+            return
+        self._deadline = min(self.next_timer_event(), self._budget_end)
+        self._stopped = False
+        pc = self.cpu.reg("pc")
+        try:
+            self.cpu.start(self.core.exec_pc(pc), self._until, remaining)
+        except CpuFault as exc:
+            self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
+        if self.result is None:
+            self._after_slice()
+
+    def _after_slice(self) -> None:
+        pc = self.cpu.reg("pc")
+        if self._until and pc == self._until:
+            self.finish("returned", None)
+        elif not self._stopped and self.core.idle_at(pc):
+            self._sleep()
+        if self.result is None:
+            self._service()
+
+    def _sleep(self) -> None:
+        """WFI (or an idle spin): skip the clock to the next event that can wake the core."""
+        if self.core.wake_pending():
+            return
+        nxt = self.next_timer_event()
+        if nxt >= self._budget_end:
+            if nxt == NEVER:
+                self._deadlock()
+            else:
+                self.now = self._budget_end
+            return
+        self.now = max(self.now, nxt)
+
+    def _deadlock(self) -> None:
+        where = self.describe(self.cpu.reg("pc"))
+        reason = "fault" if self._faulted else "deadlock"
+        self.finish(reason, None, f"core idle at {where} ({self.core.context().name}) "
+                                  "with no interrupt that can ever wake it")
+
+    def _service(self) -> None:
+        self.fire_timers()
+        if self.now >= self._budget_end:
+            self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached")
+            return
+        self.core.take_pending(self.cpu.reg("pc"))
+        self.after_state_change()
+
+    def finish(self, reason: str, code: int | None, message: str = "") -> None:
+        if self.result is None:
+            self.result = (reason, code, message)
+        self.cpu.stop()
+
+    # time ----------------------------------------------------------------------------------------
+    def next_timer_event(self) -> int:
+        return min((t for t in (p.next_event() for p in self.bus.clocked) if t is not None), default=NEVER)
+
+    def fire_timers(self) -> None:
+        """Advance every timer to ``now``; pend the interrupt of each that raised its line."""
+        for p in self.bus.clocked:
+            if p.advance(self.now) and p.irq is not None:
+                self.core.nvic.set_pending(p.irq)
+
+    def irq_level(self, number: int) -> bool:
+        return any(p.irq == number and p.irq_level() for p in self.bus.clocked)
+
+    def after_state_change(self) -> None:
+        """Re-evaluate whether the block hook must watch the interrupt masks."""
+        self._attention = self.core.held_by_masks()
+        self._deadline = min(self.next_timer_event(), self._budget_end)
+
+    def cycle_at(self, pc: int) -> int:
+        """The exact cycle at which the instruction at ``pc`` of the current block starts."""
+        block = self._block
+        if block is None or pc not in block.before:
+            return self.now
+        return self._block_start + block.before[pc]
+
+    def _on_block(self, addr: int, size: int) -> None:
+        if self._penalty:
+            if addr != self._fallthrough:
+                self.now += self._penalty
+            self._penalty = 0
+        if self.now >= self._deadline or (self._attention and self.core.deliverable()):
+            self._stopped = True
+            self.cpu.stop()
+            return
+        if addr == self._until:
+            return
+        cost = self._blocks.get((addr, size)) or self._decode(addr, size)
+        self._block, self._block_start = cost, self.now
+        self.now += cost.total
+        self.instructions += cost.count
+        if cost.penalty:
+            self._penalty, self._fallthrough = cost.penalty, cost.fallthrough
+
+    def _decode(self, addr: int, size: int):
+        cost = self.model.block(self.cpu.read(addr, size), addr)
+        self._blocks[(addr, size)] = cost
+        return cost
+
+    def end_block_after(self, pc: int) -> None:
+        """Make the instruction at ``pc`` the last of its block (an MMIO write changed state)."""
+        block = self._block
+        if block is None or pc not in block.before:
+            return
+        nxt = pc + block.sizes[pc]
+        if nxt not in block.before:
+            return                                   # it already is the last one
+        self.now = self._block_start + block.before[nxt]
+        self.instructions -= block.count - block.index_of(nxt)
+        self._penalty = 0
+        self.cpu.set_reg("pc", self.core.exec_pc(nxt))
+
+    # faults --------------------------------------------------------------------------------------
+    def fault(self, kind: str, pc: int, message: str, address: int | None = None) -> None:
+        """Record a fault; enter the firmware's HardFault handler if it has one, else stop."""
+        self._faulted = True
+        self.emit(Fault(self.now, kind, pc, self.describe(pc), message, self.core.context(), address))
+        if self.core.enter_fault_handler(pc):
+            self.after_state_change()
+            return
+        self.finish("fault", None, f"{kind} at {self.describe(pc)}: {message}")
+
+    # memory helpers used by cores ------------------------------------------------------------------
+    def write_stack(self, addr: int, data: bytes) -> None:
+        """Push an exception frame; an unmapped stack is a fault the run loop reports."""
+        if not self.cpu.is_mapped(addr, len(data)):
+            raise CpuFault("stacking-fault", self.cpu.reg("pc"), addr)
+        self.cpu.write(addr, data)
+
+    def console(self, stream: str, data: bytes) -> None:
+        self.output += data
+        if self.console_sink:
+            self.console_sink(stream, data)
+
+    def ram_top(self) -> int:
+        ram = [r for r in self.board.memory if "w" in r.perms]
+        return max(ram, key=lambda r: r.size).base + max(ram, key=lambda r: r.size).size if ram else 0
+
+    def heap_info(self) -> tuple[int, int, int, int]:
+        top = self.ram_top()
+        return (top - 0x10000, top - 0x1000, top, top - 0x1000) if top else (0, 0, 0, 0)
+
+
+NEVER = 1 << 62
+
+
+def _round_up(size: int) -> int:
+    return (size + PAGE - 1) & ~(PAGE - 1)
+
+
+def _fault_message(exc: CpuFault) -> str:
+    return f"{exc.kind} at address 0x{exc.address:08x}" if exc.address is not None else exc.kind
+
+
+def _make_core(machine: Machine, board: Board):
+    if board.arch == "cortex-m":
+        from .arm.core import CortexMCore
+        return CortexMCore(machine, board, machine.model)
+    raise BadInput(f"{board.source}: key 'board.arch': '{board.arch}' is not supported yet")
