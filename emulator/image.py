@@ -88,8 +88,11 @@ class Image:
         return None
 
 
-def load_image(path: str | Path, base: int | None = None) -> Image:
-    """An ELF file, or a raw binary when ``base`` is given (or the file is not ELF and has .bin)."""
+def load_image(path: str | Path, base: int | None = None, symbols: str | Path | None = None) -> Image:
+    """An ELF file, or a raw binary when ``base`` is given (or the file is not ELF and has .bin).
+
+    ``symbols`` names an ``nm``-style file (``ADDRESS TYPE NAME`` per line) for raw binaries.
+    """
     path = Path(path)
     try:
         blob = path.read_bytes()
@@ -105,7 +108,35 @@ def load_image(path: str | Path, base: int | None = None) -> Image:
             raise BadInput(f"{path}: not an ELF file (for a raw binary pass --base ADDRESS)")
     if not blob:
         raise BadInput(f"{path}: empty image")
-    return Image(str(path), digest, None, None, (Segment(base, blob, len(blob)),), SymbolTable(), "bin")
+    table = SymbolTable(_sized(load_symbol_file(symbols), base + len(blob))) if symbols else SymbolTable()
+    return Image(str(path), digest, None, None, (Segment(base, blob, len(blob)),), table, "bin")
+
+
+def _sized(symbols: dict[str, Symbol], end: int) -> dict[str, Symbol]:
+    """Give size-less symbols the span up to the next symbol (the last one: to ``end``)."""
+    ordered = sorted(symbols.values(), key=lambda s: s.addr)
+    bounds = [s.addr for s in ordered[1:]] + [end]
+    return {s.name: Symbol(s.name, s.addr, max(0, nxt - s.addr) or 1, s.kind) for s, nxt in zip(ordered, bounds)}
+
+
+def load_symbol_file(path: str | Path) -> dict[str, Symbol]:
+    """Parse ``nm`` output: 'ADDRESS TYPE NAME' lines; T/t are functions, others objects."""
+    out: dict[str, Symbol] = {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read symbol file: {exc.strerror or exc}") from None
+    for number, line in enumerate(lines, 1):
+        parts = line.split()
+        if not parts:
+            continue
+        try:
+            addr = int(parts[0], 16)
+            kind, name = parts[1], parts[2]
+        except (ValueError, IndexError):
+            raise BadInput(f"{path}:{number}: expected 'ADDRESS TYPE NAME', got {line.strip()!r}") from None
+        out[name] = Symbol(name, addr & ~1 if kind in "Tt" else addr, 0, "func" if kind in "Tt" else "object")
+    return out
 
 
 def _load_elf(path: Path, blob: bytes, digest: str) -> Image:

@@ -67,8 +67,8 @@ class Machine:
 
     @classmethod
     def load(cls, image: str | Path, board: str | Path | None = None, base: int | None = None,
-             record: bool = True) -> "Machine":
-        img = load_image(image, base)
+             record: bool = True, symbols: str | Path | None = None) -> "Machine":
+        img = load_image(image, base, symbols)
         if board is None:
             if img.arch is None:
                 raise BadInput(f"{image}: raw binary needs --board")
@@ -291,14 +291,16 @@ class Machine:
         self.cpu.set_reg("pc", self.core.exec_pc(nxt))
 
     # faults --------------------------------------------------------------------------------------
-    def fault(self, kind: str, pc: int, message: str, address: int | None = None) -> None:
+    def fault(self, kind: str, pc: int, message: str, address: int | None = None,
+              location: str | None = None) -> None:
         """Record a fault; enter the firmware's HardFault handler if it has one, else stop."""
         self._faulted = True
-        self.emit(Fault(self.now, kind, pc, self.describe(pc), message, self.core.context(), address))
+        location = location or self.describe(pc)
+        self.emit(Fault(self.now, kind, pc, location, message, self.core.context(), address))
         if self.core.enter_fault_handler(pc):
             self.after_state_change()
             return
-        self.finish("fault", None, f"{kind} at {self.describe(pc)}: {message}")
+        self.finish("fault", None, f"{kind} at {location}: {message}")
 
     # memory helpers used by cores ------------------------------------------------------------------
     def write_stack(self, addr: int, data: bytes) -> None:

@@ -105,7 +105,8 @@ class CortexMCore:
         try:
             self.exc.exception_return(exc_return)
         except BadExcReturn as exc:
-            self.machine.fault("bad-exc-return", self.cpu.reg("lr"), str(exc))
+            handler = self.exc.handler_name(self.nvic.current) if self.nvic.active else "thread"
+            self.machine.fault("bad-exc-return", exc_return, str(exc), location=handler)
         self.machine.after_state_change()
 
     def _svc(self, pc: int) -> None:

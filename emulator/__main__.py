@@ -1,0 +1,4 @@
+"""``python -m emulator`` runs the fwsandbox CLI."""
+from .cli import main
+
+main()
