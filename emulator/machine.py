@@ -103,6 +103,7 @@ class Machine:
         self._block = None
         self._block_start = 0
         self._blocks: dict = {}
+        self._spins: set[int] = set()
         self._until = 0
         self.result: tuple | None = None
         self._faulted = False
@@ -192,13 +193,13 @@ class Machine:
         pc = self.cpu.reg("pc")
         if self._until and pc == self._until:
             self.finish("returned", None)
-        elif not self._stopped and self.core.idle_at(pc):
+        elif self._stopped == "spin" or (not self._stopped and self.core.idle_at(pc)):
             self._sleep()
         if self.result is None:
             self._service()
 
     def _sleep(self) -> None:
-        """WFI (or an idle spin): skip the clock to the next event that can wake the core."""
+        """WFI or a branch-to-self: skip the clock to the next event that can wake the core."""
         if self.core.wake_pending():
             return
         nxt = self.next_timer_event()
@@ -260,12 +261,14 @@ class Machine:
                 self.now += self._penalty
             self._penalty = 0
         if self.now >= self._deadline or (self._attention and self.core.deliverable()):
-            self._stopped = True
-            self.cpu.stop()
+            self._stop("deadline")
             return
         if addr == self._until:
             return
         cost = self._blocks.get((addr, size)) or self._decode(addr, size)
+        if addr in self._spins:                      # 'b .': idle until an interrupt
+            self._stop("spin")
+            return
         self._block, self._block_start = cost, self.now
         self.now += cost.total
         self.instructions += cost.count
@@ -273,9 +276,16 @@ class Machine:
             self._penalty, self._fallthrough = cost.penalty, cost.fallthrough
 
     def _decode(self, addr: int, size: int):
-        cost = self.model.block(self.cpu.read(addr, size), addr)
+        code = self.cpu.read(addr, size)
+        cost = self.model.block(code, addr)
         self._blocks[(addr, size)] = cost
+        if code == self.core.spin_code:
+            self._spins.add(addr)
         return cost
+
+    def _stop(self, why: str) -> None:
+        self._stopped = why
+        self.cpu.stop()
 
     def end_block_after(self, pc: int) -> None:
         """Make the instruction at ``pc`` the last of its block (an MMIO write changed state)."""

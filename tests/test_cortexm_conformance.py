@@ -477,3 +477,9 @@ systick:
     first = run(tmp_path, source, {15: "systick"})[1]
     second = run(tmp_path, source, {15: "systick"})[1]
     assert first.events == second.events and first.cycles == second.cycles
+
+
+def test_a_hardfault_handler_spinning_forever_ends_the_run_at_once_as_a_fault(tmp_path):
+    _, result = run(tmp_path, "reset:\n  udf #0\n  b finish\nhardfault:\n  b hardfault\n", {3: "hardfault"},
+                    max_cycles=10**12)
+    assert result.reason == "fault" and "hardfault" in result.message and result.cycles < 100

@@ -22,6 +22,7 @@ class CortexMCore:
 
     arch = "cortex-m"
     trap_code = TRAP_CODE
+    spin_code = b"\xfe\xe7"          # 'b .'
 
     def __init__(self, machine, board, model):
         self.machine, self.cpu = machine, machine.cpu
