@@ -56,6 +56,7 @@ class Machine:
         self.output = bytearray()
         self.events: list = [] if record else None
         self.sinks: list[Callable] = []
+        self.stack_watchers: list = []
         self.console_sink: Callable[[str, bytes], None] | None = None
         self._map_memory()
         self.core = _make_core(self, board)
@@ -255,6 +256,13 @@ class Machine:
             return self.now
         return self._block_start + block.before[pc]
 
+    def cycle_after(self, pc: int) -> int:
+        """The exact cycle at which the instruction at ``pc`` of the current block completes."""
+        block = self._block
+        if block is None or pc not in block.before:
+            return self.now
+        return self._block_start + block.before.get(pc + block.sizes[pc], block.total)
+
     def _on_block(self, addr: int, size: int) -> None:
         if self._penalty:
             if addr != self._fallthrough:
@@ -317,6 +325,8 @@ class Machine:
         """Push an exception frame; an unmapped stack is a fault the run loop reports."""
         if not self.cpu.is_mapped(addr, len(data)):
             raise CpuFault("stacking-fault", self.cpu.reg("pc"), addr)
+        for watcher in self.stack_watchers:
+            watcher.frame_pushed(addr, len(data))
         self.cpu.write(addr, data)
 
     def console(self, stream: str, data: bytes) -> None:

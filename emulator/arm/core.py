@@ -64,6 +64,40 @@ class CortexMCore:
     def return_value(self) -> int:
         return self.cpu.reg("r0")
 
+    # call probes (AAPCS) -------------------------------------------------------------------------
+    def arguments(self) -> tuple[int, ...]:
+        return tuple(self.cpu.reg(f"r{i}") for i in range(4))
+
+    def return_address(self) -> int:
+        """At a function's first instruction: where it returns to (LR without the Thumb bit)."""
+        return self.cpu.reg("lr") & ~1
+
+    def call_site(self, ret: int) -> int:
+        """The calling instruction: a 2-byte BLX Rm or else a 4-byte BL before ``ret``."""
+        try:
+            half = int.from_bytes(self.cpu.read(ret - 2, 2), "little")
+        except Exception:
+            return ret
+        return ret - 2 if half & 0xFF87 == 0x4780 else ret - 4
+
+    def backtrace(self, ret: int) -> tuple[str, ...]:
+        """Innermost first: the call site, then the code each active handler preempted."""
+        frames = [self.machine.describe(self.call_site(ret))]
+        frames += [self.machine.describe(pc) for pc in reversed(self.exc.preempted)]
+        return tuple(frames)
+
+    def return_sites(self, entry: int, size: int) -> list[int]:
+        """Addresses of the function's return instructions (BX LR, POP {..., PC})."""
+        code = self.cpu.read(entry, size or 0x200)
+        sites = []
+        for insn in self.model.cs.disasm(code, entry):
+            text = f"{insn.mnemonic} {insn.op_str}"
+            if text.startswith("bx") and "lr" in text or insn.mnemonic.startswith("pop") and "pc" in text:
+                sites.append(insn.address)
+                if not size and insn.cc in (0, 15):
+                    break
+        return sites
+
     # interrupts ---------------------------------------------------------------------------------
     def take_pending(self, return_pc: int) -> bool:
         return self.exc.take_pending(return_pc)

@@ -44,6 +44,7 @@ class CortexMExceptions:
     def __init__(self, cpu, nvic: N.Nvic, scs, machine, model):
         self.cpu, self.nvic, self.scs, self.machine, self.model = cpu, nvic, scs, machine, model
         self.max_depth = 0
+        self.preempted: list[int] = []        # return address of each active exception's frame
 
     # masks and context ---------------------------------------------------------------------
     def masks(self) -> N.Masks:
@@ -102,11 +103,14 @@ class CortexMExceptions:
             cpu.set_reg("control", cpu.reg("control") & ~SPSEL)
         cpu.set_reg("ipsr", number)
         self.nvic.activate(number)
+        if not tail_chained:
+            self.preempted.append(return_address)
         cpu.set_reg("pc", self.vector(number) | 1)      # Unicorn: PC bit 0 sets EPSR.T
         self.max_depth = max(self.max_depth, len(self.nvic.active))
         self.machine.emit(InterruptEntered(self.machine.now, number, N.exception_name(number),
                                            self.handler_name(number), self.context(),
-                                           cpu.reg("sp"), return_address, tail_chained))
+                                           cpu.reg("sp"), return_address, tail_chained,
+                                           self.machine.describe(return_address)))
 
     # B1.5.8 exception return -----------------------------------------------------------------
     def exception_return(self, exc_return: int) -> None:
@@ -122,6 +126,7 @@ class CortexMExceptions:
             return
         self.machine.now += self.model.exception_exit
         return_pc = self.pop_stack(exc_return)
+        self.preempted.pop()
         self.machine.emit(InterruptExited(self.machine.now, returning, handler, self.context(), return_pc))
 
     def _check_exc_return(self, exc_return: int, returning: int) -> None:
@@ -142,7 +147,8 @@ class CortexMExceptions:
                                           0, tail_chained_to=nxt))
         self.cpu.set_reg("lr", exc_return)
         stack = "psp" if exc_return == EXC_RETURN_THREAD_PSP else "msp"
-        self.exception_taken(nxt, Frame(self.cpu.reg(stack), stack), 0, tail_chained=True)
+        resume = self.preempted[-1] if self.preempted else 0
+        self.exception_taken(nxt, Frame(self.cpu.reg(stack), stack), resume, tail_chained=True)
 
     def pop_stack(self, exc_return: int) -> int:
         """B1.5.8 PopStack(): restore r0-r3, r12, lr, pc, xPSR; undo the alignment pad."""

@@ -1,0 +1,72 @@
+"""Call and stack probes: range-limited hooks produce exact CallEntered/StackWrite events."""
+from __future__ import annotations
+
+from armfw import machine
+from emulator.events import CallEntered, CallReturned, StackSample, StackWrite
+from emulator.probes import CallProbe, StackProbe
+
+SOURCE = """
+reset:
+  ldr r0, =0x20008000
+  msr psp, r0
+  movs r0, #2
+  msr control, r0           @ thread on PSP; handlers on MSP (the interrupt stack)
+  isb
+  ldr r0, =0xE000E100
+  movs r1, #1
+  str r1, [r0]              @ enable IRQ0
+  movs r0, #5
+  bl alloc                  @ thread-context call
+  ldr r0, =0xE000E200
+  movs r1, #1
+  str r1, [r0]              @ pend IRQ0
+  movs r0, #0x18
+  ldr r1, =0x20026
+  bkpt #0xab
+alloc:
+  push {r4, lr}
+  adds r0, #1
+  pop {r4, pc}
+irq0:
+  push {r4-r7, lr}
+  sub sp, #{frame}
+  movs r0, #9
+  bl alloc
+  add sp, #{frame}
+  pop {r4-r7, pc}
+"""
+BASE, TOP = 0x2000FF00, 0x20010000          # a 256-byte interrupt stack under the initial MSP
+
+
+def probed(tmp_path, frame):
+    m = machine(tmp_path, SOURCE.replace("{frame}", str(frame)), {16: "irq0"})
+    CallProbe(m, ["alloc"])
+    StackProbe(m, "isr", BASE, TOP)
+    return m, m.run(max_cycles=100_000, timeout=10)
+
+
+def test_calls_are_seen_with_arguments_context_and_return_values(tmp_path):
+    _, result = probed(tmp_path, 16)
+    calls = [e for e in result.events if isinstance(e, CallEntered)]
+    rets = [e for e in result.events if isinstance(e, CallReturned)]
+    assert [(c.args[0], c.context.name, c.call_site.split("+")[0]) for c in calls] == [
+        (5, "thread", "reset"), (9, "irq0", "irq0")]
+    assert [(r.call_id, r.value) for r in rets] == [(1, 6), (2, 10)]
+    # push {r4,lr} 3 + adds 1 + pop {r4,pc} 1+2+P(2) = 9 cycles from entry to return
+    assert rets[0].cycle - calls[0].cycle == 9
+
+
+def test_an_isr_frame_that_fits_leaves_only_a_high_water_mark(tmp_path):
+    _, result = probed(tmp_path, 16)
+    assert not [e for e in result.events if isinstance(e, StackWrite)]
+    sample = [e for e in result.events if isinstance(e, StackSample)][-1]
+    # the frame went to the thread's PSP; on MSP: push of 5 registers, 16 bytes, push {r4, lr}
+    assert sample.lowest == TOP - 20 - 16 - 8
+
+
+def test_an_isr_frame_that_overflows_is_reported_at_the_first_write_below_base(tmp_path):
+    _, result = probed(tmp_path, 240)
+    writes = [e for e in result.events if isinstance(e, StackWrite)]
+    # 'sub sp' writes nothing: the first write below the base is alloc's push, called from irq0
+    assert writes and writes[0].context.name == "irq0" and writes[0].location == "alloc"
+    assert writes[0].address == TOP - 20 - 240 - 8 and writes[0].address < BASE
