@@ -43,6 +43,7 @@ class InterruptEntered:
     sp: int                             # SP after the frame was pushed
     preempted_pc: int                   # where the interrupted code resumes
     tail_chained: bool = False
+    preempted_location: str = ""        # 'symbol+0xoff' of preempted_pc, when known
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class CallEntered:
     sp: int
     context: Context
     backtrace: tuple[str, ...] = ()     # innermost first, 'symbol+0xoff'
+    call_pc: int | None = None          # address of the calling instruction, when known
 
 
 @dataclass(frozen=True)
