@@ -14,11 +14,11 @@ class Tracer:
         self.handle = machine.cpu.on_code(self._on_insn)
 
     def _on_insn(self, addr: int, size: int) -> None:
-        if self.count >= self.limit:
-            self.machine.cpu.remove_hook(self.handle)
-            self.out(f"... trace limit of {self.limit} instructions reached")
-            return
         self.count += 1
+        if self.count > self.limit:
+            if self.count == self.limit + 1:
+                self.out(f"... trace limit of {self.limit} instructions reached")
+            return
         code = self.machine.cpu.read(addr, size)
         insn = next(self.cs.disasm(code, addr), None)
         text = f"{insn.mnemonic} {insn.op_str}".strip() if insn else code.hex()
