@@ -1,0 +1,121 @@
+"""alloc-cycles: inclusive and exclusive cycles of every watched call, with per-context stats."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
+from ..report.model import AllocCall, AllocStats, Finding
+from ..rules import Rules
+
+
+@dataclass
+class _Open:
+    """A call that has been entered and not yet returned."""
+
+    entered: CallEntered
+    preempted: int = 0                  # cycles spent in interrupts that preempted it
+
+
+def nearest_rank(sorted_values: list[int], percent: float) -> int:
+    """The nearest-rank percentile: the value at 1-based rank ceil(p/100 * n)."""
+    rank = max(1, math.ceil(percent / 100 * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+class AllocCyclesDetector:
+    """Times every watched call from ``CallEntered`` to its ``CallReturned``.
+
+    Inclusive cycles are return minus entry; exclusive cycles subtract the time spent in
+    interrupts that preempted the call: for a call made at depth d, each interrupt entered at
+    depth d+1 while it was open, from its ``InterruptEntered`` to the ``InterruptExited`` that
+    returns to depth d (nested interrupts are inside that span; a tail-chained exit/entry pair
+    continues the same span).  Calls that never return are not counted.
+    ``stats()``: ``AllocStats`` per (function, context name) over exclusive cycles, sorted;
+    ``calls()``: every completed call in completion order;
+    ``findings()``: one ``alloc-cycles`` finding per budget (max or p99) exceeded.
+    """
+
+    name = "alloc-cycles"
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.open: dict[int, _Open] = {}
+        self.irq_start: dict[int, int] = {}     # depth of the interrupt -> entry cycle
+        self.done: list[AllocCall] = []
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, CallEntered) and self.rules.get(event.function):
+            self.open[event.call_id] = _Open(event)
+        elif isinstance(event, CallReturned) and event.call_id in self.open:
+            self._complete(self.open.pop(event.call_id), event.cycle)
+        elif isinstance(event, InterruptEntered):
+            self.irq_start.setdefault(event.context.depth, event.cycle)
+        elif isinstance(event, InterruptExited) and event.tail_chained_to is None:
+            self._interrupt_done(event.context.depth, event.cycle)
+
+    def _interrupt_done(self, depth: int, cycle: int) -> None:
+        start = self.irq_start.pop(depth + 1, None)
+        if start is None:
+            return
+        for call in self.open.values():
+            if call.entered.context.depth == depth:
+                call.preempted += cycle - start
+
+    def _complete(self, call: _Open, cycle: int) -> None:
+        entered = call.entered
+        inclusive = cycle - entered.cycle
+        rule = self.rules.get(entered.function)
+        self.done.append(AllocCall(
+            function=entered.function, context=entered.context.name, cycle=entered.cycle,
+            call_site=entered.call_site, args=rule.format_args(entered.args) if rule else "",
+            inclusive=inclusive, exclusive=inclusive - call.preempted))
+
+    def calls(self) -> tuple[AllocCall, ...]:
+        return tuple(self.done)
+
+    def stats(self) -> tuple[AllocStats, ...]:
+        groups: dict[tuple[str, str], list[AllocCall]] = {}
+        for call in self.done:
+            groups.setdefault((call.function, call.context), []).append(call)
+        return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(groups.items()))
+
+    def findings(self) -> tuple[Finding, ...]:
+        found = [f for stats in self.stats() for f in self._over_budget(stats)]
+        return tuple(sorted(found, key=lambda f: f.sort_key))
+
+    def _over_budget(self, stats: AllocStats):
+        budget = self.rules.budgets.cycles_for(stats.function)
+        if budget is None:
+            return
+        for label, value, limit in (("max", stats.max, budget.max), ("p99", stats.p99, budget.p99)):
+            if limit is not None and value > limit:
+                yield budget_finding(stats, label, value, limit)
+
+
+def summarise(function: str, context: str, calls: list[AllocCall]) -> AllocStats:
+    values = sorted(call.exclusive for call in calls)
+    slowest = max(calls, key=lambda call: (call.exclusive, -call.cycle))
+    total = sum(values)
+    return AllocStats(
+        function=function, context=context, calls=len(values), min=values[0],
+        p50=nearest_rank(values, 50), mean=total / len(values), p99=nearest_rank(values, 99),
+        max=values[-1], total=total, max_at=slowest.call_site, max_cycle=slowest.cycle,
+        inclusive_max=max(call.inclusive for call in calls),
+        inclusive_total=sum(call.inclusive for call in calls))
+
+
+def budget_finding(stats: AllocStats, label: str, value: int, limit: int) -> Finding:
+    message = (f"{stats.function} in {stats.context}: {label} {value} cycles exceeds the budget "
+               f"of {limit} cycles (slowest call at {stats.max_at}, cycle {stats.max_cycle})")
+    return Finding(kind="alloc-cycles", message=message, pc=None, location=stats.max_at,
+                   function=stats.function, context=stats_context(stats),
+                   cycle=stats.max_cycle,
+                   details=(("budget", limit), ("metric", label), ("value", value)))
+
+
+def stats_context(stats: AllocStats) -> Context:
+    """The context a statistics group names (its depth is at least 1 for a handler)."""
+    if stats.context == "thread":
+        return Context()
+    return Context(handler=stats.context, depth=1, chain=(stats.context,))

@@ -1,0 +1,55 @@
+"""alloc-in-isr: an allocation function entered in interrupt context that its rule forbids."""
+from __future__ import annotations
+
+from ..events import CallEntered
+from ..report.model import Finding
+from ..rules import FunctionRule, Rules
+from .base import FindingBook, call_pc, chain_text
+
+
+class AllocInIsrDetector:
+    """Flags ``CallEntered`` of a watched function at depth > 0 whose rule disallows the call.
+
+    Feed every event to ``on_event``; ``findings()`` gives one finding per distinct (function,
+    call site, handler) with a count, describing the first occurrence in the style of Linux's
+    ``BUG: sleeping function called from invalid context``.
+    """
+
+    name = "alloc-in-isr"
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.book = FindingBook()
+
+    def on_event(self, event: object) -> None:
+        if not isinstance(event, CallEntered) or not event.context.in_interrupt:
+            return
+        rule = self.rules.get(event.function)
+        if rule is None or rule.allowed_in_interrupt(event.args):
+            return
+        key = (event.function, event.call_site, event.context.handler)
+        self.book.add(key, lambda: make_finding(event, rule))
+
+    def findings(self) -> tuple[Finding, ...]:
+        return self.book.findings()
+
+
+def why_not_allowed(rule: FunctionRule) -> str:
+    if rule.isr == "when-flag" and rule.when_flag is not None:
+        return f"{rule.name} needs {rule.when_flag.name} in argument {rule.when_flag.arg}"
+    return f"{rule.name} is never allowed in interrupt context"
+
+
+def make_finding(event: CallEntered, rule: FunctionRule) -> Finding:
+    ctx = event.context
+    args = rule.format_args(event.args)
+    message = (f"BUG: {rule.kind} allocator function called from invalid context: "
+               f"{event.function}({args}) from {event.call_site} in {ctx.name} "
+               f"(irq {ctx.irq}, depth {ctx.depth}, irqs {'masked' if ctx.masked else 'enabled'})"
+               f": {why_not_allowed(rule)}")
+    details = {"args": args, "raw_args": ", ".join(f"{a:#x}" for a in event.args),
+               "chain": chain_text(ctx.chain), "masked": int(ctx.masked), "rule": rule.isr}
+    pc = call_pc(event)
+    return Finding(kind="alloc-in-isr", message=message, pc=pc, location=event.call_site,
+                   function=event.function, context=ctx, cycle=event.cycle,
+                   backtrace=event.backtrace, details=tuple(sorted(details.items())))

@@ -1,0 +1,56 @@
+"""The detector contract and a helper that folds repeated findings into one with a count."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Hashable, Protocol
+
+from ..report.model import Finding
+
+
+class Detector(Protocol):
+    """What every detector implements.
+
+    Contract: ``on_event(event)`` is called once per event, in emission order, for every event
+    of a run (a detector ignores types it does not use and never raises on them); after the
+    last event (normally ``RunEnded``) ``findings()`` returns the findings sorted by cycle.
+    Detectors with statistics also offer ``stats()``.  Detectors see events and rules only:
+    never Unicorn, click or the machine.
+    """
+
+    name: str
+
+    def on_event(self, event: object) -> None: ...
+
+    def findings(self) -> tuple[Finding, ...]: ...
+
+
+class FindingBook:
+    """Keeps the first finding per key and counts how often the key recurred."""
+
+    def __init__(self) -> None:
+        self._first: dict[Hashable, Finding] = {}
+        self._count: dict[Hashable, int] = {}
+
+    def add(self, key: Hashable, make: Callable[[], Finding]) -> None:
+        """Record one occurrence of ``key``; ``make`` builds the finding the first time only."""
+        if key not in self._first:
+            self._first[key] = make()
+        self._count[key] = self._count.get(key, 0) + 1
+
+    def findings(self) -> tuple[Finding, ...]:
+        found = (replace(f, count=self._count[k]) for k, f in self._first.items())
+        return tuple(sorted(found, key=lambda f: f.sort_key))
+
+
+def hex_or_none(value: int | None) -> str:
+    return "-" if value is None else f"{value:#x}"
+
+
+def chain_text(chain: tuple[str, ...]) -> str:
+    """``outer > inner`` (or ``thread``)."""
+    return " > ".join(chain) or "thread"
+
+
+def call_pc(event) -> int:
+    """Address of a ``CallEntered``'s calling instruction, or its return address if unknown."""
+    return event.call_pc if event.call_pc is not None else event.return_address & ~1

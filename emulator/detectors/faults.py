@@ -1,0 +1,54 @@
+"""fault findings from ``Fault`` events, and the interrupt-taken statistics."""
+from __future__ import annotations
+
+from ..events import Fault, InterruptEntered
+from ..report.model import Finding, InterruptStats
+from .base import FindingBook
+
+
+class FaultDetector:
+    """One ``fault`` finding per (fault kind, location), counted, from ``Fault`` events."""
+
+    name = "fault"
+
+    def __init__(self, rules: object = None):
+        self.book = FindingBook()
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, Fault):
+            self.book.add((event.kind, event.location), lambda: fault_finding(event))
+
+    def findings(self) -> tuple[Finding, ...]:
+        return self.book.findings()
+
+
+def fault_finding(event: Fault) -> Finding:
+    details = (("fault", event.kind),)
+    if event.address is not None:
+        details += (("address", event.address),)
+    return Finding(kind="fault", message=f"{event.kind}: {event.message}", pc=event.pc,
+                   location=event.location, function=event.context.handler,
+                   context=event.context, cycle=event.cycle, details=tuple(sorted(details)))
+
+
+class InterruptCounter:
+    """Counts ``InterruptEntered`` per (number, handler); ``stats()`` sorted by number."""
+
+    name = "interrupts"
+
+    def __init__(self, rules: object = None):
+        self.seen: dict[tuple[int, str], list] = {}
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, InterruptEntered):
+            entry = self.seen.setdefault((event.number, event.handler), [event.name, 0, 0])
+            entry[1] += 1
+            entry[2] = max(entry[2], event.context.depth)
+
+    def findings(self) -> tuple[Finding, ...]:
+        return ()
+
+    def stats(self) -> tuple[InterruptStats, ...]:
+        return tuple(InterruptStats(irq=irq, name=name, handler=handler, taken=taken,
+                                    max_depth=depth)
+                     for (irq, handler), (name, taken, depth) in sorted(self.seen.items()))

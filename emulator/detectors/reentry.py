@@ -1,0 +1,85 @@
+"""allocator-reentry: an interrupt enters an allocator group while the code it preempted is inside it."""
+from __future__ import annotations
+
+from ..events import CallEntered, CallReturned, InterruptEntered
+from ..report.model import Finding
+from ..rules import Rules
+from .base import FindingBook, call_pc, chain_text
+
+
+class AllocatorReentryDetector:
+    """lockdep's ``{IN-HARDIRQ-W} -> {HARDIRQ-ON-W}``, made deterministic.
+
+    Reports a ``CallEntered`` in interrupt context (depth d > 0) of a function allowed there
+    by its rule, while a call into the same ``group`` is open at a shallower depth, that open
+    call's rule is not ``reentrant``, and interrupts were unmasked when it was entered.  The
+    finding names both call sites and the preemption point (the ``preempted_pc`` of the
+    interrupt entered just above the open call's depth), whether or not corruption followed.
+    One finding per (interrupted call site, reentering call site, handler), with a count.
+    Calls forbidden in interrupt context are left to alloc-in-isr.
+    """
+
+    name = "allocator-reentry"
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.open: dict[int, CallEntered] = {}
+        self.entries: dict[int, InterruptEntered] = {}  # depth -> latest entry at that depth
+        self.book = FindingBook()
+
+    def on_event(self, event: object) -> None:
+        if isinstance(event, InterruptEntered):
+            self.entries[event.context.depth] = event
+        elif isinstance(event, CallEntered) and self.rules.get(event.function):
+            self._check(event)
+            self.open[event.call_id] = event
+        elif isinstance(event, CallReturned):
+            self.open.pop(event.call_id, None)
+
+    def _check(self, event: CallEntered) -> None:
+        rule = self.rules.get(event.function)
+        if not event.context.in_interrupt or not rule.allowed_in_interrupt(event.args):
+            return
+        for victim in self._victims(event, rule.group):
+            preemption = self.entries.get(victim.context.depth + 1)
+            key = (victim.call_site, event.call_site, event.context.handler)
+            self.book.add(key, lambda: reentry_finding(event, victim, preemption, rule.group))
+
+    def _victims(self, event: CallEntered, group: str) -> list[CallEntered]:
+        found = []
+        for call in self.open.values():
+            other = self.rules.get(call.function)
+            if (other.group == group and not other.reentrant and not call.context.masked
+                    and call.context.depth < event.context.depth):
+                found.append(call)
+        return found
+
+    def findings(self) -> tuple[Finding, ...]:
+        return self.book.findings()
+
+
+def preemption_text(entry: InterruptEntered | None) -> tuple[str, int | None]:
+    if entry is None:
+        return "unknown", None
+    return entry.preempted_location or f"{entry.preempted_pc:#x}", entry.preempted_pc
+
+
+def reentry_finding(event: CallEntered, victim: CallEntered, entry: InterruptEntered | None,
+                    group: str) -> Finding:
+    ctx = event.context
+    where, pc = preemption_text(entry)
+    message = (f"inconsistent allocator usage: {event.function} entered from {event.call_site} "
+               f"in {ctx.name} (irq {ctx.irq}, depth {ctx.depth}) while {victim.context.name} "
+               f"was inside {victim.function} (called from {victim.call_site}) with interrupts "
+               f"enabled, preempted at {where}; both use the '{group}' free list")
+    details = {"group": group, "interrupted_function": victim.function,
+               "interrupted_call_site": victim.call_site, "interrupted_context": victim.context.name,
+               "interrupted_cycle": victim.cycle, "preempted_at": where,
+               "chain": chain_text(ctx.chain)}
+    if pc is not None:
+        details["preempted_pc"] = pc
+    return Finding(kind="allocator-reentry", message=message,
+                   pc=call_pc(event),
+                   location=event.call_site, function=event.function, context=ctx,
+                   cycle=event.cycle, backtrace=event.backtrace,
+                   details=tuple(sorted(details.items())))

@@ -1,0 +1,129 @@
+"""The report model: frozen dataclasses for findings, statistics and one run's report."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..events import Context
+
+FINDING_KINDS = ("alloc-in-isr", "isr-stack-overflow", "alloc-cycles", "allocator-reentry",
+                 "heap-integrity", "fault")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a run.
+
+    ``location`` is ``symbol+0xoff`` of ``pc``; ``details`` holds kind-specific facts as sorted
+    (name, value) pairs (values are str or int); ``count`` is how often the same (kind,
+    function, location, handler) happened, the other fields describe the first occurrence.
+    """
+
+    kind: str
+    message: str
+    pc: int | None
+    location: str
+    function: str | None
+    context: Context
+    cycle: int
+    backtrace: tuple[str, ...] = ()
+    count: int = 1
+    details: tuple[tuple[str, str | int], ...] = ()
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.cycle, self.kind, self.function or "", self.location, self.message)
+
+
+@dataclass(frozen=True)
+class AllocStats:
+    """Exclusive-cycle statistics of one function in one context (thread or a handler name).
+
+    Percentiles use the nearest-rank method: the value at rank ceil(p/100 * n) of the sorted
+    samples (1-based), so p50 and p99 are always observed values.
+    """
+
+    function: str
+    context: str
+    calls: int
+    min: int
+    p50: int
+    mean: float
+    p99: int
+    max: int
+    total: int
+    max_at: str                         # call site of the slowest call
+    max_cycle: int                      # cycle at which the slowest call was entered
+    inclusive_max: int                  # slowest call including time in preempting interrupts
+    inclusive_total: int
+
+
+@dataclass(frozen=True)
+class StackStats:
+    """High-water mark of a watched stack: bytes used below ``top`` at the deepest point."""
+
+    name: str
+    base: int
+    top: int
+    limit: int                          # budget in bytes, or top - base when none is set
+    high_water: int
+    lowest: int                         # deepest address used
+    worst_chain: tuple[str, ...]        # handler chain active at the deepest point
+    per_handler: tuple[tuple[str, int], ...] = ()   # (innermost handler, high water), sorted
+
+
+@dataclass(frozen=True)
+class InterruptStats:
+    """How often one interrupt was taken and the deepest nesting it was taken at."""
+
+    irq: int
+    name: str
+    handler: str
+    taken: int
+    max_depth: int
+
+
+@dataclass(frozen=True)
+class HeapStats:
+    """Per-allocator (group) block accounting; ``live`` blocks at the end are the leaks."""
+
+    allocator: str
+    allocs: int
+    frees: int
+    live: int
+    live_bytes: int
+    peak_live: int
+    leaked: tuple[int, ...] = ()        # addresses of blocks still live at the end, sorted
+
+
+@dataclass(frozen=True)
+class AllocCall:
+    """One completed call of a watched function, for histograms and budgets."""
+
+    function: str
+    context: str
+    cycle: int
+    call_site: str
+    args: str
+    inclusive: int
+    exclusive: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run produced, ready for the renderers."""
+
+    image_path: str
+    image_sha256: str
+    board: str
+    cycle_model: str
+    cycle_model_version: str
+    exit_reason: str
+    exit_code: int | None
+    cycles: int
+    instructions: int
+    findings: tuple[Finding, ...] = ()
+    allocations: tuple[AllocStats, ...] = ()
+    stacks: tuple[StackStats, ...] = ()
+    interrupts: tuple[InterruptStats, ...] = ()
+    heaps: tuple[HeapStats, ...] = ()
+    calls: tuple[AllocCall, ...] = ()
