@@ -1,0 +1,92 @@
+"""The stable JSON report document: sorted keys, fixed float formatting, byte-identical output.
+
+Schema (version 1; integers are plain JSON numbers, addresses included)::
+
+    {"schema": "fwsandbox-report/1",
+     "image": {"path", "sha256"}, "board", "cycle_model": {"name", "version"},
+     "exit": {"reason", "code"}, "cycles", "instructions",
+     "summary": {kind: number of findings},
+     "findings": [{"kind", "message", "pc", "location", "function", "cycle", "count",
+                   "context": {"handler", "irq", "depth", "chain", "masked"},
+                   "backtrace": [...], "details": {...}}],
+     "allocations": [{"function", "context", "calls", "min", "p50", "mean", "p99", "max",
+                      "total", "max_at": {"call_site", "cycle"},
+                      "inclusive": {"max", "total"}}],
+     "stacks": [{"name", "base", "top", "limit", "high_water", "lowest", "worst_chain",
+                 "per_handler": {handler: bytes}}],
+     "interrupts": [{"irq", "name", "handler", "taken", "max_depth"}],
+     "heaps": [{"allocator", "allocs", "frees", "live", "live_bytes", "peak_live", "leaked"}]}
+
+``mean`` is rounded to 2 decimals; findings are in cycle order, the other lists sorted by key.
+"""
+from __future__ import annotations
+
+import json
+
+from .model import AllocStats, Finding, HeapStats, InterruptStats, Report, StackStats
+
+SCHEMA = "fwsandbox-report/1"
+
+
+def finding_doc(finding: Finding) -> dict:
+    ctx = finding.context
+    return {"kind": finding.kind, "message": finding.message, "pc": finding.pc,
+            "location": finding.location, "function": finding.function, "cycle": finding.cycle,
+            "count": finding.count, "backtrace": list(finding.backtrace),
+            "context": {"handler": ctx.handler, "irq": ctx.irq, "depth": ctx.depth,
+                        "chain": list(ctx.chain), "masked": ctx.masked},
+            "details": dict(finding.details)}
+
+
+def allocation_doc(stats: AllocStats) -> dict:
+    return {"function": stats.function, "context": stats.context, "calls": stats.calls,
+            "min": stats.min, "p50": stats.p50, "mean": round(stats.mean, 2), "p99": stats.p99,
+            "max": stats.max, "total": stats.total,
+            "max_at": {"call_site": stats.max_at, "cycle": stats.max_cycle},
+            "inclusive": {"max": stats.inclusive_max, "total": stats.inclusive_total}}
+
+
+def stack_doc(stats: StackStats) -> dict:
+    return {"name": stats.name, "base": stats.base, "top": stats.top, "limit": stats.limit,
+            "high_water": stats.high_water, "lowest": stats.lowest,
+            "worst_chain": list(stats.worst_chain), "per_handler": dict(stats.per_handler)}
+
+
+def interrupt_doc(stats: InterruptStats) -> dict:
+    return {"irq": stats.irq, "name": stats.name, "handler": stats.handler, "taken": stats.taken,
+            "max_depth": stats.max_depth}
+
+
+def heap_doc(stats: HeapStats) -> dict:
+    return {"allocator": stats.allocator, "allocs": stats.allocs, "frees": stats.frees,
+            "live": stats.live, "live_bytes": stats.live_bytes, "peak_live": stats.peak_live,
+            "leaked": list(stats.leaked)}
+
+
+def summary(findings: tuple[Finding, ...]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding.kind] = counts.get(finding.kind, 0) + 1
+    return counts
+
+
+def report_doc(report: Report) -> dict:
+    """The report as plain JSON-ready data."""
+    return {"schema": SCHEMA,
+            "image": {"path": report.image_path, "sha256": report.image_sha256},
+            "board": report.board,
+            "cycle_model": {"name": report.cycle_model, "version": report.cycle_model_version},
+            "exit": {"reason": report.exit_reason, "code": report.exit_code},
+            "cycles": report.cycles, "instructions": report.instructions,
+            "summary": summary(report.findings),
+            "findings": [finding_doc(f) for f in report.findings],
+            "allocations": [allocation_doc(s) for s in report.allocations],
+            "stacks": [stack_doc(s) for s in report.stacks],
+            "interrupts": [interrupt_doc(s) for s in report.interrupts],
+            "heaps": [heap_doc(s) for s in report.heaps]}
+
+
+def render_json(report: Report) -> str:
+    """The JSON document, newline-terminated; identical reports give identical bytes."""
+    return json.dumps(report_doc(report), sort_keys=True, indent=2, ensure_ascii=True,
+                      allow_nan=False) + "\n"
