@@ -35,8 +35,10 @@
 
     .section .vectors, "ax"
     .globl _reset
+    .type   _reset, @function
 _reset:
     b       _start
+    .size   _reset, . - _reset
 
 /* Stubs for the IVORs without a handler: r3 = IVOR number. */
     .macro  trap_stub n
@@ -138,6 +140,7 @@ ivor\n\()_stub:
 /* IVOR4: external input from the INTC, software vector mode, nesting allowed. */
     .align  4
     .globl  external_input_handler
+    .type   external_input_handler, @function
 external_input_handler:
     irq_prologue
     lis     3, INTC_IACKR@ha
@@ -157,6 +160,7 @@ external_input_handler:
 /* IVOR10: decrementer. */
     .align  4
     .globl  decrementer_handler
+    .type   decrementer_handler, @function
 decrementer_handler:
     irq_prologue
     bl      decrementer_isr
@@ -165,6 +169,7 @@ decrementer_handler:
 
     .text
     .globl  _start
+    .type   _start, @function
 _start:
     lis     1, __stack_top@ha
     addi    1, 1, __stack_top@l
@@ -208,8 +213,10 @@ _start:
 4:  bl      main
     li      3, 0x7E                     /* main must not return */
     b       sim_exit_asm
+    .size   _start, . - _start
 
 /* r3 = IVOR number of an interrupt nobody expects: report it and exit 0x80 + n. */
+    .type   unexpected_interrupt, @function
 unexpected_interrupt:
     mfspr   4, SPR_SRR0
     lis     1, irq_stack_top@ha         /* a known-good stack */
@@ -220,10 +227,13 @@ sim_exit_asm:
     lis     4, SIMCTL@ha
     stw     3, SIMCTL@l(4)
     b       .
+    .size   unexpected_interrupt, . - unexpected_interrupt
 
     .bss
     .align  4
     .globl  irq_nesting
+    .type   irq_nesting, @object
+    .size   irq_nesting, 4
 irq_nesting:
     .space  4
     .align  4
