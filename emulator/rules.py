@@ -25,11 +25,14 @@ when-flag``)::
     isr = "when-flag"           # always | never | when-flag
     when_flag = { arg = 0, mask = "PAGE_ATOMIC" }  # required with when-flag; mask: name or int
     group = "page"              # allocators sharing one pool/free list (default: own name)
+    instance_arg = 0            # optional: argument naming the pool instance; calls in one
+                                # group with different instance values share no state
     reentrant = true            # safe when an interrupt enters the same group while inside it
     region = { start = "__page_start", end = "__page_end" }  # optional: where blocks live
 
     [functions.page_free]       # optional: overrides for a free function named by `free`
     ptr_arg = 0                 # which argument is the pointer (default 0)
+    instance_arg = 0            # default: its allocator's instance_arg
     isr = "always"              # default: never if its allocator is never, else always
 
 A free function inherits kind, group, reentrant and region from its allocator.  Symbols are
@@ -50,8 +53,8 @@ DEFAULT_PATH = Path(__file__).parent / "rules" / "default.toml"
 KINDS = ("pool", "page", "heap", "other")
 ISR_POLICIES = ("always", "never", "when-flag")
 _ALLOC_KEYS = {"kind", "size_arg", "block_size", "flags_arg", "flags", "free", "isr",
-               "when_flag", "group", "reentrant", "region"}
-_FREE_KEYS = {"ptr_arg", "isr", "when_flag", "flags"}
+               "when_flag", "group", "reentrant", "region", "instance_arg"}
+_FREE_KEYS = {"ptr_arg", "isr", "when_flag", "flags", "instance_arg"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class FunctionRule:
     block_size: int | None = None
     flags_arg: int | None = None
     ptr_arg: int | None = None
+    instance_arg: int | None = None
     free: str | None = None
     allocs: tuple[str, ...] = ()
     when_flag: FlagTest | None = None
@@ -99,12 +103,18 @@ class FunctionRule:
 
     def format_args(self, args: tuple[int, ...]) -> str:
         """``size=32, flags=0x3 (PAGE_ATOMIC|PAGE_ZERO)`` style rendering of ``args``."""
-        named = {self.size_arg: "size", self.flags_arg: "flags", self.ptr_arg: "ptr"}
+        named = {self.instance_arg: self.kind if self.kind != "other" else "instance",
+                 self.size_arg: "size", self.flags_arg: "flags", self.ptr_arg: "ptr"}
         parts = []
         for index, name in sorted((i, n) for i, n in named.items() if i is not None):
             if index < len(args):
                 parts.append(f"{name}={self._format_value(name, args[index])}")
         return ", ".join(parts)
+
+    def instance(self, args: tuple[int, ...]) -> int | None:
+        """The pool instance a call works on, when the rule names an ``instance_arg``."""
+        arg = self.instance_arg
+        return args[arg] if arg is not None and arg < len(args) else None
 
     def _format_value(self, name: str, value: int) -> str:
         if name == "size":
@@ -330,6 +340,7 @@ class _Parser:
             size_arg=self.optional(data, "size_arg", key, self.integer),
             block_size=self.optional(data, "block_size", key, lambda v, k: self.integer(v, k, 1)),
             flags_arg=self.optional(data, "flags_arg", key, self.integer),
+            instance_arg=self.optional(data, "instance_arg", key, self.integer),
             free=data.get("free"), when_flag=self.when_flag(data, key, flags),
             flags=flags, region=self.region(data, key))
 
@@ -351,6 +362,8 @@ class _Parser:
             isr=self.string(data.get("isr", default_isr), f"{key}.isr", ISR_POLICIES),
             group=first.group, reentrant=first.reentrant,
             ptr_arg=self.integer(data.get("ptr_arg", 0), f"{key}.ptr_arg"),
+            instance_arg=self.optional(data, "instance_arg", key, self.integer)
+            if "instance_arg" in data else first.instance_arg,
             allocs=tuple(r.name for r in owners), when_flag=self.when_flag(data, key, flags),
             flags=flags, region=first.region)
 

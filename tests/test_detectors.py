@@ -10,6 +10,7 @@ RULES = load_rules()
 SYSTICK = Context(handler="SysTick_Handler", irq=15, depth=1, chain=("SysTick_Handler",))
 TIMER = Context(handler="TIMER0_Handler", irq=24, depth=2, chain=("SysTick_Handler", "TIMER0_Handler"))
 _ids = iter(range(1, 10_000))
+POOL = 0x20000100
 
 
 def call(function, cycle, context=THREAD, args=(), site="main+0x10", call_id=None):
@@ -187,15 +188,27 @@ def test_exceeding_a_cycle_budget_is_a_finding():
 # allocator-reentry
 
 def test_an_interrupt_entering_the_nomask_pool_while_thread_is_inside_it_is_reported():
-    victim = call("pool_alloc_nomask", 100, site="main+0x30")
+    victim = call("pool_alloc_nomask", 100, args=(POOL,), site="main+0x30")
     events = [victim, enter(105, pc=0x1234),
-              call("pool_free_nomask", 110, SYSTICK, (0x20002000,), site="SysTick_Handler+0x6")]
+              call("pool_free_nomask", 110, SYSTICK, (POOL, 0x20002000), site="SysTick_Handler+0x6")]
     [finding] = feed(AllocatorReentryDetector(RULES), events).findings()
     details = dict(finding.details)
     assert finding.kind == "allocator-reentry" and finding.function == "pool_free_nomask"
     assert (details["interrupted_call_site"], details["preempted_pc"]) == ("main+0x30", 0x1234)
-    assert details["preempted_at"] == "main+0x34" and details["group"] == "pool_nomask"
+    assert details["preempted_at"] == "main+0x34" and details["group"] == "pool"
     assert "while thread was inside pool_alloc_nomask (called from main+0x30)" in finding.message
+
+
+def test_the_masking_pool_entered_while_thread_is_in_the_nomask_pool_is_reentry():
+    events = [call("pool_alloc_nomask", 1, args=(POOL,)), enter(2), call("pool_alloc", 3, SYSTICK, (POOL,))]
+    [finding] = feed(AllocatorReentryDetector(RULES), events).findings()
+    assert finding.function == "pool_alloc"
+
+
+def test_a_different_pool_instance_is_not_reentry():
+    events = [call("pool_alloc_nomask", 1, args=(POOL,)), enter(2),
+              call("pool_alloc_nomask", 3, SYSTICK, (POOL + 16,))]
+    assert feed(AllocatorReentryDetector(RULES), events).findings() == ()
 
 
 def test_the_masking_pool_and_a_finished_call_are_not_reentry():
@@ -234,7 +247,7 @@ def test_freeing_a_pointer_never_returned_is_reported():
 
 
 def test_freeing_a_pool_block_through_the_heap_is_reported():
-    events = alloc("pool_alloc", 0, 0x20003000) + [call("heap_free", 10, args=(0x20003000,))]
+    events = alloc("pool_alloc", 0, 0x20003000, (POOL,)) + [call("heap_free", 10, args=(0x20003000,))]
     [finding] = feed(HeapIntegrityDetector(RULES), events).findings()
     assert "a live block of the pool allocator, through heap" in finding.message
 
@@ -267,8 +280,8 @@ def test_null_returns_and_null_frees_are_ignored_and_leaks_are_summarised():
 
 
 def test_a_freed_block_may_be_returned_again():
-    events = (alloc("pool_alloc", 0, 0x20003000) + [call("pool_free", 10, args=(0x20003000,))]
-              + alloc("pool_alloc", 20, 0x20003000) + [call("pool_free", 30, args=(0x20003000,))])
+    events = (alloc("pool_alloc", 0, 0x20003000, (POOL,)) + [call("pool_free", 10, args=(POOL, 0x20003000))]
+              + alloc("pool_alloc", 20, 0x20003000, (POOL,)) + [call("pool_free", 30, args=(POOL, 0x20003000))])
     assert feed(HeapIntegrityDetector(RULES), events).findings() == ()
 
 

@@ -34,10 +34,10 @@ def returned(call_id, function, cycle, value, context=THREAD):
 def sample_events():
     """A small run with one of every finding kind and every statistic."""
     return [
-        entered(1, "pool_alloc_nomask", 100, site="main+0x10"),
+        entered(1, "pool_alloc_nomask", 100, (0x20000100,), site="main+0x10"),
         InterruptEntered(cycle=110, number=15, name="SysTick", handler="SysTick_Handler", context=TICK,
                          sp=0x2000E3E0, preempted_pc=0x1234, preempted_location="pool_alloc_nomask+0x8"),
-        entered(2, "pool_alloc_nomask", 130, context=TICK, site="SysTick_Handler+0x6"),
+        entered(2, "pool_alloc_nomask", 130, (0x20000100,), TICK, site="SysTick_Handler+0x6"),
         returned(2, "pool_alloc_nomask", 150, 0x20003000, TICK),
         entered(3, "heap_malloc", 160, (24,), TICK, site="SysTick_Handler+0xc"),
         returned(3, "heap_malloc", 240, 0x20004000, TICK),

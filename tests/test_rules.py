@@ -40,7 +40,8 @@ def test_pool_is_always_allowed_and_heap_never():
 
 def test_a_free_function_inherits_group_and_reentrancy_from_its_allocator():
     free = load_rules().get("pool_free_nomask")
-    assert (free.role, free.group, free.reentrant, free.ptr_arg) == ("free", "pool_nomask", False, 0)
+    assert (free.role, free.group, free.reentrant, free.ptr_arg, free.instance_arg) == (
+        "free", "pool", False, 1, 0)
     assert free.allocs == ("pool_alloc_nomask",)
 
 
@@ -56,6 +57,7 @@ def test_arguments_are_formatted_with_their_roles():
     assert rules.get("page_alloc").format_args((2,)) == "flags=0x2 (PAGE_ZERO)"
     assert rules.get("heap_malloc").format_args((48,)) == "size=48"
     assert rules.get("heap_free").format_args((0x20000010,)) == "ptr=0x20000010"
+    assert rules.get("pool_free").format_args((0x20000100, 0x20000200)) == "pool=0x20000100, ptr=0x20000200"
 
 
 def test_a_user_rules_file_names_its_own_allocators():

@@ -11,8 +11,8 @@ class AllocatorReentryDetector:
     """lockdep's ``{IN-HARDIRQ-W} -> {HARDIRQ-ON-W}``, made deterministic.
 
     Reports a ``CallEntered`` in interrupt context (depth d > 0) of a function allowed there
-    by its rule, while a call into the same ``group`` is open at a shallower depth, that open
-    call's rule is not ``reentrant``, and interrupts were unmasked when it was entered.  The
+    by its rule, while a call into the same ``group`` (and the same ``instance_arg`` value, when
+    both rules name one) is open at a shallower depth, that open call's rule is not ``reentrant``, and interrupts were unmasked when it was entered.  The
     finding names both call sites and the preemption point (the ``preempted_pc`` of the
     interrupt entered just above the open call's depth), whether or not corruption followed.
     One finding per (interrupted call site, reentering call site, handler), with a count.
@@ -46,13 +46,16 @@ class AllocatorReentryDetector:
             self.book.add(key, lambda: reentry_finding(event, victim, preemption, rule.group))
 
     def _victims(self, event: CallEntered, group: str) -> list[CallEntered]:
-        found = []
-        for call in self.open.values():
-            other = self.rules.get(call.function)
-            if (other.group == group and not other.reentrant and not call.context.masked
-                    and call.context.depth < event.context.depth):
-                found.append(call)
-        return found
+        instance = self.rules.get(event.function).instance(event.args)
+        return [call for call in self.open.values()
+                if self._exposed(call, group, instance) and call.context.depth < event.context.depth]
+
+    def _exposed(self, call: CallEntered, group: str, instance: int | None) -> bool:
+        """Whether open ``call`` shares ``group``/``instance`` and is not protected."""
+        rule = self.rules.get(call.function)
+        other = rule.instance(call.args)
+        same = instance is None or other is None or instance == other
+        return rule.group == group and same and not rule.reentrant and not call.context.masked
 
     def findings(self) -> tuple[Finding, ...]:
         return self.book.findings()
