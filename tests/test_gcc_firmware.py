@@ -223,3 +223,7 @@ def test_ppc_c_firmware_nests_pit_and_decrementer_interrupts_on_fwsandbox(ppc_im
     result = run_emulator(elf, board="e200-mcu")
     assert result.reason == "exit", f"{result.reason}: {result.message}\n{result.output}"
     assert (result.output, result.code) == ppc_expected(elf)
+    from emulator.events import InterruptEntered
+    entries = [e for e in result.events if isinstance(e, InterruptEntered)]
+    assert len(entries) == 17                     # PIT0 8 + PIT1 3 + decrementer 6
+    assert max(e.context.depth for e in entries) == 3
