@@ -28,6 +28,8 @@ when-flag``)::
     instance_arg = 0            # optional: argument naming the pool instance; calls in one
                                 # group with different instance values share no state
     reentrant = true            # safe when an interrupt enters the same group while inside it
+    waits = true                # the calls it forbids in interrupts may block: also invalid
+                                # with interrupts masked in thread code (default false)
     region = { start = "__page_start", end = "__page_end" }  # optional: where blocks live
 
     [functions.page_free]       # optional: overrides for a free function named by `free`
@@ -53,7 +55,7 @@ DEFAULT_PATH = Path(__file__).parent / "rules" / "default.toml"
 KINDS = ("pool", "page", "heap", "other")
 ISR_POLICIES = ("always", "never", "when-flag")
 _ALLOC_KEYS = {"kind", "size_arg", "block_size", "flags_arg", "flags", "free", "isr",
-               "when_flag", "group", "reentrant", "region", "instance_arg"}
+               "when_flag", "group", "reentrant", "region", "instance_arg", "waits"}
 _FREE_KEYS = {"ptr_arg", "isr", "when_flag", "flags", "instance_arg"}
 
 
@@ -76,6 +78,7 @@ class FunctionRule:
     isr: str
     group: str
     reentrant: bool
+    waits: bool = False
     size_arg: int | None = None
     block_size: int | None = None
     flags_arg: int | None = None
@@ -337,6 +340,7 @@ class _Parser:
             isr=self.string(data.get("isr"), f"{key}.isr", ISR_POLICIES),
             group=self.string(data.get("group", name), f"{key}.group"),
             reentrant=self.boolean(data.get("reentrant", False), f"{key}.reentrant"),
+            waits=self.boolean(data.get("waits", False), f"{key}.waits"),
             size_arg=self.optional(data, "size_arg", key, self.integer),
             block_size=self.optional(data, "block_size", key, lambda v, k: self.integer(v, k, 1)),
             flags_arg=self.optional(data, "flags_arg", key, self.integer),

@@ -70,6 +70,17 @@ def test_heap_malloc_in_thread_mode_is_fine_even_with_interrupts_masked():
     assert feed(AllocInIsrDetector(RULES), [call("heap_malloc", 1, masked, (8,))]).findings() == ()
 
 
+def test_a_waiting_page_alloc_in_thread_mode_with_interrupts_masked_is_reported():
+    masked = Context(masked=True)
+    [finding] = feed(AllocInIsrDetector(RULES), [call("page_alloc", 7, masked, (2,))]).findings()
+    assert "in thread (irq None, depth 0, irqs masked)" in finding.message
+    assert finding.message.endswith("page_alloc may wait, and cannot be woken with interrupts masked")
+
+
+def test_an_atomic_page_alloc_with_interrupts_masked_is_fine():
+    assert feed(AllocInIsrDetector(RULES), [call("page_alloc", 7, Context(masked=True), (1,))]).findings() == ()
+
+
 def test_repeats_of_one_call_site_and_handler_are_one_finding_with_a_count():
     events = [call("heap_malloc", c, SYSTICK, (16,), site="tick+0x4") for c in (10, 20, 30)]
     events.append(call("heap_malloc", 40, SYSTICK, (16,), site="tick+0x10"))

@@ -1,4 +1,4 @@
-"""alloc-in-isr: an allocation function entered in interrupt context that its rule forbids."""
+"""alloc-in-isr: an allocation function entered in interrupt context (or masked, if it waits) that its rule forbids."""
 from __future__ import annotations
 
 from ..events import CallEntered
@@ -8,7 +8,9 @@ from .base import FindingBook, call_pc, chain_text
 
 
 class AllocInIsrDetector:
-    """Flags ``CallEntered`` of a watched function at depth > 0 whose rule disallows the call.
+    """Flags ``CallEntered`` of a watched function at depth > 0 whose rule disallows the call,
+    and, for rules with ``waits``, the same call in thread code with interrupts masked (where
+    the wait can never end: Linux's ``irqs_disabled()`` case).
 
     Feed every event to ``on_event``; ``findings()`` gives one finding per distinct (function,
     call site, handler) with a count, describing the first occurrence in the style of Linux's
@@ -22,10 +24,10 @@ class AllocInIsrDetector:
         self.book = FindingBook()
 
     def on_event(self, event: object) -> None:
-        if not isinstance(event, CallEntered) or not event.context.in_interrupt:
+        if not isinstance(event, CallEntered):
             return
         rule = self.rules.get(event.function)
-        if rule is None or rule.allowed_in_interrupt(event.args):
+        if rule is None or rule.allowed_in_interrupt(event.args) or not invalid_context(event, rule):
             return
         key = (event.function, event.call_site, event.context.handler)
         self.book.add(key, lambda: make_finding(event, rule))
@@ -34,7 +36,14 @@ class AllocInIsrDetector:
         return self.book.findings()
 
 
-def why_not_allowed(rule: FunctionRule) -> str:
+def invalid_context(event: CallEntered, rule: FunctionRule) -> bool:
+    """In an interrupt, or masked when the call may wait."""
+    return event.context.in_interrupt or (rule.waits and event.context.masked)
+
+
+def why_not_allowed(rule: FunctionRule, in_interrupt: bool) -> str:
+    if not in_interrupt:
+        return f"{rule.name} may wait, and cannot be woken with interrupts masked"
     if rule.isr == "when-flag" and rule.when_flag is not None:
         return f"{rule.name} needs {rule.when_flag.name} in argument {rule.when_flag.arg}"
     return f"{rule.name} is never allowed in interrupt context"
@@ -46,7 +55,7 @@ def make_finding(event: CallEntered, rule: FunctionRule) -> Finding:
     message = (f"BUG: {rule.kind} allocator function called from invalid context: "
                f"{event.function}({args}) from {event.call_site} in {ctx.name} "
                f"(irq {ctx.irq}, depth {ctx.depth}, irqs {'masked' if ctx.masked else 'enabled'})"
-               f": {why_not_allowed(rule)}")
+               f": {why_not_allowed(rule, ctx.in_interrupt)}")
     details = {"args": args, "raw_args": ", ".join(f"{a:#x}" for a in event.args),
                "chain": chain_text(ctx.chain), "masked": int(ctx.masked), "rule": rule.isr}
     pc = call_pc(event)
