@@ -1,15 +1,15 @@
 """The ``fwsandbox`` command line: thin click commands over Machine, detectors and reports."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from . import __version__
 from .errors import BadInput, FwError
-from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine
-from .runreport import exit_code, run_document, run_text
+from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
+from .report import render_csv, render_json, render_table, render_text, write_histogram_svg
+from .runreport import exit_code, run_text
 
 _INT = click.INT
 
@@ -30,36 +30,68 @@ def main() -> None:
     """An emulated, interrupt-driven microcontroller sandbox."""
 
 
+def _run_options(func):
+    options = [
+        click.argument("image", type=click.Path(dir_okay=False)),
+        click.option("--board", help="Built-in board name or board TOML file (default: from the image)."),
+        click.option("--base", type=_Address(), help="Load address of a raw binary image."),
+        click.option("--rules", "rules", type=click.Path(dir_okay=False),
+                     help="ISR-safety rules TOML (default: the shipped rules for our allocators)."),
+        click.option("--max-cycles", type=click.IntRange(1), default=DEFAULT_MAX_CYCLES,
+                     show_default=True, help="Cycle budget of the run."),
+        click.option("--timeout", type=click.FloatRange(0.01), default=DEFAULT_TIMEOUT,
+                     show_default=True, help="Wall-clock limit in seconds."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @main.command()
-@click.argument("image", type=click.Path(dir_okay=False))
-@click.option("--board", help="Built-in board name or board TOML file (default: from the image).")
-@click.option("--base", type=_Address(), help="Load address of a raw binary image.")
-@click.option("--max-cycles", type=click.IntRange(1), default=DEFAULT_MAX_CYCLES, show_default=True,
-              help="Cycle budget of the run.")
-@click.option("--timeout", type=click.FloatRange(0.01), default=DEFAULT_TIMEOUT, show_default=True,
-              help="Wall-clock limit in seconds.")
+@_run_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--trace", is_flag=True, help="Print every executed instruction (slow).")
+@click.option("--trace", is_flag=True, help="Print every executed instruction to stderr (slow).")
 @click.option("--trace-limit", type=click.IntRange(1), default=10_000, show_default=True)
-def run(image, board, base, max_cycles, timeout, fmt, trace, trace_limit) -> None:
-    """Run IMAGE: stream its console output, then print a summary.
+def run(image, board, base, rules, max_cycles, timeout, fmt, trace, trace_limit) -> None:
+    """Run IMAGE: stream its console output, then print the summary and findings.
 
     Exit code 0: the firmware exited 0 and nothing was found; 1: findings, a fault, a budget
     or timeout, or a nonzero firmware exit; 2: bad input.
     """
-    machine = _guard(lambda: Machine.load(image, board, base))
+    from .session import prepare, finish_analysis
+    machine, bound = _guard(lambda: prepare(image, board, rules, base))
     if fmt == "text":
         machine.console_sink = _stream
     if trace:
         from .trace import Tracer
         Tracer(machine, trace_limit, lambda line: click.echo(line, err=True))
     result = _guard(lambda: machine.run(max_cycles, timeout))
+    analysis = finish_analysis(machine, result, bound, image)
     if fmt == "json":
-        click.echo(json.dumps(run_document(machine, result), indent=2, sort_keys=True))
+        click.echo(render_json(analysis.report), nl=False)
     else:
         _finish_console(result.output)
         click.echo(run_text(machine, result))
-    sys.exit(exit_code(result))
+        if analysis.results.findings:
+            click.echo(render_text(analysis.report))
+    sys.exit(exit_code(result, analysis.results.findings))
+
+
+@main.command()
+@_run_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.option("--plot", type=click.Path(dir_okay=False), help="Write an SVG histogram of cycles per allocation.")
+def report(image, board, base, rules, max_cycles, timeout, fmt, plot) -> None:
+    """Cycle-count report of IMAGE: cycles per allocation function and context, stack high-water
+    marks and interrupts taken."""
+    from .session import analyse
+    analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base))
+    renderers = {"table": render_table, "json": render_json, "csv": render_csv}
+    click.echo(renderers[fmt](analysis.report), nl=fmt == "table")
+    if plot:
+        write_histogram_svg(plot, analysis.report.calls)
+    sys.exit(exit_code(analysis.result, analysis.results.findings))
 
 
 def _stream(stream: str, data: bytes) -> None:

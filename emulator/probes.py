@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from .events import CallEntered, CallReturned, StackSample, StackWrite
 
 GUARD = 0x1000                     # bytes below a watched stack's base that count as overflow
+SP_REACH = 128                     # a push writes at most this far below SP (16 words, VPUSH 32)
 
 
 class CallProbe:
@@ -71,7 +72,9 @@ class StackProbe:
         self.machine.subscribe(self._on_event)
 
     def _on_write(self, addr: int, size: int, value: int) -> None:
-        self._touch(addr, size, self.machine.cpu.reg("pc"), frame=False)
+        """A store into the window; only stack accesses (at or just below SP) count."""
+        if addr >= self.machine.cpu.reg("sp") - SP_REACH:
+            self._touch(addr, size, self.machine.cpu.reg("pc"), frame=False)
 
     def frame_pushed(self, addr: int, size: int) -> None:
         """Called by exception entry for the hardware-pushed frame."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 from .summary import faults, interrupt_stats, max_nesting
 
 
-def exit_code(result) -> int:
-    clean = result.reason == "exit" and result.code == 0 and not faults(result.events or [])
+def exit_code(result, findings=()) -> int:
+    clean = result.reason == "exit" and result.code == 0 and not faults(result.events or []) and not findings
     return 0 if clean else 1
 
 
