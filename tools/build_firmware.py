@@ -79,23 +79,23 @@ def all_images(root: Path = ROOT) -> list[tuple[Path, str]]:
             for src in sorted((root / "firmware" / arch).glob("*.s"))]
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--check", action="store_true", help="rebuild in memory; fail if a committed image differs")
     ap.add_argument("names", nargs="*", help="only these images (e.g. arm/demo)")
     args = ap.parse_args(argv)
     failed = 0
-    for src, arch in all_images():
+    for src, arch in all_images(root):
         if args.names and f"{arch}/{src.stem}" not in args.names:
             continue
         out = src.with_suffix(".elf")
         try:
-            blob = build_image(src, arch)
+            blob = build_image(src, arch, root)
         except AsmError as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed = 1
             continue
-        rel = out.relative_to(ROOT)
+        rel = out.relative_to(root)
         if args.check:
             if not out.exists() or out.read_bytes() != blob:
                 print(f"{rel}: differs from a fresh build (run tools/build_firmware.py)", file=sys.stderr)

@@ -106,7 +106,19 @@ def _assemble(chunk: Chunk, addr: int, values: dict[str, int], funcs: set[str], 
     try:
         return assemble(text, addr)
     except AsmError as exc:
-        raise AsmError(f"{chunk.origin} ({chunk.name}): {exc}") from None
+        raise AsmError(f"{chunk.origin} ({chunk.name}): {exc}{_culprit(text, assemble, addr)}") from None
+
+
+def _culprit(text: str, assemble, addr: int) -> str:
+    """Name the first line keystone rejects on its own (local labels stripped), if any."""
+    for line in text.splitlines():
+        body = re.sub(r"^\s*\.L[\w$]*:", "", line)
+        body = re.sub(r"\.L[\w$]*", hex(addr), body)
+        try:
+            assemble(body, addr)
+        except AsmError:
+            return f" at {line.strip()!r}"
+    return ""
 
 
 def _place_all(src: Source, layout: Layout, values: dict[str, int]) -> list[Placed]:

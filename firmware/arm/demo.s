@@ -2,13 +2,6 @@
 @ (pool, ATOMIC pages) from a low-priority SysTick and a high-priority TIMER0 that nests in it.
     .syntax unified
     .thumb
-    .equ SYST_CSR, 0xE000E010
-    .equ NVIC_ISER0, 0xE000E100
-    .equ NVIC_ISPR0, 0xE000E200
-    .equ NVIC_IPR2, 0xE000E408     @ IRQ8..11 priority bytes
-    .equ SCB_SHPR3, 0xE000ED20
-    .equ TIMER0, 0x40000000
-    .equ IRQ8_BIT, 0x100
     .equ LOOPS, 24
     .equ MIN_TICKS, 8
 
@@ -88,7 +81,11 @@ main:
     adds r4, r4, #1
     cmp r4, #LOOPS
     blo .Lmain_loop
+    ldr r0, =ticks
+    movs r1, #MIN_TICKS
     bl wait_ticks
+    bl systick_stop
+    bl timer0_stop
     bl report
     movs r0, #0
     pop {r4, r5, r6, r7, pc}
@@ -101,49 +98,15 @@ main:
 @ SysTick every 5000 cycles at priority 0xE0; TIMER0 every 7919 cycles at priority 0x20.
     .type start_timers, %function
 start_timers:
-    ldr r1, =SCB_SHPR3
-    ldr r0, [r1]
-    bic r0, r0, #0xFF000000
-    orr r0, r0, #0xE0000000
-    str r0, [r1]
-    ldr r1, =NVIC_IPR2
+    push {r4, lr}
     movs r0, #0x20
-    strb r0, [r1]
-    ldr r1, =NVIC_ISER0
-    mov r0, #IRQ8_BIT
-    str r0, [r1]
-    ldr r1, =TIMER0
+    bl irq8_setup
     ldr r0, =7918
-    str r0, [r1, #8]             @ RELOAD
-    str r0, [r1, #4]             @ VALUE
-    movs r0, #9                  @ enable | IRQ enable
-    str r0, [r1]
-    ldr r1, =SYST_CSR
+    bl timer0_start
     ldr r0, =4999
-    str r0, [r1, #4]             @ LOAD
-    movs r0, #0
-    str r0, [r1, #8]             @ VAL
-    movs r0, #7                  @ ENABLE | TICKINT | CLKSOURCE
-    str r0, [r1]
-    bx lr
-
-@ Sleep until SysTick has fired MIN_TICKS times, then stop both timers.
-    .type wait_ticks, %function
-wait_ticks:
-    ldr r1, =ticks
-.Lwt_loop:
-    ldr r0, [r1]
-    cmp r0, #MIN_TICKS
-    bhs .Lwt_done
-    wfi
-    b .Lwt_loop
-.Lwt_done:
-    ldr r1, =SYST_CSR
-    movs r0, #0
-    str r0, [r1]
-    ldr r1, =TIMER0
-    str r0, [r1]
-    bx lr
+    movs r1, #0xE0
+    bl systick_start
+    pop {r4, pc}
 
     .type report, %function
 report:
@@ -185,11 +148,7 @@ systick_handler:
     ldr r0, [r6]
     tst r0, #1
     beq .Lst_free
-    ldr r1, =NVIC_ISPR0          @ B3.4.6: set-pending; TIMER0 preempts right here
-    mov r0, #IRQ8_BIT
-    str r0, [r1]
-    dsb
-    isb
+    bl irq8_pend                 @ TIMER0 (priority 0x20) preempts right here
 .Lst_free:
     mov r0, r5
     bl page_free

@@ -13,7 +13,7 @@
     .balign 8
     .type isr_stack_guard, %object
 isr_stack_guard:                 @ scratch below the interrupt stack: overflows land here
-    .space 1024
+    .space 4096
     .global __isr_stack_base
     .type __isr_stack_base, %object
 __isr_stack_base:                @ handler mode runs on MSP = this stack (ARMv7-M ARM B1.4.2)
