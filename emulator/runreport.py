@@ -1,4 +1,4 @@
-"""The run summary of ``fwsandbox run``: text and JSON renderings and the exit code."""
+"""The run summary of ``fwsandbox run`` (text) and the exit code of a run."""
 from __future__ import annotations
 
 from .summary import faults, interrupt_stats, max_nesting
@@ -7,28 +7,6 @@ from .summary import faults, interrupt_stats, max_nesting
 def exit_code(result, findings=()) -> int:
     clean = result.reason == "exit" and result.code == 0 and not faults(result.events or []) and not findings
     return 0 if clean else 1
-
-
-def run_document(machine, result) -> dict:
-    events = result.events or []
-    return {
-        "image": {"path": machine.image.path, "sha256": machine.image.sha256},
-        "board": machine.board.name,
-        "cycle_model": machine.model.version,
-        "exit": {"reason": result.reason, "code": result.code, "message": result.message},
-        "cycles": result.cycles,
-        "instructions": result.instructions,
-        "output": result.output,
-        "findings": [_fault(f) for f in faults(events)],
-        "interrupts": [{"irq": s.irq, "name": s.name, "handler": s.handler, "taken": s.taken,
-                        "max_depth": s.max_depth} for s in interrupt_stats(events)],
-    }
-
-
-def _fault(f) -> dict:
-    return {"kind": "fault", "fault": f.kind, "message": f.message, "pc": f.pc, "location": f.location,
-            "cycle": f.cycle, "context": {"handler": f.context.handler, "irq": f.context.irq,
-                                          "depth": f.context.depth}}
 
 
 def run_text(machine, result) -> str:

@@ -23,18 +23,21 @@ def prepare(image: str | Path, board=None, rules_path=None, base: int | None = N
             symbols=None) -> tuple[Machine, Rules]:
     """Load the machine and rules, and attach the probes the rules ask for.
 
-    Functions named by the rules but absent from the image are not watched (the default rules
-    name all our allocators; an image links only some); stack symbols must exist.
+    With a user's rules file every symbol it names must exist in the image (exit 2 otherwise).
+    The shipped default rules name all our allocators and the ``__isr_stack_*`` symbols: for
+    them, functions the image lacks are not watched, and the stack is watched only if present.
     """
     machine = Machine.load(image, board, base, symbols=symbols)
     rules = load_rules(rules_path)
-    present = {name: addr for name, addr in _symbol_map(machine).items()}
-    bound = rules.bind(present, functions=rules_path is not None)
-    watched = [name for name in bound.watched if name in present]
+    present = _symbol_map(machine)
+    strict = rules_path is not None
+    if strict or not rules.missing_symbols(present, functions=False):
+        rules = rules.bind(present, functions=strict)
+        StackProbe(machine, rules.isr_stack.name, rules.isr_stack.base, rules.isr_stack.top)
+    watched = [name for name in rules.watched if name in present]
     if watched:
         CallProbe(machine, watched)
-    StackProbe(machine, bound.isr_stack.name, bound.isr_stack.base, bound.isr_stack.top)
-    return machine, bound
+    return machine, rules
 
 
 def analyse(image, board=None, rules_path=None, max_cycles: int = DEFAULT_MAX_CYCLES,
