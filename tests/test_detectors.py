@@ -216,6 +216,24 @@ def test_the_masking_pool_entered_while_thread_is_in_the_nomask_pool_is_reentry(
     assert finding.function == "pool_alloc"
 
 
+def test_an_interrupt_taken_at_the_first_instruction_of_the_nomask_pool_is_reentry():
+    entry = InterruptEntered(cycle=5, number=15, name="SysTick", handler="SysTick_Handler",
+                             context=SYSTICK, sp=0x2000F000, preempted_pc=0x442,
+                             preempted_location="pool_alloc_nomask")
+    events = [entry, call("pool_alloc_nomask", 7, SYSTICK, (POOL,), site="SysTick_Handler+0x2e")]
+    [finding] = feed(AllocatorReentryDetector(RULES), events).findings()
+    assert "while thread was inside pool_alloc_nomask (called from an unknown site)" in finding.message
+    assert dict(finding.details)["preempted_at"] == "pool_alloc_nomask"
+
+
+def test_the_implied_call_ends_when_the_interrupt_returns():
+    entry = InterruptEntered(cycle=5, number=15, name="SysTick", handler="SysTick_Handler",
+                             context=SYSTICK, sp=0x2000F000, preempted_pc=0x442,
+                             preempted_location="pool_alloc_nomask+0x4")
+    events = [entry, leave(6), enter(8), call("pool_alloc_nomask", 9, SYSTICK, (POOL,))]
+    assert feed(AllocatorReentryDetector(RULES), events).findings() == ()
+
+
 def test_a_different_pool_instance_is_not_reentry():
     events = [call("pool_alloc_nomask", 1, args=(POOL,)), enter(2),
               call("pool_alloc_nomask", 3, SYSTICK, (POOL + 16,))]

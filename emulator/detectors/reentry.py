@@ -1,7 +1,7 @@
 """allocator-reentry: an interrupt enters an allocator group while the code it preempted is inside it."""
 from __future__ import annotations
 
-from ..events import CallEntered, CallReturned, InterruptEntered
+from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import Finding
 from ..rules import Rules
 from .base import FindingBook, call_pc, chain_text
@@ -17,6 +17,10 @@ class AllocatorReentryDetector:
     interrupt entered just above the open call's depth), whether or not corruption followed.
     One finding per (interrupted call site, reentering call site, handler), with a count.
     Calls forbidden in interrupt context are left to alloc-in-isr.
+
+    An interrupt whose ``preempted_location`` lies in a watched function (``F+0x..``) also
+    counts as preempting a call of ``F`` (call site unknown, any instance) until it returns:
+    an interrupt taken at F's first instruction arrives before F's ``CallEntered``.
     """
 
     name = "allocator-reentry"
@@ -25,11 +29,15 @@ class AllocatorReentryDetector:
         self.rules = rules
         self.open: dict[int, CallEntered] = {}
         self.entries: dict[int, InterruptEntered] = {}  # depth -> latest entry at that depth
+        self.preempted: dict[int, CallEntered] = {}     # depth -> call implied by a preempted PC
         self.book = FindingBook()
 
     def on_event(self, event: object) -> None:
         if isinstance(event, InterruptEntered):
             self.entries[event.context.depth] = event
+            self._note_preempted(event)
+        elif isinstance(event, InterruptExited) and event.tail_chained_to is None:
+            self.preempted.pop(event.context.depth, None)
         elif isinstance(event, CallEntered) and self.rules.get(event.function):
             self._check(event)
             self.open[event.call_id] = event
@@ -45,9 +53,26 @@ class AllocatorReentryDetector:
             key = (victim.call_site, event.call_site, event.context.handler)
             self.book.add(key, lambda: reentry_finding(event, victim, preemption, rule.group))
 
+    def _note_preempted(self, event: InterruptEntered) -> None:
+        function = event.preempted_location.split("+")[0]
+        depth = event.context.depth - 1
+        if self.rules.get(function) is None or event.tail_chained:
+            return
+        outer = Context(handler=(event.context.chain[:-1] or (None,))[-1], depth=depth,
+                        chain=event.context.chain[:-1])
+        self.preempted[depth] = CallEntered(cycle=event.cycle, call_id=-1, function=function,
+                                            args=(), return_address=0, call_site="",
+                                            sp=event.sp, context=outer)
+
+    def _candidates(self) -> list[CallEntered]:
+        real = {(call.function, call.context.depth) for call in self.open.values()}
+        implied = [call for call in self.preempted.values()
+                   if (call.function, call.context.depth) not in real]
+        return list(self.open.values()) + implied
+
     def _victims(self, event: CallEntered, group: str) -> list[CallEntered]:
         instance = self.rules.get(event.function).instance(event.args)
-        return [call for call in self.open.values()
+        return [call for call in self._candidates()
                 if self._exposed(call, group, instance) and call.context.depth < event.context.depth]
 
     def _exposed(self, call: CallEntered, group: str, instance: int | None) -> bool:
@@ -71,9 +96,10 @@ def reentry_finding(event: CallEntered, victim: CallEntered, entry: InterruptEnt
                     group: str) -> Finding:
     ctx = event.context
     where, pc = preemption_text(entry)
+    site = victim.call_site or "an unknown site"
     message = (f"inconsistent allocator usage: {event.function} entered from {event.call_site} "
                f"in {ctx.name} (irq {ctx.irq}, depth {ctx.depth}) while {victim.context.name} "
-               f"was inside {victim.function} (called from {victim.call_site}) with interrupts "
+               f"was inside {victim.function} (called from {site}) with interrupts "
                f"enabled, preempted at {where}; both use the '{group}' free list")
     details = {"group": group, "interrupted_function": victim.function,
                "interrupted_call_site": victim.call_site, "interrupted_context": victim.context.name,
