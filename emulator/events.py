@@ -44,6 +44,7 @@ class InterruptEntered:
     preempted_pc: int                   # where the interrupted code resumes
     tail_chained: bool = False
     preempted_location: str = ""        # 'symbol+0xoff' of preempted_pc, when known
+    entry_cycles: int = 0               # cycles the entry itself took (stacking); it began at cycle - entry_cycles
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,14 @@ def test_exclusive_cycles_leave_out_the_interrupt_that_preempted_the_call():
     assert (record.inclusive, record.exclusive, record.context) == (70, 30, "thread")
 
 
+def test_the_exception_entry_cost_counts_as_interrupt_time():
+    c = call("pool_alloc", 100)
+    entry = InterruptEntered(cycle=122, number=15, name="SysTick", handler="SysTick_Handler",
+                             context=SYSTICK, sp=0x2000F000, preempted_pc=0x200, entry_cycles=12)
+    [record] = feed(AllocCyclesDetector(RULES), [c, entry, leave(150), ret(c, 170)]).calls()
+    assert (record.inclusive, record.exclusive) == (70, 30)
+
+
 def test_nested_interrupts_are_subtracted_once_and_tail_chains_continue_the_span():
     c = call("pool_alloc", 0)
     events = [c, enter(10), enter(20, TIMER, 24), leave(30, SYSTICK, 24, "TIMER0_Handler"),

@@ -28,7 +28,8 @@ class AllocCyclesDetector:
 
     Inclusive cycles are return minus entry; exclusive cycles subtract the time spent in
     interrupts that preempted the call: for a call made at depth d, each interrupt entered at
-    depth d+1 while it was open, from its ``InterruptEntered`` to the ``InterruptExited`` that
+    depth d+1 while it was open, from the start of its entry (``InterruptEntered.cycle`` minus
+    ``entry_cycles``) to the ``InterruptExited`` (stamped after the exit) that
     returns to depth d (nested interrupts are inside that span; a tail-chained exit/entry pair
     continues the same span).  Calls that never return are not counted.
     ``stats()``: ``AllocStats`` per (function, context name) over exclusive cycles, sorted;
@@ -50,7 +51,7 @@ class AllocCyclesDetector:
         elif isinstance(event, CallReturned) and event.call_id in self.open:
             self._complete(self.open.pop(event.call_id), event.cycle)
         elif isinstance(event, InterruptEntered):
-            self.irq_start.setdefault(event.context.depth, event.cycle)
+            self.irq_start.setdefault(event.context.depth, event.cycle - event.entry_cycles)
         elif isinstance(event, InterruptExited) and event.tail_chained_to is None:
             self._interrupt_done(event.context.depth, event.cycle)
 
