@@ -122,7 +122,7 @@ class FunctionRule:
     def _format_value(self, name: str, value: int) -> str:
         if name == "size":
             return str(value)
-        if name == "flags":
+        if name == "flags" and value:
             return f"{value:#x} ({decode_flags(value, self.flags)})"
         return f"{value:#x}"
 

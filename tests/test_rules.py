@@ -55,6 +55,7 @@ def test_flags_are_decoded_by_name_with_unknown_bits_in_hex():
 def test_arguments_are_formatted_with_their_roles():
     rules = load_rules()
     assert rules.get("page_alloc").format_args((2,)) == "flags=0x2 (PAGE_ZERO)"
+    assert rules.get("page_alloc").format_args((0,)) == "flags=0x0"
     assert rules.get("heap_malloc").format_args((48,)) == "size=48"
     assert rules.get("heap_free").format_args((0x20000010,)) == "ptr=0x20000010"
     assert rules.get("pool_free").format_args((0x20000100, 0x20000200)) == "pool=0x20000100, ptr=0x20000200"
