@@ -23,7 +23,12 @@ toolchains:
 	fi
 
 demo: $(STAMP)
+	@echo "== a clean firmware: allocations in thread and nested interrupts, no findings"
 	$(VENV)/bin/fwsandbox run firmware/arm/demo.elf
+	@echo; echo "== its cycle-count report"
+	$(VENV)/bin/fwsandbox report firmware/arm/demo.elf
+	@echo; echo "== a buggy one: page_alloc without PAGE_ATOMIC inside the SysTick handler (exit code 1)"
+	-$(VENV)/bin/fwsandbox run firmware/arm/isr_page_wait.elf
 
 test: $(STAMP) toolchains
 	$(PY) -m pytest -q

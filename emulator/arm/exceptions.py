@@ -110,7 +110,8 @@ class CortexMExceptions:
         self.machine.emit(InterruptEntered(self.machine.now, number, N.exception_name(number),
                                            self.handler_name(number), self.context(),
                                            cpu.reg("sp"), return_address, tail_chained,
-                                           self.machine.describe(return_address)))
+                                           self.machine.describe(return_address),
+                                           0 if tail_chained else self.model.exception_entry))
 
     # B1.5.8 exception return -----------------------------------------------------------------
     def exception_return(self, exc_return: int) -> None:
