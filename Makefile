@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test deps toolchains bench clean
+.PHONY: demo test deps toolchains clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,8 +33,6 @@ demo: $(STAMP)
 test: $(STAMP) toolchains
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
-	$(PY) tools/bench.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
