@@ -76,7 +76,8 @@ def _compatible(expect: str, got: str, arch: str) -> bool:
         else {("cmpw", "cmplw"), ("rlwinm", "clrlwi"), ("rlwinm", "slwi"), ("rlwinm", "srwi"),
               ("rlwinm", "rotlwi"), ("rlwinm", "clrrwi"), ("mtspr", "mtsrr0"), ("mtspr", "mtsrr1"),
               ("mfspr", "mfsrr0"), ("mfspr", "mfsrr1"), ("addi", "subi"), ("addi", "li"),
-              ("ori", "nop"), ("or", "mr"), ("nor", "not")}
+              ("ori", "nop"), ("or", "mr"), ("mr.", "or."), ("nor", "not"),
+              ("rlwinm.", "clrrwi."), ("rlwinm", "rotlwi"), ("slwi", "rlwinm"), ("mbar", "eieio"), ("mtcr", "mtcrf"), ("mfxer", "mfspr"), ("mtxer", "mtspr"), ("mflr", "mfspr"), ("mtlr", "mtspr")}
     return (expect, got) in pairs
 
 
