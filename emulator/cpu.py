@@ -42,6 +42,7 @@ _UNMAPPED = {unicorn.UC_MEM_READ_UNMAPPED: "unmapped-read",
              unicorn.UC_MEM_READ_PROT: "read-protected",
              unicorn.UC_MEM_FETCH_PROT: "fetch-protected"}
 VERSION = unicorn.__version__
+NO_UNTIL = 0xFFFFFFFF              # odd: never the address of an instruction
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class UnicornCpu:
         self.regs = regs
         self._fault: CpuFault | None = None
         self._hooks: list[int] = []
+        self._muted = False
         self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
     # memory -----------------------------------------------------------------------------
@@ -88,7 +90,7 @@ class UnicornCpu:
 
     # hooks (callbacks get ints only) ----------------------------------------------------
     def on_block(self, callback: Callable[[int, int], None]) -> None:
-        self._add(unicorn.UC_HOOK_BLOCK, lambda uc, addr, size, _: callback(addr, size))
+        self._add(unicorn.UC_HOOK_BLOCK, lambda uc, addr, size, _: self._muted or callback(addr, size))
 
     def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
         return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
@@ -119,9 +121,19 @@ class UnicornCpu:
         """Run from ``pc`` until stopped; raise CpuFault if the firmware faulted."""
         self._fault = None
         try:
-            self.uc.emu_start(pc, until, timeout=int(timeout_s * 1e6), count=count)
+            # until=0 means "no stop address"; 0 itself is a real PC (Book E reset at 0).
+            self.uc.emu_start(pc, until or NO_UNTIL, timeout=int(timeout_s * 1e6), count=count)
         except unicorn.UcError as exc:
             raise self._fault or CpuFault(_error_kind(exc), self.reg("pc")) from None
+
+    def run_stub(self, pc: int, end: int, max_instructions: int = 64) -> None:
+        """Run host-side glue code (e.g. PowerPC mtspr stubs) from ``pc`` to ``end`` with the
+        block callback muted: it is not firmware execution and takes no model time."""
+        self._muted = True
+        try:
+            self.uc.emu_start(pc, end, count=max_instructions)
+        finally:
+            self._muted = False
 
     def stop(self) -> None:
         self.uc.emu_stop()

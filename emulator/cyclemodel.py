@@ -20,6 +20,22 @@ Cortex-M4 model (``cortex-m4``), after the Cortex-M4 TRM r0p1, table 3-1 (sectio
   exception entry 12, exception return 10, tail-chain 6 (TRM 3.3.2 / ARMv7-M interrupt latency)
 Whether a conditional branch was taken is known at the next block: the penalty P is charged
 when that block does not start at the branch's fall-through address.
+
+e200z6 model (``e200z6``), after the e200z3/e200z6 core RMs, chapter "Instruction Pipeline and
+Execution Timing" (e200z3 RM rev. 2 §6.1.3 branch unit, §6.2.1 integer unit, §6.2.2 load/store
+unit), zero-wait-state SRAM/flash (no cache misses modelled):
+  add/sub/logical/compare/shift/rotate/cntlzw, mullw/mulhw/mulli, mfspr/mtspr/mfcr/mtcr   1
+  lwz/stw/lbz/stb/lhz/sth and their update/indexed forms                                 1
+  lmw/stmw of N registers (N = 32 - rD)                                                   N
+  divw/divwu                                                                              16 (the
+      worst case of 6-16: the early termination depends on operands a static model does not see)
+  mtmsr, wrtee, wrteei, isync, msync/sync, mbar                                           2
+      (execution-serialising)
+  taken branch b/bl/blr/bctr/bctrl/rfi/rfci                                               2 (1+P, P = 1)
+  not-taken conditional branch                                                           1
+  sc                                                                                      1
+  interrupt entry 4 (pipeline flush + vector fetch, a model parameter: the RMs give no single
+  figure), interrupt return: rfi/rfci is charged as a taken branch, no extra exit cost.
 """
 from __future__ import annotations
 
@@ -138,7 +154,48 @@ class CortexM4Model:
         return CA.ARM_REG_PC in written
 
 
-MODELS = {"cortex-m4": CortexM4Model}
+class E200Z6Model:
+    """e200z6-class Book E core timing as a static per-instruction table (see module docstring)."""
+
+    name = "e200z6"
+    version = "e200z6-e200z3rm-rev2-ch6/v1"
+    exception_entry = 4
+    exception_exit = 0
+    tail_chain = 0
+    P = 1
+
+    _ALWAYS_TAKEN = ("b", "ba", "bl", "bla", "blr", "blrl", "bctr", "bctrl", "rfi", "rfci")
+    _SERIALISING = ("mtmsr", "wrtee", "wrteei", "isync", "msync", "sync", "eieio", "mbar")
+
+    def __init__(self):
+        self.cs = capstone.Cs(capstone.CS_ARCH_PPC, capstone.CS_MODE_32 | capstone.CS_MODE_BIG_ENDIAN)
+        self.cs.detail = True
+
+    def block(self, code: bytes, addr: int) -> BlockCost:
+        before, sizes, total, timing = {}, {}, 0, Timing(0)
+        for insn in self.cs.disasm(code, addr):
+            timing = self.timing(insn)
+            before[insn.address], sizes[insn.address] = total, insn.size
+            total += timing.cycles + (0 if timing.dynamic else timing.penalty)
+        dynamic = timing.penalty if timing.dynamic else 0
+        return BlockCost(addr, len(before), total, before, sizes, dynamic, addr + len(code))
+
+    def timing(self, insn) -> Timing:
+        m = insn.mnemonic.rstrip(".+-")
+        if m in self._ALWAYS_TAKEN:
+            return Timing(1, self.P)
+        if capstone.CS_GRP_JUMP in insn.groups or m.startswith("bc"):
+            return Timing(1, self.P, dynamic=True)
+        if m in ("lmw", "stmw"):
+            return Timing(max(1, 32 - insn.operands[0].reg + capstone.ppc_const.PPC_REG_R0))
+        if m.startswith("divw"):
+            return Timing(16)
+        if m in self._SERIALISING:
+            return Timing(2)
+        return Timing(1)
+
+
+MODELS = {"cortex-m4": CortexM4Model, "e200z6": E200Z6Model}
 
 
 def model_for(name: str):

@@ -358,4 +358,7 @@ def _make_core(machine: Machine, board: Board):
     if board.arch == "cortex-m":
         from .arm.core import CortexMCore
         return CortexMCore(machine, board, machine.model)
+    if board.arch == "ppc-booke":
+        from .ppc.core import BookECore
+        return BookECore(machine, board, machine.model)
     raise BadInput(f"{board.source}: key 'board.arch': '{board.arch}' is not supported yet")

@@ -1,0 +1,72 @@
+"""Book E facts as data: MSR bits, SPR numbers, IVORs, interrupt entry rules, SPR instruction decode.
+
+Sources: e200z3 Power Architecture Core RM rev. 2 (the e200z6 RM has the same chapters):
+§2.11 timer registers, §4.4-4.5 IVPR/IVORn, §4.6 interrupt definitions (register settings
+tables), §4.8 interrupt priorities; Book E (EREF) for the instruction encodings.
+"""
+from __future__ import annotations
+
+# MSR (32-bit view; Book E bit b is 1 << (63 - b))
+MSR_UCLE, MSR_SPE, MSR_WE, MSR_CE = 1 << 26, 1 << 25, 1 << 18, 1 << 17
+MSR_EE, MSR_PR, MSR_FP, MSR_ME = 1 << 15, 1 << 14, 1 << 13, 1 << 12
+MSR_FE0, MSR_DE, MSR_FE1, MSR_IS, MSR_DS, MSR_RI = 1 << 11, 1 << 9, 1 << 8, 1 << 5, 1 << 4, 1 << 1
+
+# §4.6 register-settings tables: bits kept on entry ("—"), every other bit is cleared.
+KEEP_NONCRITICAL = MSR_CE | MSR_ME | MSR_DE | MSR_RI
+KEEP_CRITICAL = MSR_ME | MSR_DE | MSR_RI     # §4.6.1: DE kept unless HID0[CICLRDE]
+
+# SPRs
+SPR_DEC, SPR_SRR0, SPR_SRR1, SPR_CSRR0, SPR_CSRR1, SPR_DECAR = 22, 26, 27, 58, 59, 54
+SPR_IVPR, SPR_TBL_R, SPR_TBU_R, SPR_TBL_W, SPR_TBU_W = 63, 268, 269, 284, 285
+SPR_TSR, SPR_TCR, SPR_IVOR0 = 336, 340, 400
+TIMER_SPRS = (SPR_DEC, SPR_DECAR, SPR_TBL_R, SPR_TBU_R, SPR_TBL_W, SPR_TBU_W, SPR_TSR, SPR_TCR)
+
+# §4.5 table 4-8: IVOR assignments
+CRITICAL_INPUT, MACHINE_CHECK, DATA_STORAGE, INSTRUCTION_STORAGE = 0, 1, 2, 3
+EXTERNAL_INPUT, ALIGNMENT, PROGRAM, FP_UNAVAILABLE, SYSTEM_CALL = 4, 5, 6, 7, 8
+DECREMENTER, FIXED_INTERVAL_TIMER, WATCHDOG, DEBUG = 10, 11, 12, 15
+CRITICAL_CLASS = (CRITICAL_INPUT, WATCHDOG)
+EXTERNAL_NUMBER_BASE = 16            # InterruptEntered.number of INTC source s is 16 + s
+
+# §4.8: asynchronous interrupts, highest priority first.
+ASYNC_PRIORITY = (CRITICAL_INPUT, WATCHDOG, EXTERNAL_INPUT, FIXED_INTERVAL_TIMER, DECREMENTER)
+
+RFI, RFCI = 0x4C000064, 0x4C000066
+_MFSPR, _MTSPR, _MFTB = 339, 467, 371
+
+
+def entry_msr(msr: int, critical: bool) -> int:
+    """The MSR after interrupt entry (§4.6 tables): WE, EE, PR, FP, FE0/1, IS, DS, SPE, UCLE
+    cleared; CE too for critical-class interrupts."""
+    return msr & (KEEP_CRITICAL if critical else KEEP_NONCRITICAL)
+
+
+def vector(ivpr: int, ivor: int) -> int:
+    """IVPR[32-47] || IVORn[48-59] || 0b0000 (§4.4.1.1, §4.5)."""
+    return (ivpr & 0xFFFF0000) | (ivor & 0xFFF0)
+
+
+def masked_by(msr: int, ivor: int) -> bool:
+    """Critical input and watchdog need MSR[CE]; external input, FIT, decrementer need MSR[EE]."""
+    return not msr & (MSR_CE if ivor in CRITICAL_CLASS else MSR_EE)
+
+
+def decode_spr_access(word: int) -> tuple[str, int, int] | None:
+    """('mfspr'|'mtspr', spr, gpr) for an mfspr/mftb/mtspr instruction word, else None."""
+    if word >> 26 != 31:
+        return None
+    xo = (word >> 1) & 0x3FF
+    if xo not in (_MFSPR, _MTSPR, _MFTB):
+        return None
+    spr = ((word >> 16) & 0x1F) | ((word >> 11) & 0x1F) << 5
+    return ("mtspr" if xo == _MTSPR else "mfspr", spr, (word >> 21) & 0x1F)
+
+
+def encode_spr_access(op: str, spr: int, gpr: int) -> int:
+    """The inverse of ``decode_spr_access`` (used to build the host stubs)."""
+    xo = _MTSPR if op == "mtspr" else _MFSPR
+    return 31 << 26 | gpr << 21 | (spr & 0x1F) << 16 | (spr >> 5) << 11 | xo << 1
+
+
+def interrupt_name(ivor: int, source: int | None = None) -> str:
+    return f"IVOR{ivor}" if source is None else f"IVOR{ivor}:{source}"

@@ -1,0 +1,291 @@
+"""The Book E face of the machine: interrupt entry/return, Book E timers, INTC/PIT/simctl wiring.
+
+Implements the ``ArchCore`` contract used by ``Machine`` (see emulator/machine.py) for an
+e200-class core on Unicorn's e500v2 model (e200z3 RM rev. 2 chapter 4; the e200z6 RM has the
+same interrupt model).  Exactness, and how it is reached without per-instruction hooks:
+- Asynchronous interrupts (critical input, external input from the INTC, FIT, decrementer) are
+  taken at basic-block boundaries by the run loop; `wrteei 1`/`mtmsr` end their block in Unicorn
+  (measured), so an interrupt held by MSR[EE] is taken right after the enabling instruction.
+- Entry (§4.6): SRR0/SRR1 (CSRR0/CSRR1) are loaded through a host stub (``SprPort``), MSR is
+  cleared per the §4.6 tables, PC = IVPR[0:15] || IVORn[16:27] || 0b0000.
+- Return: at reset the image's code is scanned for rfi/rfci words and a one-address code hook is
+  put on each; it stops the engine before the instruction, and the core performs it as Book E
+  defines it (MSR <- SRR1, PC <- SRR0) after reading SRR0/SRR1, emitting InterruptExited.
+- Timer SPRs (DEC, DECAR, TCR, TSR, TBL/TBU): every mtspr/mfspr/mftb of them found by the same
+  scan gets a one-address code hook that performs the access on ``BookETimers`` (model cycles)
+  and skips the native instruction (Unicorn's DEC does not count: measured).  Code written to
+  RAM at run time is not scanned.
+- ``sc`` arrives as Unicorn interrupt 8 with PC after it; the core takes IVOR8 there.
+- Faults (unmapped access, illegal instruction = Unicorn interrupt 96, program interrupt = 6)
+  end the run; the firmware's IVOR2/3/6 handlers are not entered.
+Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'IVOR4:59').
+"""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from ..events import Context, InterruptEntered, InterruptExited
+from ..peripherals.intc import Intc
+from ..peripherals.pit import Pit
+from ..peripherals.simctl import SimControl
+from . import booke as B
+from .sprport import SprPort
+from .timers import BookETimers
+
+INTR_PROGRAM, INTR_SYSCALL, INTR_ILLEGAL = 6, 8, 96      # Unicorn 2.1.4 PPC, measured
+BRANCH_TO_SELF = b"\x48\x00\x00\x00"
+
+
+@dataclass(frozen=True)
+class Active:
+    """One interrupt being serviced."""
+
+    number: int
+    name: str
+    handler: str
+    critical: bool
+    return_pc: int
+
+
+class BookECore:
+    """e200-class Book E core glue: owns the Book E timers and the interrupt nesting state."""
+
+    arch = "ppc-booke"
+    trap_code = BRANCH_TO_SELF * 4
+    spin_code = BRANCH_TO_SELF
+
+    def __init__(self, machine, board, model):
+        self.machine, self.cpu, self.board, self.model = machine, machine.cpu, board, model
+        self.timers = BookETimers()
+        self.intc: Intc | None = None
+        self.simctl: SimControl | None = None
+        self.port = SprPort(self.cpu, board.scratch)
+        self.active: list[Active] = []
+        self.max_depth = 0
+        self._returning: str | None = None       # 'rfi'/'rfci' the engine stopped at
+        self._syscall: int | None = None         # SRR0 of an `sc` awaiting IVOR8
+
+    # peripherals -----------------------------------------------------------------------------
+    def peripheral_factories(self) -> dict:
+        m = self.machine
+        return {"mpc5554-intc": lambda s, p: self._attach("intc", Intc(s.name, s.base, s.size, **p)),
+                "mpc5604b-pit": lambda s, p: Pit(s.name, s.base, s.size, self._drive_line, **p),
+                "simctl": lambda s, p: self._attach("simctl", SimControl(
+                    s.name, s.base, s.size, lambda code: m.finish("exit", code), **p))}
+
+    def _attach(self, attr: str, peripheral):
+        setattr(self, attr, peripheral)
+        return peripheral
+
+    def _drive_line(self, source: int, level: bool) -> None:
+        if self.intc is not None:
+            self.intc.set_level(source, level)
+
+    # reset and calls ---------------------------------------------------------------------------
+    def reset(self, image) -> None:
+        """Start at the image entry (raw images: their first byte) with MSR = 0."""
+        self.port.install()
+        self.machine.bus.clocked.append(self.timers)       # DEC/FIT are clocked like timers
+        entry = image.entry if image.entry is not None else min(s.addr for s in image.segments)
+        self.cpu.set_reg("msr", 0)
+        self.cpu.set_reg("r1", (self.machine.ram_top() - 16) & ~15)
+        self.cpu.set_reg("pc", entry)
+        self._install_hooks(image)
+
+    def exec_pc(self, pc: int) -> int:
+        return pc
+
+    def setup_call(self, addr: int, args: tuple[int, ...], trap: int) -> None:
+        """PowerPC EABI: r3-r10, LR = return trap, a fresh 16-byte frame below r1."""
+        if len(args) > 8:
+            raise ValueError("at most 8 register arguments")
+        self.cpu.set_reg("r1", (self.cpu.reg("r1") - 16) & ~15)
+        for i, value in enumerate(args):
+            self.cpu.set_reg(f"r{3 + i}", value)
+        self.cpu.set_reg("lr", trap)
+        self.cpu.set_reg("pc", addr)
+
+    def return_value(self) -> int:
+        return self.cpu.reg("r3")
+
+    # call probes ------------------------------------------------------------------------------
+    def arguments(self) -> tuple[int, ...]:
+        return tuple(self.cpu.reg(f"r{i}") for i in range(3, 7))
+
+    def return_address(self) -> int:
+        return self.cpu.reg("lr")
+
+    def call_site(self, ret: int) -> int:
+        return ret - 4
+
+    def backtrace(self, ret: int) -> tuple[str, ...]:
+        frames = [self.machine.describe(self.call_site(ret))]
+        return tuple(frames + [self.machine.describe(a.return_pc) for a in reversed(self.active)])
+
+    def return_sites(self, entry: int, size: int) -> list[int]:
+        """Addresses of bclr (blr and its conditional forms, LK = 0) in the function."""
+        code = self.cpu.read(entry, size or 0x200)
+        sites = []
+        for off in range(0, len(code) - 3, 4):
+            word = struct.unpack_from(">I", code, off)[0]
+            if word >> 26 == 19 and (word >> 1) & 0x3FF == 16 and not word & 1:
+                sites.append(entry + off)
+                if not size and word == 0x4E800020:
+                    break
+        return sites
+
+    # code scan and hooks -------------------------------------------------------------------------
+    def _install_hooks(self, image) -> None:
+        for addr, word in self._code_words(image):
+            if word in (B.RFI, B.RFCI):
+                kind = "rfi" if word == B.RFI else "rfci"
+                self.cpu.on_code(lambda a, s, k=kind: self._at_return(k), addr, addr)
+            elif (access := B.decode_spr_access(word)) and access[1] in B.TIMER_SPRS:
+                self.cpu.on_code(lambda a, s, acc=access: self._timer_spr(a, *acc), addr, addr)
+
+    def _code_words(self, image):
+        for seg in image.segments:
+            region = self.board.region_of(seg.addr)
+            if region is None or "x" not in region.perms:
+                continue
+            start = (-seg.addr) % 4
+            for off in range(start, len(seg.data) - 3, 4):
+                yield seg.addr + off, struct.unpack_from(">I", seg.data, off)[0]
+
+    def _at_return(self, kind: str) -> None:
+        self._returning = kind
+        self.cpu.stop()
+
+    def _timer_spr(self, pc: int, op: str, spr: int, gpr: int) -> None:
+        """Perform a timer mtspr/mfspr on the model and skip the native instruction."""
+        m = self.machine
+        now = m.cycle_at(pc)
+        if op == "mtspr":
+            self.timers.write(spr, self.cpu.reg(f"r{gpr}"), now)
+        else:
+            self.cpu.set_reg(f"r{gpr}", self.timers.read(spr, now))
+        m.end_block_after(pc)
+        self.cpu.set_reg("pc", pc + 4)
+        if op == "mtspr":
+            m.after_state_change()
+
+    # interrupts ---------------------------------------------------------------------------------
+    def requested(self, ivor: int) -> bool:
+        """The interrupt's condition holds, masks aside."""
+        if ivor == B.CRITICAL_INPUT:
+            return self.simctl is not None and self.simctl.critical
+        if ivor == B.EXTERNAL_INPUT:
+            return self.intc is not None and self.intc.asserted()
+        if ivor == B.FIXED_INTERVAL_TIMER:
+            return self.timers.fit_pending()
+        return ivor == B.DECREMENTER and self.timers.decrementer_pending()
+
+    def next_to_take(self) -> int | None:
+        """§4.8: the highest-priority requested interrupt that MSR[CE]/MSR[EE] lets in."""
+        msr = self.cpu.reg("msr")
+        return next((i for i in B.ASYNC_PRIORITY if self.requested(i) and not B.masked_by(msr, i)), None)
+
+    def take_pending(self, return_pc: int) -> bool:
+        acted = False
+        if self._returning:
+            self._interrupt_return(self._returning)
+            acted = True
+        if self._syscall is not None:
+            pc, self._syscall = self._syscall, None
+            self._enter(B.SYSTEM_CALL, pc)
+            return True
+        ivor = self.next_to_take()
+        if ivor is not None:
+            self._enter(ivor, self.cpu.reg("pc"))
+            return True
+        return acted
+
+    def held_by_masks(self) -> bool:
+        return any(self.requested(i) for i in B.ASYNC_PRIORITY)
+
+    def deliverable(self) -> bool:
+        return self.next_to_take() is not None
+
+    def wake_pending(self) -> bool:
+        return self.deliverable()
+
+    def context(self) -> Context:
+        masked = not self.cpu.reg("msr") & B.MSR_EE
+        if not self.active:
+            return Context(masked=masked)
+        top = self.active[-1]
+        return Context(top.handler, top.number, len(self.active), tuple(a.handler for a in self.active), masked)
+
+    def idle_at(self, pc: int) -> bool:
+        return False
+
+    # §4.6 interrupt entry --------------------------------------------------------------------------
+    def _enter(self, ivor: int, return_pc: int) -> None:
+        """Save PC/MSR in SRR0/SRR1 (CSRR0/CSRR1), clear MSR bits, branch to IVPR || IVORn."""
+        sprs = self.port.read_all()
+        critical = ivor in B.CRITICAL_CLASS
+        msr = self.cpu.reg("msr")
+        self.port.load_save_restore(return_pc, msr, critical)
+        self.cpu.set_reg("msr", B.entry_msr(msr, critical))
+        target = B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + ivor])
+        self.cpu.set_reg("pc", target)
+        self.machine.now += self.model.exception_entry
+        source = self.intc.highest() if ivor == B.EXTERNAL_INPUT else None
+        number = ivor if source is None else B.EXTERNAL_NUMBER_BASE + source
+        active = Active(number, B.interrupt_name(ivor, source), self._handler_name(target, source),
+                        critical, return_pc)
+        self.active.append(active)
+        self.max_depth = max(self.max_depth, len(self.active))
+        m = self.machine
+        m.emit(InterruptEntered(m.now, number, active.name, active.handler, self.context(),
+                                self.cpu.reg("r1"), return_pc, False, m.describe(return_pc),
+                                self.model.exception_entry))
+
+    def _handler_name(self, target: int, source: int | None) -> str:
+        """The ISR in the INTC's software vector table when it names a symbol, else the vector's."""
+        if source is not None and self.intc.vtba:
+            addr = self.intc.vector_address(source)
+            if self.cpu.is_mapped(addr, 4):
+                isr = struct.unpack(">I", self.cpu.read(addr, 4))[0]
+                sym = self.machine.image.symbols.containing(isr)
+                if sym is not None and sym.addr == isr:
+                    return sym.name
+        return self.machine.describe(target)
+
+    # rfi / rfci --------------------------------------------------------------------------------
+    def _interrupt_return(self, kind: str) -> None:
+        """rfi: MSR <- SRR1, PC <- SRR0; rfci: the same from CSRR1/CSRR0."""
+        self._returning = None
+        sprs = self.port.read_all()
+        critical = kind == "rfci"
+        pc = sprs[B.SPR_CSRR0 if critical else B.SPR_SRR0] & ~3
+        self.cpu.set_reg("msr", sprs[B.SPR_CSRR1 if critical else B.SPR_SRR1])
+        self.cpu.set_reg("pc", pc)
+        self.machine.now += self.model.exception_exit
+        index = next((i for i in range(len(self.active) - 1, -1, -1)
+                      if self.active[i].critical == critical), None)
+        if index is None:
+            return                                   # e.g. rfi used to start user code
+        done = self.active.pop(index)
+        m = self.machine
+        m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc))
+
+    # engine interrupts and faults --------------------------------------------------------------
+    def on_engine_interrupt(self, intno: int) -> None:
+        pc = self.cpu.reg("pc")
+        if intno == INTR_SYSCALL:
+            self._syscall = pc
+            self.cpu.stop()
+        elif intno == INTR_ILLEGAL:
+            self.machine.fault("undefined-instruction", pc - 4, "illegal instruction")
+        elif intno == INTR_PROGRAM:
+            self.machine.fault("program", pc - 4, "program interrupt (trap or privileged instruction)")
+        else:
+            self.machine.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
+
+    def enter_fault_handler(self, pc: int) -> bool:
+        return False
+
+    def repend_level(self, number: int) -> None:
+        """Sources are level-sensitive in the INTC model itself: nothing to re-pend."""
