@@ -1,0 +1,240 @@
+"""Book E (e200-mcu) interrupt-model conformance: one tiny keystone-built image per behaviour."""
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from elf32 import EM_PPC, make_elf
+from emulator.errors import BadInput
+from emulator.events import InterruptEntered, InterruptExited
+from emulator.machine import Machine
+from ppcfw import FLAGS, INTC, PIT, SIMCTL, exit_with, load, machine, vectors
+from tools.asm import assemble_ppc
+
+VTBA = 0x3000
+# IVOR4 in software vector mode, nesting allowed: save SRR0/SRR1/LR and r3-r8 on the stack,
+# IACKR -> ISR address, wrteei 1 around the ISR, EOIR, restore, rfi.
+EXT_HANDLER = """
+ext_handler:
+  stwu 1, -48(1)
+  stw 3, 8(1)
+  stw 4, 12(1)
+  stw 5, 16(1)
+  stw 6, 20(1)
+  stw 7, 24(1)
+  stw 8, 28(1)
+  mflr 3
+  stw 3, 32(1)
+  mfspr 3, 26
+  stw 3, 36(1)
+  mfspr 3, 27
+  stw 3, 40(1)
+""" + load(4, INTC) + """  lwz 3, 0x10(4)
+  lwz 3, 0(3)
+  mtctr 3
+  wrteei 1
+  bctrl
+  wrteei 0
+""" + load(4, INTC) + """  li 3, 0
+  stw 3, 0x18(4)
+  lwz 3, 40(1)
+  mtspr 27, 3
+  lwz 3, 36(1)
+  mtspr 26, 3
+  lwz 3, 32(1)
+  mtlr 3
+  lwz 8, 28(1)
+  lwz 7, 24(1)
+  lwz 6, 20(1)
+  lwz 5, 16(1)
+  lwz 4, 12(1)
+  lwz 3, 8(1)
+  addi 1, 1, 48
+  rfi
+"""
+
+
+def image(thread: str, isrs: dict[int, str] = None, code: str = "", handlers: str = "",
+          ivors: dict[int, int] = None) -> str:
+    """Reset at 0, IVOR4 handler at 0x400, ``handlers`` from 0x500, thread code at 0x1000,
+    ISR ``code`` after it and the INTC vector table (``isrs``: source -> label) at VTBA."""
+    table = "".join(f".long {(isrs or {}).get(s, '0')}\n" for s in range(64))
+    return ("reset:\n  b start\n.org 0x400\n" + EXT_HANDLER + ".org 0x500\n" + handlers +
+            ".org 0x1000\nstart:\n" + vectors({4: 0x400, **(ivors or {})}) +
+            load(4, INTC) + load(3, VTBA) + "  stw 3, 0x10(4)\n" + thread +
+            "  li 3, 0\n" + exit_with() + code + f".org 0x{VTBA:x}\nvector_table:\n" + table)
+
+
+def set_priority(source: int, prio: int) -> str:
+    return load(4, INTC + 0x40 + source) + f"  li 3, {prio}\n  stb 3, 0(4)\n"
+
+
+def software_irq(source: int, op: int = 2) -> str:
+    return load(4, INTC + 0x20 + source) + f"  li 3, {op}\n  stb 3, 0(4)\n"
+
+
+def run(tmp_path, source, max_cycles=2_000_000):
+    m = machine(tmp_path, source)
+    return m, m.run(max_cycles=max_cycles, timeout=20)
+
+
+def words(m, count, base=FLAGS):
+    return struct.unpack(f">{count}I", m.read(base, 4 * count))
+
+
+def entered(result):
+    return [e for e in result.events if isinstance(e, InterruptEntered)]
+
+
+def exited(result):
+    return [e for e in result.events if isinstance(e, InterruptExited)]
+
+
+def test_sc_enters_ivor8_with_srr0_after_the_sc_and_rfi_returns_there(tmp_path):
+    handlers = "syscall:\n  addi 20, 20, 1\n  mfspr 21, 26\n  rfi\n"
+    thread = "  li 20, 0\n  sc\nafter_sc:\n  addi 20, 20, 10\n" + load(4, FLAGS) + \
+             "  stw 20, 0(4)\n  stw 21, 4(4)\n"
+    m, result = run(tmp_path, image(thread, handlers=handlers, ivors={8: 0x500}))
+    assert result.reason == "exit" and result.code == 0
+    after = m.symbol("after_sc")
+    assert words(m, 2) == (11, after)
+    (e,), (x,) = entered(result), exited(result)
+    assert (e.number, e.name, e.handler, e.preempted_pc, e.context.depth) == (8, "IVOR8", "syscall", after, 1)
+    assert e.context.masked and x.return_pc == after and x.context.depth == 0
+
+
+DEC_HANDLER = "dec_handler:\n  addi 21, 21, 1\n" + load(5, 0x08000000) + "  mtspr 336, 5\n  rfi\n"
+
+
+def test_decrementer_with_auto_reload_interrupts_every_decar_cycles(tmp_path):
+    thread = ("  li 21, 0\n  li 5, 1000\n  mtspr 54, 5\n  li 5, 500\n  mtspr 22, 5\n" +
+              load(5, 0x04400000) + "  mtspr 340, 5\n  wrteei 1\nidle:\n  b idle\n")
+    handler = DEC_HANDLER.replace("  rfi\n", "  cmpwi 21, 4\n  beq dec_done\n  rfi\ndec_done:\n"
+                                  "  li 3, 0\n" + exit_with())
+    m, result = run(tmp_path, image(thread, handlers=handler, ivors={10: 0x500}))
+    assert result.reason == "exit"
+    starts = [e.cycle for e in entered(result)]
+    assert len(starts) == 4 and all(e.name == "IVOR10" and e.handler == "dec_handler" for e in entered(result))
+    assert [b - a for a, b in zip(starts, starts[1:])] == [1000, 1000, 1000]
+
+
+def test_decrementer_without_auto_reload_fires_once_and_stops_at_zero(tmp_path):
+    thread = ("  li 21, 0\n  li 5, 300\n  mtspr 22, 5\n" + load(5, 0x04000000) +
+              "  mtspr 340, 5\n  wrteei 1\n  li 6, 2000\n  mtctr 6\nspin:\n  bdnz spin\n"
+              "  mfspr 7, 22\n" + load(4, FLAGS) + "  stw 21, 0(4)\n  stw 7, 4(4)\n")
+    m, result = run(tmp_path, image(thread, handlers=DEC_HANDLER, ivors={10: 0x500}))
+    assert result.reason == "exit" and words(m, 2) == (1, 0)
+
+
+PIT_ISR = """
+pit_isr:
+  addi 22, 22, 1
+""" + load(5, PIT + 0x10C) + """  li 6, 1
+  stw 6, 0(5)
+  cmpwi 22, 4
+  beq pit_done
+  blr
+pit_done:
+  li 3, 0
+""" + exit_with()
+
+
+def test_pit_period_is_ldval_plus_one_cycles_exactly(tmp_path):
+    thread = (set_priority(59, 3) + load(4, PIT) + "  li 3, 0\n  stw 3, 0(4)\n  li 3, 999\n"
+              "  stw 3, 0x100(4)\n  li 3, 3\n  stw 3, 0x108(4)\n  li 22, 0\n  wrteei 1\n"
+              "idle:\n  b idle\n")             # a branch-to-self idles to the next event
+    m, result = run(tmp_path, image(thread, {59: "pit_isr"}, PIT_ISR))
+    assert result.reason == "exit"
+    ev = entered(result)
+    assert [(e.number, e.name, e.handler) for e in ev] == [(16 + 59, "IVOR4:59", "pit_isr")] * 4
+    starts = [e.cycle for e in ev]
+    assert [b - a for a, b in zip(starts, starts[1:])] == [1000, 1000, 1000]
+    assert all(e.preempted_location == "idle" for e in ev)
+
+
+NEST_ISRS = """
+isr_low:
+""" + load(7, FLAGS) + load(8, INTC) + """  lwz 6, 8(8)
+  stw 6, 0(7)
+""" + software_irq(1) + """  lwz 6, 8(8)
+  stw 6, 8(7)
+""" + software_irq(0, 1) + """  blr
+isr_high:
+""" + load(7, FLAGS) + load(8, INTC) + """  lwz 6, 8(8)
+  stw 6, 4(7)
+""" + software_irq(1, 1) + """  blr
+"""
+
+
+def test_a_higher_intc_priority_nests_inside_a_handler_that_reenabled_ee(tmp_path):
+    thread = set_priority(0, 2) + set_priority(1, 5) + "  wrteei 1\n" + software_irq(0) + \
+        "  nop\n  wrteei 0\n" + load(8, INTC) + "  lwz 6, 8(8)\n" + load(7, FLAGS) + "  stw 6, 12(7)\n"
+    m, result = run(tmp_path, image(thread, {0: "isr_low", 1: "isr_high"}, NEST_ISRS))
+    assert result.reason == "exit"
+    ev, ex = entered(result), exited(result)
+    assert [(e.name, e.handler, e.context.depth) for e in ev] == [("IVOR4:0", "isr_low", 1),
+                                                                  ("IVOR4:1", "isr_high", 2)]
+    assert ev[1].context.chain == ("isr_low", "isr_high")
+    assert [(x.handler, x.context.depth) for x in ex] == [("isr_high", 1), ("isr_low", 0)]
+    # IACKR/EOIR LIFO: CPR 2 in the low ISR, 5 in the nested one, 2 again after its EOIR, 0 at the end
+    assert words(m, 4) == (2, 5, 2, 0)
+
+
+def test_a_source_masked_by_msr_ee_is_held_pending_and_taken_right_after_wrteei_1(tmp_path):
+    thread = set_priority(1, 4) + software_irq(1) + "  li 6, 50\n  mtctr 6\nhold:\n  bdnz hold\n" + \
+        "  wrteei 1\nafter_enable:\n  nop\n"
+    isr = "isr_high:\n" + software_irq(1, 1) + "  blr\n"
+    m, result = run(tmp_path, image(thread, {1: "isr_high"}, isr))
+    (e,) = entered(result)
+    assert e.preempted_pc == m.symbol("after_enable") and e.name == "IVOR4:1"
+
+
+CRIT_HANDLER = """
+crit_handler:
+""" + load(9, SIMCTL) + """  li 10, 0
+  stw 10, 4(9)
+  mfspr 10, 58
+  rfci
+"""
+
+
+def test_a_critical_input_preempts_an_external_handler_and_returns_with_rfci(tmp_path):
+    isr = "isr_low:\n" + load(9, SIMCTL) + "  li 10, 1\n  stw 10, 4(9)\nafter_crit:\n  nop\n" + \
+        software_irq(0, 1) + "  blr\n"
+    thread = load(3, 0x28000) + "  mtmsr 3\n" + set_priority(0, 2) + software_irq(0) + "  nop\n"
+    m, result = run(tmp_path, image(thread, {0: "isr_low"}, isr, CRIT_HANDLER, {0: 0x500}))
+    assert result.reason == "exit"
+    ev, ex = entered(result), exited(result)
+    assert [(e.name, e.context.depth) for e in ev] == [("IVOR4:0", 1), ("IVOR0", 2)]
+    assert ev[1].preempted_pc == m.symbol("after_crit") and ev[1].handler == "crit_handler"
+    assert [x.handler for x in ex] == ["crit_handler", "isr_low"]
+    assert ex[0].return_pc == m.symbol("after_crit") and ex[0].context.depth == 1
+
+
+def test_an_unmapped_read_is_a_fault_naming_the_address(tmp_path):
+    thread = load(4, 0x60000000) + "bad_load:\n  lwz 3, 0(4)\n"
+    m, result = run(tmp_path, image(thread))
+    assert result.reason == "fault" and "0x60000000" in result.message
+    (fault,) = [e for e in result.events if type(e).__name__ == "Fault"]
+    assert fault.kind == "unmapped-read" and fault.pc == m.symbol("bad_load")
+
+
+def test_an_illegal_instruction_is_a_fault_at_its_address(tmp_path):
+    thread = "  nop\nbad_insn:\n  nop\n"
+    path = tmp_path / "t.bin"
+    m = machine(tmp_path, image(thread))
+    at = m.symbol("bad_insn")
+    m.write(at, b"\x00\x00\x00\x00")
+    result = m.run(max_cycles=100_000, timeout=10)
+    (fault,) = [e for e in result.events if type(e).__name__ == "Fault"]
+    assert result.reason == "fault" and fault.kind == "undefined-instruction" and fault.pc == at
+
+
+def test_a_vle_image_is_rejected_with_a_clear_error(tmp_path):
+    blob = bytearray(make_elf([(0, assemble_ppc("nop\nb .", 0))], EM_PPC, 0, big_endian=True))
+    struct.pack_into(">I", blob, 52 + 24, 0x10000005)        # p_flags: PF_PPC_VLE | R | X
+    path = tmp_path / "vle.elf"
+    path.write_bytes(bytes(blob))
+    with pytest.raises(BadInput, match="VLE"):
+        Machine.load(path)
