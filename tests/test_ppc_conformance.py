@@ -127,6 +127,18 @@ def test_decrementer_without_auto_reload_fires_once_and_stops_at_zero(tmp_path):
     assert result.reason == "exit" and words(m, 2) == (1, 0)
 
 
+def test_fixed_interval_timer_interrupts_when_the_selected_time_base_bit_rises(tmp_path):
+    handler = ("fit_handler:\n  addi 21, 21, 1\n" + load(5, 0x04000000) + "  mtspr 336, 5\n"
+               "  cmpwi 21, 3\n  beq fit_done\n  rfi\nfit_done:\n  li 3, 0\n" + exit_with())
+    thread = ("  li 21, 0\n" + load(5, 0x00800000 | 3 << 24 | 9 << 13) +   # FIE, TB bit 6
+              "  mtspr 340, 5\n  wrteei 1\nidle:\n  b idle\n")
+    m, result = run(tmp_path, image(thread, handlers=handler, ivors={11: 0x500}))
+    assert result.reason == "exit"
+    ev = entered(result)
+    assert [e.name for e in ev] == ["IVOR11"] * 3
+    assert [e.cycle - e.entry_cycles for e in ev] == [64, 192, 320]     # TB bit 6 rises at 64 + 128k
+
+
 PIT_ISR = """
 pit_isr:
   addi 22, 22, 1

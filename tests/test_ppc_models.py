@@ -141,3 +141,14 @@ def test_spr_access_decoding_round_trips_and_knows_mftb():
     assert B.encode_spr_access("mtspr", 26, 3) == 0x7C7A03A6      # mtsrr0 r3 (binutils)
     assert B.decode_spr_access(0x7C6C42E6) == ("mfspr", 268, 3)   # mftb r3
     assert B.decode_spr_access(0x60000000) is None
+
+
+def test_fixed_interval_timer_sets_fis_when_the_selected_time_base_bit_rises():
+    from emulator.ppc.timers import TCR_FIE
+    t = BookETimers()
+    t.write(B.SPR_TCR, TCR_FIE | 3 << 24 | 9 << 13, 0)   # FP||FPEXT = 57: TB bit 6 (64s)
+    assert t.fit_bit() == 6 and t.next_event() == 64
+    t.advance(64)
+    assert t.fit_pending()
+    t.write(B.SPR_TSR, 1 << 26, 70)
+    assert not t.fit_pending() and t.next_event() == 192
