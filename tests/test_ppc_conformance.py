@@ -234,7 +234,6 @@ def test_an_unmapped_read_is_a_fault_naming_the_address(tmp_path):
 
 def test_an_illegal_instruction_is_a_fault_at_its_address(tmp_path):
     thread = "  nop\nbad_insn:\n  nop\n"
-    path = tmp_path / "t.bin"
     m = machine(tmp_path, image(thread))
     at = m.symbol("bad_insn")
     m.write(at, b"\x00\x00\x00\x00")
