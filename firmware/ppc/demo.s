@@ -264,7 +264,7 @@ sw0_handler:
     blr
 
     .section .rodata
-    .balign 4
+    .balign 2048                     # INTC IACKR.VTBA: the table must be 2 KiB aligned (VTES = 0)
     .global intc_vectors
     .type intc_vectors, @object
 intc_vectors:                        # software vector table: one handler per INTC source
