@@ -44,6 +44,8 @@ class CallProbe:
 
     def _returning(self, name: str, pc: int) -> None:
         m = self.machine
+        if not m.core.return_taken(pc):
+            return
         for i in range(len(self.open) - 1, -1, -1):
             call_id, fn, _ = self.open[i]
             if fn == name:

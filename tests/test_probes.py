@@ -70,3 +70,38 @@ def test_an_isr_frame_that_overflows_is_reported_at_the_first_write_below_base(t
     # 'sub sp' writes nothing: the first write below the base is alloc's push, called from irq0
     assert writes and writes[0].context.name == "irq0" and writes[0].location == "alloc"
     assert writes[0].address == TOP - 20 - 240 - 8 and writes[0].address < BASE
+
+
+def test_a_conditional_return_that_is_not_taken_does_not_end_the_call(tmp_path):
+    source = """
+reset:
+  movs r0, #3
+  bl maybe
+  movs r0, #0
+  bl maybe
+  movs r0, #0x18
+  ldr r1, =0x20026
+  bkpt #0xab
+maybe:
+  cmp r0, #0
+  it eq
+  bxeq lr
+  adds r0, #1
+  adds r0, #1
+  bx lr
+"""
+    m = machine(tmp_path, source, {})
+    CallProbe(m, ["maybe"])
+    result = m.run(max_cycles=10_000, timeout=10)
+    rets = [e for e in result.events if isinstance(e, CallReturned)]
+    assert [(r.call_id, r.value) for r in rets] == [(1, 5), (2, 0)]
+
+
+def test_condition_passed_follows_the_apsr_flags():
+    from emulator.arm.core import condition_passed
+    Z, C, N, V = 4, 2, 8, 1
+    assert condition_passed(1, Z) and not condition_passed(2, Z)          # EQ / NE
+    assert condition_passed(9, C) and not condition_passed(9, C | Z)      # HI
+    assert condition_passed(11, N | V) and condition_passed(12, N)        # GE / LT
+    assert condition_passed(13, 0) and condition_passed(14, Z)            # GT / LE
+    assert condition_passed(15, 0)                                        # AL

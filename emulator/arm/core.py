@@ -17,6 +17,17 @@ SEMIHOSTING_BKPT = 0xAB
 TRAP_CODE = b"\xfe\xe7" * 8        # 'b .' — the return trap of Machine.call()
 
 
+def condition_passed(cc: int, nzcv: int) -> bool:
+    """ARMv7-M ARM A7.3 ConditionPassed(); ``cc`` in Capstone numbering (EQ=1 ... AL=15)."""
+    n, z, c, v = (nzcv >> 3) & 1, (nzcv >> 2) & 1, (nzcv >> 1) & 1, nzcv & 1
+    base = {1: z, 3: c, 5: n, 7: v, 9: c and not z, 11: n == v, 13: not z and n == v}
+    if cc in (0, 15):
+        return True
+    if cc % 2:
+        return bool(base[cc])
+    return not base[cc - 1]
+
+
 class CortexMCore:
     """ARMv7-M core glue: owns the NVIC and SCS models and the exception engine."""
 
@@ -30,6 +41,7 @@ class CortexMCore:
         self.scs = None                  # set by attach_scs when the board's SCS is built
         self.model = model
         self.exc: CortexMExceptions | None = None
+        self._return_cc: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
                                        board.clock_hz, machine.heap_info())
 
@@ -94,9 +106,14 @@ class CortexMCore:
             text = f"{insn.mnemonic} {insn.op_str}"
             if text.startswith("bx") and "lr" in text or insn.mnemonic.startswith("pop") and "pc" in text:
                 sites.append(insn.address)
+                self._return_cc[insn.address] = insn.cc
                 if not size and insn.cc in (0, 15):
                     break
         return sites
+
+    def return_taken(self, addr: int) -> bool:
+        """Whether the return at ``addr`` (about to run) executes: its IT condition vs APSR."""
+        return condition_passed(self._return_cc.get(addr, 15), self.cpu.reg("xpsr") >> 28)
 
     # interrupts ---------------------------------------------------------------------------------
     def take_pending(self, return_pc: int) -> bool:

@@ -135,6 +135,15 @@ class BookECore:
                     break
         return sites
 
+    def return_taken(self, addr: int) -> bool:
+        """Whether the bclr at ``addr`` (about to run) branches: Book E EREF bclr, BO/BI rules."""
+        word = struct.unpack(">I", self.cpu.read(addr, 4))[0]
+        bo, bi = (word >> 21) & 31, (word >> 16) & 31
+        ctr_ok = bool(bo & 4) or (((self.cpu.reg("ctr") - 1) & 0xFFFFFFFF) != 0) != bool(bo & 2)
+        cr_bit = (self.cpu.reg("cr") >> (31 - bi)) & 1
+        cond_ok = bool(bo & 16) or cr_bit == (bo >> 3) & 1
+        return ctr_ok and cond_ok
+
     # code scan and hooks -------------------------------------------------------------------------
     def _install_hooks(self, image) -> None:
         for addr, word in self._code_words(image):
