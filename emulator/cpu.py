@@ -135,6 +135,14 @@ class UnicornCpu:
         finally:
             self._muted = False
 
+    def step(self, pc: int) -> None:
+        """Execute exactly one instruction at ``pc`` with the block callback muted."""
+        self._muted = True
+        try:
+            self.start(pc, count=1)
+        finally:
+            self._muted = False
+
     def stop(self) -> None:
         self.uc.emu_stop()
 

@@ -160,6 +160,31 @@ class Machine:
             raise RuntimeError(f"call {name_or_addr}: {result.reason} {result.message}".strip())
         return self.core.return_value()
 
+    def step(self, count: int = 1) -> int:
+        """Execute ``count`` instructions one at a time; interrupts are taken between them.
+
+        Each instruction is charged on its own (no pipelining with its neighbour), so a stepped
+        run can differ from a free run by the LDR/STR pipelining cycle. Returns instructions run.
+        """
+        self.result, self._budget_end, done = None, NEVER, 0
+        while done < count and self.result is None:
+            pc = self.cpu.reg("pc")
+            cost = self.model.block(self.cpu.read(pc, 4), pc)
+            try:
+                self.cpu.step(self.core.exec_pc(pc))
+            except CpuFault as exc:
+                self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
+                break
+            self.now += cost.before.get(pc + cost.sizes.get(pc, 4), cost.total) if cost.count else 1
+            self.instructions, done = self.instructions + 1, done + 1
+            self._service()
+        return done
+
+    def run_until(self, symbol: str, max_cycles: int = DEFAULT_MAX_CYCLES,
+                  timeout: float = DEFAULT_TIMEOUT) -> RunResult:
+        """Run until the function ``symbol`` is about to execute (reason 'returned')."""
+        return self.run(max_cycles, timeout, until=self.symbol(symbol))
+
     def run(self, max_cycles: int = DEFAULT_MAX_CYCLES, timeout: float = DEFAULT_TIMEOUT,
             until: int = 0) -> RunResult:
         """Run until the firmware exits, faults, deadlocks, or a budget runs out."""

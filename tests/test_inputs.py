@@ -133,3 +133,12 @@ def test_machine_call_runs_a_function_and_returns_r0(tmp_path):
     m = Machine.load(path, board="cortex-m4", base=0, symbols=path.with_suffix(".sym"))
     assert m.call("add3", 1, 2, 39) == 42
     assert m.call("add3", 0xFFFFFFFF, 1, 0) == 0
+
+
+def test_step_executes_one_instruction_at_a_time_and_run_until_stops_at_a_symbol(tmp_path):
+    source = "reset:\n  movs r0, #1\n  adds r0, #2\n  bl there\n  b .\nthere:\n  adds r0, #4\n  bx lr\n"
+    path = build(tmp_path, source, {})
+    m = Machine.load(path, board="cortex-m4", base=0, symbols=path.with_suffix(".sym"))
+    assert m.step(2) == 2 and m.reg("r0") == 3 and m.now == 2 and m.instructions == 2
+    result = m.run_until("there")
+    assert result.reason == "returned" and m.reg("pc") == m.symbol("there") and m.reg("r0") == 3
