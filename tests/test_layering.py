@@ -1,0 +1,39 @@
+"""Engines stay at the edges: one module imports unicorn, only the CLI imports click,
+keystone only in tools/, and detectors/report never touch the machine or the engine."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "emulator"
+
+
+def imports_of(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add(("." * node.level) + (node.module or ""))
+    return names
+
+
+def modules_importing(prefix: str) -> set[str]:
+    return {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+            if any(n == prefix or n.startswith(prefix + ".") for n in imports_of(p))}
+
+
+def test_only_cpu_imports_unicorn():
+    assert modules_importing("unicorn") == {"cpu.py"}
+
+
+def test_only_the_cli_imports_click_and_nothing_imports_keystone():
+    assert modules_importing("click") == {"cli.py"}
+    assert modules_importing("keystone") == set()
+
+
+def test_detectors_and_reports_do_not_reach_the_machine_or_engine():
+    for folder in ("detectors", "report"):
+        for path in (PACKAGE / folder).glob("*.py"):
+            bad = {n for n in imports_of(path) if "machine" in n or "cpu" in n or "probes" in n}
+            assert not bad, f"{path.name} imports {bad}"
