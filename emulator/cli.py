@@ -71,7 +71,7 @@ def run(image, board, base, rules, max_cycles, timeout, fmt, trace, trace_limit)
         click.echo(render_json(analysis.report), nl=False)
     else:
         _finish_console(result.output)
-        click.echo(run_text(machine, result))
+        click.echo(run_text(machine, result, analysis.results.interrupts))
         if analysis.results.findings:
             click.echo(render_text(analysis.report))
     sys.exit(exit_code(result, analysis.results.findings))
