@@ -360,8 +360,8 @@ class Machine:
             self.console_sink(stream, data)
 
     def ram_top(self) -> int:
-        ram = [r for r in self.board.memory if "w" in r.perms]
-        return max(ram, key=lambda r: r.size).base + max(ram, key=lambda r: r.size).size if ram else 0
+        ram = max((r for r in self.board.memory if "w" in r.perms), key=lambda r: r.size, default=None)
+        return ram.base + ram.size if ram else 0
 
     def heap_info(self) -> tuple[int, int, int, int]:
         top = self.ram_top()
