@@ -10,7 +10,8 @@ next instruction boundary.  WFI skips the clock to the next timer event.
 ArchCore contract (``emulator.arm.core.CortexMCore`` is the reference): reset(image),
 exec_pc(pc), setup_call(addr, args, trap), return_value(), take_pending(return_pc) -> bool,
 held_by_masks(), deliverable(), wake_pending(), context(), idle_at(pc), on_engine_interrupt(n),
-enter_fault_handler(pc) -> bool, repend_level(number), ``trap_code`` and ``arch``.
+enter_fault_handler(pc) -> bool, repend_level(number), clocked() -> timers inside the core
+(Book E DEC/FIT; none on Cortex-M, whose SysTick sits on the bus), ``trap_code`` and ``arch``.
 """
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class Machine:
         self._load(image)
         self._reset_run_state()
         self.core.reset(image)
+        self.clocked = self.bus.clocked + self.core.clocked()
         self._install_hooks()
 
     @classmethod
@@ -258,16 +260,16 @@ class Machine:
 
     # time ----------------------------------------------------------------------------------------
     def next_timer_event(self) -> int:
-        return min((t for t in (p.next_event() for p in self.bus.clocked) if t is not None), default=NEVER)
+        return min((t for t in (p.next_event() for p in self.clocked) if t is not None), default=NEVER)
 
     def fire_timers(self) -> None:
         """Advance every timer to ``now``; pend the interrupt of each that raised its line."""
-        for p in self.bus.clocked:
+        for p in self.clocked:
             if p.advance(self.now) and p.irq is not None:
                 self.core.nvic.set_pending(p.irq)
 
     def irq_level(self, number: int) -> bool:
-        return any(p.irq == number and p.irq_level() for p in self.bus.clocked)
+        return any(p.irq == number and p.irq_level() for p in self.clocked)
 
     def after_state_change(self) -> None:
         """Re-evaluate whether the block hook must watch the interrupt masks."""

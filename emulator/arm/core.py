@@ -59,6 +59,10 @@ class CortexMCore:
         self.cpu.set_reg("control", 0)
         self.cpu.set_reg("pc", reset | 1)
 
+    def clocked(self) -> list:
+        """No timers inside the core: SysTick is a peripheral on the bus (SCS)."""
+        return []
+
     def exec_pc(self, pc: int) -> int:
         return pc | 1
 

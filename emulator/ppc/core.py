@@ -86,12 +86,15 @@ class BookECore:
     def reset(self, image) -> None:
         """Start at the image entry (raw images: their first byte) with MSR = 0."""
         self.port.install()
-        self.machine.bus.clocked.append(self.timers)       # DEC/FIT are clocked like timers
         entry = image.entry if image.entry is not None else min(s.addr for s in image.segments)
         self.cpu.set_reg("msr", 0)
         self.cpu.set_reg("r1", (self.machine.ram_top() - 16) & ~15)
         self.cpu.set_reg("pc", entry)
         self._install_hooks(image)
+
+    def clocked(self) -> list:
+        """The core's own timers (DEC/FIT), clocked by the machine like bus timers."""
+        return [self.timers]
 
     def exec_pc(self, pc: int) -> int:
         return pc
