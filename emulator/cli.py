@@ -5,7 +5,7 @@ import sys
 
 import click
 
-from . import __version__
+from . import __version__, clock
 from .errors import BadInput, FwError
 from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
 from .report import render_csv, render_json, render_table, render_text, write_histogram_svg
@@ -25,7 +25,8 @@ class _Address(click.ParamType):
 
 
 @click.group()
-@click.version_option(__version__, prog_name="fwsandbox")
+@click.version_option(__version__, prog_name="fwsandbox",
+                      message=f"%(prog)s %(version)s\n{clock.describe()}")
 def main() -> None:
     """An emulated, interrupt-driven microcontroller sandbox."""
 

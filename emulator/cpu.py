@@ -5,12 +5,16 @@ range-limited hooks and start/stop.  Callbacks receive plain ints, never Unicorn
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
+
+import ctypes
 
 import unicorn
 from unicorn import arm_const as A
 from unicorn import ppc_const as P
+from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
 
 ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
             "sp": A.UC_ARM_REG_SP, "lr": A.UC_ARM_REG_LR, "pc": A.UC_ARM_REG_PC,
@@ -65,6 +69,7 @@ class UnicornCpu:
         self._fault: CpuFault | None = None
         self._hooks: list[int] = []
         self._muted = False
+        self._mute_native: Callable[[bool], None] = lambda muted: None
         self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
     # memory -----------------------------------------------------------------------------
@@ -91,6 +96,21 @@ class UnicornCpu:
     # hooks (callbacks get ints only) ----------------------------------------------------
     def on_block(self, callback: Callable[[int, int], None]) -> None:
         self._add(unicorn.UC_HOOK_BLOCK, lambda uc, addr, size, _: self._muted or callback(addr, size))
+
+    def native_handles(self) -> tuple[int, int]:
+        """(engine handle, address of uc_emu_stop) for a C hook that stops the engine itself."""
+        return self.uc._uch.value, ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+
+    def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None]) -> None:
+        """Register a C ``UC_HOOK_BLOCK`` callback (by address) through ``uc_hook_add`` itself,
+        bypassing the binding's Python trampoline; ``mute`` mirrors run_stub/step muting."""
+        handle = uc_hook_h()
+        status = uclib.uc_hook_add(self.uc._uch, ctypes.byref(handle), unicorn.UC_HOOK_BLOCK,
+                                   ctypes.c_void_p(function), ctypes.c_void_p(user_data), 1, 0)
+        if status != unicorn.UC_ERR_OK:
+            raise unicorn.UcError(status)
+        self._hooks.append(handle.value)
+        self._mute_native = mute
 
     def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
         return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
@@ -129,22 +149,26 @@ class UnicornCpu:
     def run_stub(self, pc: int, end: int, max_instructions: int = 64) -> None:
         """Run host-side glue code (e.g. PowerPC mtspr stubs) from ``pc`` to ``end`` with the
         block callback muted: it is not firmware execution and takes no model time."""
-        self._muted = True
-        try:
+        with self._muting():
             self.uc.emu_start(pc, end, count=max_instructions)
-        finally:
-            self._muted = False
 
     def step(self, pc: int) -> None:
         """Execute exactly one instruction at ``pc`` with the block callback muted."""
-        self._muted = True
-        try:
+        with self._muting():
             self.start(pc, count=1)
-        finally:
-            self._muted = False
 
     def stop(self) -> None:
         self.uc.emu_stop()
+
+    @contextmanager
+    def _muting(self):
+        self._muted = True
+        self._mute_native(True)
+        try:
+            yield
+        finally:
+            self._muted = False
+            self._mute_native(False)
 
 
 def _error_kind(exc: "unicorn.UcError") -> str:

@@ -1,8 +1,8 @@
 """The composition root: board + image + CPU + interrupt core + peripherals, and the run loop.
 
-Time model (DESIGN §3): ``now`` is the cycle model's count.  Each translated block is charged its
-static cost when it starts (one Python call per block on this path; a native helper replaces it
-in the fast path).  Interrupts become pending at their exact cycle and are taken at the first
+Time model (DESIGN §3): ``now`` is the cycle model's count, kept by the block clock
+(``emulator/clock.py``: a native C block hook, or its Python twin): each translated block is
+charged its static cost when it starts.  Interrupts become pending at their exact cycle and are taken at the first
 basic-block boundary at or after it; an MMIO write that makes an exception takeable (NVIC ISPR,
 STIR, ICSR.PENDSVSET, ...) ends the block after the writing instruction, so it is taken at the
 next instruction boundary.  WFI skips the clock to the next timer event.
@@ -22,6 +22,7 @@ from typing import Callable
 
 from . import cyclemodel
 from .board import Board, load_board
+from .clock import NO_UNTIL, make_clock
 from .cpu import CpuFault, UnicornCpu
 from .errors import BadInput
 from .events import Fault, RunEnded
@@ -50,8 +51,6 @@ class Machine:
 
     def __init__(self, board: Board, image: Image, record: bool = True):
         self.board, self.image = board, image
-        self.now = 0
-        self.instructions = 0
         self.cpu = UnicornCpu(board.cpu)
         self.model = cyclemodel.model_for(board.cycle_model)
         self.output = bytearray()
@@ -61,6 +60,7 @@ class Machine:
         self.console_sink: Callable[[str, bytes], None] | None = None
         self._map_memory()
         self.core = _make_core(self, board)
+        self.clock = make_clock(self.model, self.cpu.read, self.core.spin_code)
         self.bus = Bus(self, board)
         self._load(image)
         self._reset_run_state()
@@ -97,26 +97,35 @@ class Machine:
         self.cpu.write(self.board.scratch, self.core.trap_code)
 
     def _reset_run_state(self) -> None:
-        self._deadline = 0
         self._budget_end = 0
-        self._stopped = False
-        self._attention = False
-        self._penalty = 0
-        self._fallthrough = 0
-        self._block = None
-        self._block_start = 0
-        self._blocks: dict = {}
-        self._spins: set[int] = set()
         self._until = 0
         self.result: tuple | None = None
         self._faulted = False
 
     def _install_hooks(self) -> None:
-        self.cpu.on_block(self._on_block)
+        self.clock.deliverable = self.core.deliverable
+        self.clock.install(self.cpu)
         self.cpu.on_interrupt(self.core.on_engine_interrupt)
         self.bus.install()
 
     # public API ----------------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """The current cycle of the model clock."""
+        return self.clock.now
+
+    @now.setter
+    def now(self, value: int) -> None:
+        self.clock.now = value
+
+    @property
+    def instructions(self) -> int:
+        return self.clock.instructions
+
+    @instructions.setter
+    def instructions(self, value: int) -> None:
+        self.clock.instructions = value
+
     @property
     def symbols(self):
         return self.image.symbols
@@ -191,6 +200,7 @@ class Machine:
             until: int = 0) -> RunResult:
         """Run until the firmware exits, faults, deadlocks, or a budget runs out."""
         self.result, self._until = None, until
+        self.clock.until = until if until else NO_UNTIL
         self._budget_end = self.now + max_cycles
         wall_end = time.monotonic() + timeout
         start_instr = self.instructions
@@ -207,13 +217,15 @@ class Machine:
         if remaining <= 0:
             self.finish("timeout", None, "wall-clock timeout")
             return
-        self._deadline = min(self.next_timer_event(), self._budget_end)
-        self._stopped = False
+        self.clock.deadline = min(self.next_timer_event(), self._budget_end)
+        self.clock.stopped = False
         pc = self.cpu.reg("pc")
         try:
             self.cpu.start(self.core.exec_pc(pc), self._until, remaining)
         except CpuFault as exc:
             self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
+        if self.clock.stopped == "error":
+            raise self.clock.take_error() or RuntimeError("block clock failed")
         if self.result is None:
             self._after_slice()
 
@@ -221,7 +233,7 @@ class Machine:
         pc = self.cpu.reg("pc")
         if self._until and pc == self._until:
             self.finish("returned", None)
-        elif self._stopped == "spin" or (not self._stopped and self.core.idle_at(pc)):
+        elif self.clock.stopped == "spin" or (not self.clock.stopped and self.core.idle_at(pc)):
             self._sleep()
         if self.result is None:
             self._service()
@@ -273,66 +285,34 @@ class Machine:
 
     def after_state_change(self) -> None:
         """Re-evaluate whether the block hook must watch the interrupt masks."""
-        self._attention = self.core.held_by_masks()
-        self._deadline = min(self.next_timer_event(), self._budget_end)
+        self.clock.attention = self.core.held_by_masks()
+        self.clock.deadline = min(self.next_timer_event(), self._budget_end)
 
     def cycle_at(self, pc: int) -> int:
         """The exact cycle at which the instruction at ``pc`` of the current block starts."""
-        block = self._block
+        block = self.clock.block
         if block is None or pc not in block.before:
             return self.now
-        return self._block_start + block.before[pc]
+        return self.clock.block_start + block.before[pc]
 
     def cycle_after(self, pc: int) -> int:
         """The exact cycle at which the instruction at ``pc`` of the current block completes."""
-        block = self._block
+        block = self.clock.block
         if block is None or pc not in block.before:
             return self.now
-        return self._block_start + block.before.get(pc + block.sizes[pc], block.total)
-
-    def _on_block(self, addr: int, size: int) -> None:
-        if self._penalty:
-            if addr != self._fallthrough:
-                self.now += self._penalty
-            self._penalty = 0
-        if self.now >= self._deadline or (self._attention and self.core.deliverable()):
-            self._stop("deadline")
-            return
-        if addr == self._until:
-            return
-        cost = self._blocks.get((addr, size)) or self._decode(addr, size)
-        if addr in self._spins:                      # 'b .': idle until an interrupt
-            self._stop("spin")
-            return
-        self._block, self._block_start = cost, self.now
-        self.now += cost.total
-        self.instructions += cost.count
-        if cost.penalty:
-            self._penalty, self._fallthrough = cost.penalty, cost.fallthrough
-
-    def _decode(self, addr: int, size: int):
-        code = self.cpu.read(addr, size)
-        cost = self.model.block(code, addr)
-        self._blocks[(addr, size)] = cost
-        if code == self.core.spin_code:
-            self._spins.add(addr)
-        return cost
-
-    def _stop(self, why: str) -> None:
-        self._stopped = why
-        self.cpu.stop()
+        return self.clock.block_start + block.before.get(pc + block.sizes[pc], block.total)
 
     def end_block_after(self, pc: int) -> None:
         """Make the instruction at ``pc`` the last of its block (an MMIO write changed state)."""
-        block = self._block
+        block = self.clock.block
         if block is None or pc not in block.before:
             return
         nxt = pc + block.sizes[pc]
         if nxt not in block.before:
             return                                   # it already is the last one
-        self.now = self._block_start + block.before[nxt]
+        self.now = self.clock.block_start + block.before[nxt]
         self.instructions -= block.count - block.index_of(nxt)
-        self._penalty = 0
+        self.clock.penalty = 0
         self.cpu.set_reg("pc", self.core.exec_pc(nxt))
 
     # faults --------------------------------------------------------------------------------------

@@ -1,0 +1,142 @@
+/*
+ * blockclock.c - the block clock's hot path in C: a Unicorn UC_HOOK_BLOCK callback that charges
+ * each executed block its cycle-model cost and stops the engine at the next timer deadline.
+ *
+ * It is the C twin of emulator/clock.py:PyClock.on_block and must stay step-for-step identical
+ * to it (tests/test_clock.py runs every firmware image through both and compares the reports).
+ * Block costs are computed in Python (emulator/cyclemodel.py) the first time a block runs and
+ * cached here in an open-addressing table keyed by (address, size).
+ *
+ * No Unicorn header or library is needed at build time: the engine handle and uc_emu_stop are
+ * passed in by address from Python, which registers bc_hook_block with uc_hook_add.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3 };
+enum { FLAG_SPIN = 1 };
+
+struct bc_entry {
+    uint32_t addr, size, total, count, penalty, fallthrough, flags, used;
+};
+
+/* Mirrored field for field by emulator/clock.py:_State (ctypes). */
+struct bc_state {
+    uint64_t now, instructions, deadline, block_start;
+    uint32_t until, penalty, fallthrough, attention;
+    uint32_t muted, stopped, block_addr, block_size;
+    void *uc;
+    int (*emu_stop)(void *uc);
+    int (*miss)(uint32_t addr, uint32_t size);     /* Python: decode and bc_insert, 0 = ok */
+    int (*deliverable)(void);                      /* Python: can an interrupt be taken now? */
+    struct bc_entry *table;
+    uint32_t mask, used;
+};
+
+static uint32_t slot_of(uint32_t addr, uint32_t size, uint32_t mask)
+{
+    return ((addr >> 1) * 2654435761u ^ size * 40503u) & mask;
+}
+
+static struct bc_entry *lookup(const struct bc_state *s, uint32_t addr, uint32_t size)
+{
+    if (!s->table)
+        return NULL;
+    for (uint32_t i = slot_of(addr, size, s->mask);; i = (i + 1) & s->mask) {
+        struct bc_entry *e = &s->table[i];
+        if (!e->used)
+            return NULL;
+        if (e->addr == addr && e->size == size)
+            return e;
+    }
+}
+
+static int place(struct bc_entry *table, uint32_t mask, const struct bc_entry *src)
+{
+    uint32_t i = slot_of(src->addr, src->size, mask);
+    while (table[i].used && !(table[i].addr == src->addr && table[i].size == src->size))
+        i = (i + 1) & mask;
+    int fresh = !table[i].used;
+    table[i] = *src;
+    table[i].used = 1;
+    return fresh;
+}
+
+static int grow(struct bc_state *s)
+{
+    uint32_t cap = s->table ? (s->mask + 1) * 2 : 1024;
+    struct bc_entry *table = calloc(cap, sizeof *table);
+    if (!table)
+        return -1;
+    for (uint32_t i = 0; s->table && i <= s->mask; i++)
+        if (s->table[i].used)
+            place(table, cap - 1, &s->table[i]);
+    free(s->table);
+    s->table = table;
+    s->mask = cap - 1;
+    return 0;
+}
+
+/* Insert or replace the cost of block (addr, size); 0 on success, -1 out of memory. */
+int bc_insert(struct bc_state *s, uint32_t addr, uint32_t size, uint32_t total, uint32_t count,
+              uint32_t penalty, uint32_t fallthrough, uint32_t flags)
+{
+    if ((!s->table || (s->used + 1) * 2 > s->mask + 1) && grow(s) != 0)
+        return -1;
+    struct bc_entry e = {addr, size, total, count, penalty, fallthrough, flags, 1};
+    s->used += (uint32_t)place(s->table, s->mask, &e);
+    return 0;
+}
+
+/* Forget every cached cost (the firmware rewrote code). */
+void bc_clear(struct bc_state *s)
+{
+    free(s->table);
+    s->table = NULL;
+    s->mask = s->used = 0;
+}
+
+static void stop(struct bc_state *s, uint32_t why)
+{
+    s->stopped = why;
+    s->emu_stop(s->uc);
+}
+
+/* UC_HOOK_BLOCK callback: see PyClock.on_block for the same steps in Python. */
+void bc_hook_block(void *uc, uint64_t address, uint32_t size, struct bc_state *s)
+{
+    (void)uc;
+    if (s->muted)
+        return;
+    uint32_t addr = (uint32_t)address;
+    if (s->penalty) {                       /* a taken conditional branch ended the last block */
+        if (addr != s->fallthrough)
+            s->now += s->penalty;
+        s->penalty = 0;
+    }
+    if (s->now >= s->deadline || (s->attention && s->deliverable())) {
+        stop(s, STOP_DEADLINE);
+        return;
+    }
+    if (addr == s->until)
+        return;
+    struct bc_entry *e = lookup(s, addr, size);
+    if (!e && (s->miss(addr, size) != 0 || !(e = lookup(s, addr, size)))) {
+        stop(s, STOP_ERROR);
+        return;
+    }
+    if (e->flags & FLAG_SPIN) {             /* 'b .': idle until an interrupt */
+        stop(s, STOP_SPIN);
+        return;
+    }
+    s->block_addr = addr;
+    s->block_size = size;
+    s->block_start = s->now;
+    s->now += e->total;
+    s->instructions += e->count;
+    if (e->penalty) {
+        s->penalty = e->penalty;
+        s->fallthrough = e->fallthrough;
+    }
+}
