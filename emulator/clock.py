@@ -9,7 +9,9 @@ Two implementations with one surface and the same steps (DESIGN §3, the time mo
 * ``PyClock`` — the same steps in Python, used when the helper is not built or when
   ``FWSANDBOX_CLOCK=python``.  Both give bit-identical cycle counts (tests/test_clock.py).
 
-Per block: a pending taken-branch penalty is charged if the block is not the fall-through;
+Per block: every WALL_POLL blocks the wall clock is read and past ``wall_deadline_ns`` the
+engine stops as ``timeout`` (Unicorn's own emu_start timeout starts a thread per call, 150 us);
+a pending taken-branch penalty is charged if the block is not the fall-through;
 at or past the deadline (next timer event or the cycle budget), or when an interrupt held by
 a mask became deliverable, the engine stops before the block; a ``b .`` block stops as
 ``spin``; otherwise the block's static cost and instruction count are added.
@@ -19,10 +21,12 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import os
+import time
 from typing import Callable
 
 NO_UNTIL = 0xFFFFFFFF
-STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error"}
+STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout"}
+WALL_POLL = 1024                    # blocks between two looks at the wall clock
 
 
 class BlockCosts:
@@ -52,6 +56,7 @@ class PyClock(BlockCosts):
         self.now = self.instructions = self.deadline = self.block_start = 0
         self.until, self.penalty, self.fallthrough = NO_UNTIL, 0, 0
         self.attention, self.stopped, self.block = False, False, None
+        self.wall_deadline_ns, self.polls = 1 << 63, 0
         self.deliverable: Callable[[], bool] = lambda: False
         self._stop = lambda: None
 
@@ -60,6 +65,13 @@ class PyClock(BlockCosts):
         cpu.on_block(self.on_block)
 
     def on_block(self, addr: int, size: int) -> None:
+        self.polls += 1
+        if self.polls >= WALL_POLL:
+            self.polls = 0
+            if time.monotonic_ns() >= self.wall_deadline_ns:
+                self.stopped = "timeout"
+                self._stop()
+                return
         if self.penalty:
             if addr != self.fallthrough:
                 self.now += self.penalty
@@ -91,13 +103,15 @@ class _State(ctypes.Structure):
 
     _fields_ = [("now", ctypes.c_uint64), ("instructions", ctypes.c_uint64),
                 ("deadline", ctypes.c_uint64), ("block_start", ctypes.c_uint64),
+                ("wall_deadline_ns", ctypes.c_uint64),
                 ("until", ctypes.c_uint32), ("penalty", ctypes.c_uint32),
                 ("fallthrough", ctypes.c_uint32), ("attention", ctypes.c_uint32),
                 ("muted", ctypes.c_uint32), ("stopped_code", ctypes.c_uint32),
                 ("block_addr", ctypes.c_uint32), ("block_size", ctypes.c_uint32),
                 ("uc", ctypes.c_void_p), ("emu_stop", ctypes.c_void_p),
                 ("miss", ctypes.c_void_p), ("deliverable_fn", ctypes.c_void_p),
-                ("table", ctypes.c_void_p), ("mask", ctypes.c_uint32), ("used", ctypes.c_uint32)]
+                ("table", ctypes.c_void_p), ("mask", ctypes.c_uint32), ("used", ctypes.c_uint32),
+                ("polls", ctypes.c_uint32), ("pad", ctypes.c_uint32)]
 
 
 _MISS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32)
@@ -121,10 +135,11 @@ class NativeClock(BlockCosts):
     penalty = _state_property("penalty")
     fallthrough = _state_property("fallthrough")
     attention = _state_property("attention", bool)
+    wall_deadline_ns = _state_property("wall_deadline_ns")
 
     def __init__(self, model, read, spin_code, lib: ctypes.CDLL):
         super().__init__(model, read, spin_code)
-        self._lib, self._s = lib, _State(until=NO_UNTIL)
+        self._lib, self._s = lib, _State(until=NO_UNTIL, wall_deadline_ns=1 << 63)
         self._error: BaseException | None = None
         self.deliverable: Callable[[], bool] = lambda: False
         self._callbacks = (_MISS(self._miss), _DELIVERABLE(lambda: int(bool(self.deliverable()))))

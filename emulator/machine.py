@@ -219,13 +219,16 @@ class Machine:
             return
         self.clock.deadline = min(self.next_timer_event(), self._budget_end)
         self.clock.stopped = False
+        self.clock.wall_deadline_ns = int(wall_end * 1e9)
         pc = self.cpu.reg("pc")
         try:
-            self.cpu.start(self.core.exec_pc(pc), self._until, remaining)
+            self.cpu.start(self.core.exec_pc(pc), self._until)
         except CpuFault as exc:
             self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
         if self.clock.stopped == "error":
             raise self.clock.take_error() or RuntimeError("block clock failed")
+        if self.clock.stopped == "timeout":
+            self.finish("timeout", None, "wall-clock timeout")
         if self.result is None:
             self._after_slice()
 

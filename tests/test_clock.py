@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,19 @@ def test_the_python_clock_is_forced_by_the_environment(monkeypatch):
     monkeypatch.setenv("FWSANDBOX_CLOCK", "python")
     assert clock.active_kind() == "python"
     assert "pure Python" in clock.describe()
+
+
+@pytest.mark.parametrize("kind", ["native", "python"])
+def test_an_endless_busy_loop_ends_at_the_wall_clock_timeout(kind, tmp_path, monkeypatch):
+    if kind == "native" and clock._NATIVE[0] is None:
+        pytest.skip("native block clock not built")
+    from armfw import build
+    from emulator.machine import Machine
+    monkeypatch.setenv("FWSANDBOX_CLOCK", kind)
+    image = build(tmp_path, "reset:\n  adds r0, #1\n  b reset\n")
+    m = Machine.load(image, board="cortex-m4", base=0, symbols=image.with_suffix(".sym"))
+    started = time.monotonic()
+    result = m.run(max_cycles=1 << 60, timeout=0.3)
+    elapsed = time.monotonic() - started
+    assert (result.reason, result.message) == ("timeout", "wall-clock timeout")
+    assert 0.3 <= elapsed < 1.5 and result.instructions > 10_000

@@ -13,8 +13,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3 };
+enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3, STOP_TIMEOUT = 4 };
+enum { WALL_POLL = 1024 };               /* blocks between two looks at the wall clock */
 enum { FLAG_SPIN = 1 };
 
 struct bc_entry {
@@ -24,6 +26,7 @@ struct bc_entry {
 /* Mirrored field for field by emulator/clock.py:_State (ctypes). */
 struct bc_state {
     uint64_t now, instructions, deadline, block_start;
+    uint64_t wall_deadline_ns;                     /* CLOCK_MONOTONIC, as Python's monotonic_ns */
     uint32_t until, penalty, fallthrough, attention;
     uint32_t muted, stopped, block_addr, block_size;
     void *uc;
@@ -32,6 +35,7 @@ struct bc_state {
     int (*deliverable)(void);                      /* Python: can an interrupt be taken now? */
     struct bc_entry *table;
     uint32_t mask, used;
+    uint32_t polls, pad;
 };
 
 static uint32_t slot_of(uint32_t addr, uint32_t size, uint32_t mask)
@@ -103,12 +107,26 @@ static void stop(struct bc_state *s, uint32_t why)
     s->emu_stop(s->uc);
 }
 
+static int wall_clock_expired(const struct bc_state *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec >= s->wall_deadline_ns;
+}
+
 /* UC_HOOK_BLOCK callback: see PyClock.on_block for the same steps in Python. */
 void bc_hook_block(void *uc, uint64_t address, uint32_t size, struct bc_state *s)
 {
     (void)uc;
     if (s->muted)
         return;
+    if (++s->polls >= WALL_POLL) {          /* the engine's own timeout costs a thread per start */
+        s->polls = 0;
+        if (wall_clock_expired(s)) {
+            stop(s, STOP_TIMEOUT);
+            return;
+        }
+    }
     uint32_t addr = (uint32_t)address;
     if (s->penalty) {                       /* a taken conditional branch ended the last block */
         if (addr != s->fallthrough)
