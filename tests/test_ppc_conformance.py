@@ -9,7 +9,7 @@ from elf32 import EM_PPC, make_elf
 from emulator.errors import BadInput
 from emulator.events import InterruptEntered, InterruptExited
 from emulator.machine import Machine
-from ppcfw import FLAGS, INTC, PIT, SIMCTL, exit_with, load, machine, vectors
+from ppcfw import FLAGS, INTC, PIT, SIMCTL, SRAM as SRAM_BASE, exit_with, load, machine, vectors
 from tools.asm import assemble_ppc
 
 VTBA = 0x3000
@@ -249,3 +249,139 @@ def test_a_vle_image_is_rejected_with_a_clear_error(tmp_path):
     path.write_bytes(bytes(blob))
     with pytest.raises(BadInput, match="VLE"):
         Machine.load(path)
+
+
+# --- faults enter the firmware's IVOR2/3/5/6 handlers (e200z3 RM §4.6.3-§4.6.7) ---------------
+ESR_PIL, ESR_PPR, ESR_PTR, ESR_ST = 0x08000000, 0x04000000, 0x02000000, 0x00800000
+MSR_CE, MSR_EE, MSR_PR, MSR_ME, MSR_DE = 0x20000, 0x8000, 0x4000, 0x1000, 0x200
+DEAR_BEFORE, ESR_BEFORE = 0xDEADBEE0, 0xFFFFFFFF
+SEEN = FLAGS + 0x40                # the handler records SRR0, DEAR, ESR, SRR1, MSR, count here
+# Records SRR0/DEAR/ESR/SRR1/MSR and counts entries, then resumes after the faulting instruction.
+FAULT_HANDLER = """
+fault_handler:
+  mfspr 20, 26
+  mfspr 21, 61
+  mfspr 22, 62
+  mfspr 23, 27
+  mfmsr 24
+""" + load(25, SEEN) + """  stw 20, 0(25)
+  stw 21, 4(25)
+  stw 22, 8(25)
+  stw 23, 12(25)
+  stw 24, 16(25)
+  lwz 26, 20(25)
+  addi 26, 26, 1
+  stw 26, 20(25)
+  addi 20, 20, 4
+  mtspr 26, 20
+  rfi
+"""
+PRESET = load(3, DEAR_BEFORE) + "  mtspr 61, 3\n" + load(3, ESR_BEFORE) + "  mtspr 62, 3\n"
+RESUMED = "  li 5, 0x77\n" + load(6, FLAGS) + "  stw 5, 0(6)\n"
+
+FAULT_CASES = [   # kind, IVOR, code before 'bad:', the faulting instruction, DEAR, ESR
+    ("unmapped-read", 2, load(4, 0x60000000), "lwz 3, 0(4)", 0x60000000, 0),
+    ("unmapped-write", 2, load(4, 0x60000004), "stw 3, 0(4)", 0x60000004, ESR_ST),
+    ("write-protected", 2, load(4, 0x2000), "stb 3, 0(4)", 0x2000, ESR_ST),
+    ("unaligned-read", 5, load(4, FLAGS + 0x82), "lwarx 3, 0, 4", FLAGS + 0x82, 0),
+    ("undefined-instruction", 6, "", ".long 0", DEAR_BEFORE, ESR_PIL),
+    ("trap", 6, "  li 3, 5\n", "tw 4, 3, 3", DEAR_BEFORE, ESR_PTR),
+    ("privileged-instruction", 6, load(3, MSR_PR) + "  mtmsr 3\n", "wrteei 1", DEAR_BEFORE, ESR_PPR),
+]
+
+
+def fault_image(ivor, before, insn, handler=FAULT_HANDLER, extra_ivors=None):
+    thread = PRESET + before + f"bad:\n  {insn}\n" + RESUMED
+    return image(thread, handlers=handler, ivors={ivor: 0x500, **(extra_ivors or {})})
+
+
+def faults_of(result):
+    return [e for e in result.events if type(e).__name__ == "Fault"]
+
+
+@pytest.mark.parametrize("kind,ivor,before,insn,dear,esr", FAULT_CASES, ids=[c[0] for c in FAULT_CASES])
+def test_a_fault_enters_its_ivor_handler_with_srr0_dear_esr_and_the_run_continues(
+        tmp_path, kind, ivor, before, insn, dear, esr):
+    m, result = run(tmp_path, fault_image(ivor, before, insn))
+    bad = m.symbol("bad")
+    assert (result.reason, result.code) == ("exit", 0)
+    assert [(f.kind, f.pc) for f in faults_of(result)] == [(kind, bad)]
+    srr0, seen_dear, seen_esr, srr1, msr, count = words(m, 6, SEEN)
+    assert (srr0, seen_dear, seen_esr, count) == (bad, dear, esr, 1)
+    assert srr1 == (MSR_PR if kind == "privileged-instruction" else 0) and msr == 0
+    assert words(m, 1) == (0x77,)                                # resumed after the instruction
+    (e,), (x,) = entered(result), exited(result)
+    assert (e.name, e.number, e.handler, e.preempted_pc, e.context.depth) == \
+        (f"IVOR{ivor}", ivor, "fault_handler", bad, 1)
+    assert x.return_pc == bad + 4 and x.context.depth == 0
+
+
+def test_fault_entry_keeps_msr_ce_me_de_clears_ee_and_saves_the_old_msr_in_srr1(tmp_path):
+    before = load(3, MSR_CE | MSR_EE | MSR_ME | MSR_DE) + "  mtmsr 3\n" + load(4, 0x60000000)
+    m, result = run(tmp_path, fault_image(2, before, "lwz 3, 0(4)"))
+    assert result.reason == "exit"
+    srr1, msr = words(m, 2, SEEN + 12)
+    assert srr1 == MSR_CE | MSR_EE | MSR_ME | MSR_DE and msr == MSR_CE | MSR_ME | MSR_DE
+
+
+ISI_HANDLER = """
+isi_handler:
+  mfspr 20, 26
+  mfspr 21, 61
+  mfspr 22, 62
+""" + load(25, SEEN) + """  stw 20, 0(25)
+  stw 21, 4(25)
+  stw 22, 8(25)
+  mflr 20
+  mtspr 26, 20
+  rfi
+"""
+
+
+def test_a_fetch_from_unmapped_memory_enters_ivor3_with_srr0_at_the_target(tmp_path):
+    before = load(4, 0x60000000) + "  mtctr 4\n"
+    m, result = run(tmp_path, fault_image(3, before, "bctrl", ISI_HANDLER))
+    assert (result.reason, result.code) == ("exit", 0)
+    assert [(f.kind, f.pc) for f in faults_of(result)] == [("unmapped-fetch", 0x60000000)]
+    assert words(m, 3, SEEN) == (0x60000000, DEAR_BEFORE, 0)     # DEAR unchanged, ESR cleared
+    assert entered(result)[0].name == "IVOR3" and exited(result)[0].return_pc == m.symbol("bad") + 4
+
+
+def test_the_firmware_can_step_into_its_program_handler(tmp_path):
+    m = machine(tmp_path, fault_image(6, "", ".long 0"))
+    m.step(400)
+    assert words(m, 1) == (0x77,) and words(m, 1, SEEN + 20) == (1,)
+    assert words(m, 1, SEEN) == (m.symbol("bad"),)
+
+
+def test_a_fault_inside_the_fault_handler_ends_the_run(tmp_path):
+    handler = "fault_handler:\n" + load(7, 0x60000010) + "nested_bad:\n  lwz 3, 0(7)\n  rfi\n"
+    m, result = run(tmp_path, fault_image(2, load(4, 0x60000000), "lwz 3, 0(4)", handler))
+    assert result.reason == "fault" and "inside the IVOR2 handler fault_handler" in result.message
+    assert [(f.pc, f.context.depth) for f in faults_of(result)] == [(m.symbol("bad"), 0),
+                                                                    (m.symbol("nested_bad"), 1)]
+
+
+def test_a_handler_returning_to_the_faulting_instruction_ends_the_run_after_four_faults(tmp_path):
+    m, result = run(tmp_path, fault_image(6, "", ".long 0", "fault_handler:\n  rfi\n"))
+    assert result.reason == "fault" and "without progress" in result.message
+    assert [f.pc for f in faults_of(result)] == [m.symbol("bad")] * 4
+    assert len(entered(result)) == 3
+
+
+def test_a_fault_vector_outside_executable_memory_ends_the_run(tmp_path):
+    before = load(3, SRAM_BASE) + "  mtspr 63, 3\n" + load(4, 0x60000000)
+    _, result = run(tmp_path, fault_image(2, before, "lwz 3, 0(4)"))
+    assert result.reason == "fault" and "not in executable memory" in result.message
+    assert not entered(result)
+
+
+def test_a_fault_vector_at_the_faulting_instruction_ends_the_run(tmp_path):
+    thread = "  bl bad_vector\n"
+    _, result = run(tmp_path, image(thread, handlers="bad_vector:\n  .long 0\n", ivors={6: 0x500}))
+    assert result.reason == "fault" and "is the faulting address" in result.message
+
+
+def test_without_a_programmed_ivor_a_fault_ends_the_run_naming_it(tmp_path):
+    _, result = run(tmp_path, fault_image(5, load(4, 0x60000000), "lwz 3, 0(4)"))
+    assert result.reason == "fault" and "IVPR/IVOR2 not set up" in result.message

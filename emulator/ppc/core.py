@@ -16,8 +16,11 @@ same interrupt model).  Exactness, and how it is reached without per-instruction
   and skips the native instruction (Unicorn's DEC does not count: measured).  Code written to
   RAM at run time is not scanned.
 - ``sc`` arrives as Unicorn interrupt 8 with PC after it; the core takes IVOR8 there.
-- Faults (unmapped access, illegal instruction = Unicorn interrupt 96, program interrupt = 6)
-  end the run; the firmware's IVOR2/3/6 handlers are not entered.
+- Faults (unmapped/protected access, illegal instruction, trap, privileged instruction, unaligned
+  lwarx) are reported by ``Machine.fault`` and then enter the firmware's data storage (IVOR2),
+  instruction storage (IVOR3), alignment (IVOR5) or program (IVOR6) handler with SRR0/SRR1,
+  ESR and DEAR loaded per §4.6 (see emulator/ppc/faults.py for the settings and for when the
+  run ends instead).  Faults the engine raises as interrupts are entered between slices, like sc.
 Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'IVOR4:59').
 """
 from __future__ import annotations
@@ -25,15 +28,16 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from ..events import Context, InterruptEntered, InterruptExited
+from ..events import Context, Fault, InterruptEntered, InterruptExited
 from ..peripherals.intc import Intc
 from ..peripherals.pit import Pit
 from ..peripherals.simctl import SimControl
 from . import booke as B
+from . import faults as F
 from .sprport import SprPort
 from .timers import BookETimers
 
-INTR_PROGRAM, INTR_SYSCALL, INTR_ILLEGAL = 6, 8, 96      # Unicorn 2.1.4 PPC, measured
+INTR_SYSCALL = 8                                         # Unicorn 2.1.4 PPC, measured
 BRANCH_TO_SELF = b"\x48\x00\x00\x00"
 
 
@@ -65,6 +69,12 @@ class BookECore:
         self.max_depth = 0
         self._returning: str | None = None       # 'rfi'/'rfci' the engine stopped at
         self._syscall: int | None = None         # SRR0 of an `sc` awaiting IVOR8
+        self._fault: Fault | None = None          # the machine's latest Fault event
+        self._fault_entry: F.Syndrome | None = None   # raised in an engine hook, entered next
+        self._in_engine_hook = False
+        self.progress = F.Progress()
+        self.entry = 0                            # the reset address, set by reset()
+        machine.subscribe(self._observe)
 
     # peripherals -----------------------------------------------------------------------------
     def peripheral_factories(self) -> dict:
@@ -87,6 +97,7 @@ class BookECore:
         """Start at the image entry (raw images: their first byte) with MSR = 0."""
         self.port.install()
         entry = image.entry if image.entry is not None else min(s.addr for s in image.segments)
+        self.entry = entry
         self.cpu.set_reg("msr", 0)
         self.cpu.set_reg("r1", (self.machine.ram_top() - 16) & ~15)
         self.cpu.set_reg("pc", entry)
@@ -205,7 +216,11 @@ class BookECore:
             acted = True
         if self._syscall is not None:
             pc, self._syscall = self._syscall, None
-            self._enter(B.SYSTEM_CALL, pc)
+            self._enter(B.SYSTEM_CALL, pc, syndrome=F.Syndrome(B.SYSTEM_CALL, pc, 0))
+            return True
+        if self._fault_entry is not None:
+            syndrome, self._fault_entry = self._fault_entry, None
+            self._take_fault(syndrome)
             return True
         ivor = self.next_to_take()
         if ivor is not None:
@@ -233,12 +248,18 @@ class BookECore:
         return False
 
     # §4.6 interrupt entry --------------------------------------------------------------------------
-    def _enter(self, ivor: int, return_pc: int) -> None:
-        """Save PC/MSR in SRR0/SRR1 (CSRR0/CSRR1), clear MSR bits, branch to IVPR || IVORn."""
-        sprs = self.port.read_all()
+    def _enter(self, ivor: int, return_pc: int, sprs: dict | None = None,
+               syndrome: F.Syndrome | None = None) -> None:
+        """Save PC/MSR in SRR0/SRR1 (CSRR0/CSRR1), clear MSR bits, branch to IVPR || IVORn.
+        A ``syndrome`` (synchronous interrupts) also loads ESR and DEAR (§4.6.3-§4.6.9)."""
+        sprs = sprs or self.port.read_all()
         critical = ivor in B.CRITICAL_CLASS
         msr = self.cpu.reg("msr")
-        self.port.load_save_restore(return_pc, msr, critical)
+        if syndrome is None:
+            self.port.load_save_restore(return_pc, msr, critical)
+        else:
+            dear = sprs[B.SPR_DEAR] if syndrome.dear is None else syndrome.dear
+            self.port.load_fault(return_pc, msr, syndrome.esr, dear)
         self.cpu.set_reg("msr", B.entry_msr(msr, critical))
         target = B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + ivor])
         self.cpu.set_reg("pc", target)
@@ -280,6 +301,8 @@ class BookECore:
         if index is None:
             return                                   # e.g. rfi used to start user code
         done = self.active.pop(index)
+        if done.number in B.FAULT_CLASS:
+            self.progress.resumed(pc)
         m = self.machine
         m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc))
 
@@ -289,15 +312,51 @@ class BookECore:
         if intno == INTR_SYSCALL:
             self._syscall = pc
             self.cpu.stop()
-        elif intno == INTR_ILLEGAL:
-            self.machine.fault("undefined-instruction", pc - 4, "illegal instruction")
-        elif intno == INTR_PROGRAM:
-            self.machine.fault("program", pc - 4, "program interrupt (trap or privileged instruction)")
-        else:
+            return
+        word = struct.unpack(">I", self.cpu.read((pc - 4) & ~3, 4))[0] if pc >= 4 else 0
+        fault = F.engine_fault(intno, pc, word, lambda n: self.cpu.reg(f"r{n}"))
+        if fault is None:
             self.machine.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
+            return
+        self._in_engine_hook = True
+        try:
+            self.machine.fault(fault.kind, fault.pc, fault.message, fault.address)
+        finally:
+            self._in_engine_hook = False
+
+    def _observe(self, event) -> None:
+        if isinstance(event, Fault):
+            self._fault = event
 
     def enter_fault_handler(self, pc: int) -> bool:
-        return False
+        """Take the fault just reported (the machine's latest Fault event) as its Book E
+        interrupt.  Inside an engine hook the SPR stubs cannot run: the core stops the engine
+        and enters the handler before the next slice (ending the run then if it must)."""
+        fault = self._fault
+        syndrome = F.syndrome(fault.kind, pc, fault.address) if fault and fault.pc == pc else None
+        if syndrome is None:
+            return False
+        if self._in_engine_hook:
+            self._fault_entry = syndrome
+            self.cpu.stop()
+            return True
+        return self._take_fault(syndrome)
+
+    def _take_fault(self, syndrome: F.Syndrome) -> bool:
+        """Enter IVOR2/3/5/6 for ``syndrome`` unless ``faults.refusal`` objects (then finish)."""
+        sprs = self.port.read_all()
+        target = B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + syndrome.ivor])
+        region = self.board.region_of(target, 4)
+        why = F.refusal(syndrome, target, self.entry,
+                        region is not None and "x" in region.perms, self.active,
+                        self.progress.fault(syndrome.srr0))
+        if why is not None:
+            fault = self._fault
+            self.machine.finish("fault", None, f"{fault.kind} at {fault.location}: {fault.message}"
+                                               f" ({why})")
+            return False
+        self._enter(syndrome.ivor, syndrome.srr0, sprs, syndrome)
+        return True
 
     def repend_level(self, number: int) -> None:
         """Sources are level-sensitive in the INTC model itself: nothing to re-pend."""
