@@ -13,6 +13,14 @@ from .events import CallEntered, CallReturned, StackSample, StackWrite
 GUARD = 0x1000                     # bytes below a watched stack's base that count as overflow
 SP_REACH = 128                     # a push writes at most this far below SP (16 words, VPUSH 32)
 
+# PowerPC store-with-update forms (EREF 2.0 / Book E: stbu, sthu, stwu, stfsu, stfdu and their
+# indexed X-forms): EA = (rA) + d or (rA) + (rB), MEM(EA) <- (rS), then rA <- EA.  With rA = r1
+# the store writes the new stack pointer's word (the EABI back chain of a frame allocated with
+# ``stwu r1, -N(r1)`` / ``stwux r1, r1, rN``) while the write hook still sees the old r1, N bytes
+# above it: however large the frame, it is a stack write.
+_PPC_UPDATE_STORES = (37, 39, 45, 53, 55)              # primary opcodes
+_PPC_UPDATE_STORES_X = (183, 247, 439, 695, 759)       # opcode 31 extended opcodes
+
 
 class CallProbe:
     """Emits CallEntered/CallReturned for each watched function (by symbol name)."""
@@ -74,9 +82,18 @@ class StackProbe:
         self.machine.subscribe(self._on_event)
 
     def _on_write(self, addr: int, size: int, value: int) -> None:
-        """A store into the window; only stack accesses (at or just below SP) count."""
-        if addr >= self.machine.cpu.reg("sp") - SP_REACH:
-            self._touch(addr, size, self.machine.cpu.reg("pc"), frame=False)
+        """A store into the window; only stack accesses (at or just below SP, or a store that
+        moves SP down to its own address) count."""
+        cpu = self.machine.cpu
+        pc = cpu.reg("pc")
+        if addr >= cpu.reg("sp") - SP_REACH or self._allocates_frame(pc):
+            self._touch(addr, size, pc, frame=False)
+
+    def _allocates_frame(self, pc: int) -> bool:
+        """Whether the store at ``pc`` also sets SP to the address it writes (PowerPC r1 update)."""
+        if self.machine.core.arch != "ppc-booke":
+            return False
+        return ppc_updates_r1(int.from_bytes(self.machine.cpu.read(pc, 4), "big"))
 
     def frame_pushed(self, addr: int, size: int) -> None:
         """Called by exception entry for the hardware-pushed frame."""
@@ -103,6 +120,14 @@ class StackProbe:
                                _exited_context(event)))
             if not ctx.in_interrupt:
                 self.lowest = self.top
+
+
+def ppc_updates_r1(word: int) -> bool:
+    """A PowerPC store with update whose base register rA is r1 (see _PPC_UPDATE_STORES)."""
+    if (word >> 16) & 0x1F != 1:
+        return False
+    op = word >> 26
+    return op in _PPC_UPDATE_STORES or (op == 31 and (word >> 1) & 0x3FF in _PPC_UPDATE_STORES_X)
 
 
 def _exited_context(event):
