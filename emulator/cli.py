@@ -95,6 +95,44 @@ def report(image, board, base, rules, max_cycles, timeout, fmt, plot) -> None:
     sys.exit(exit_code(analysis.result, analysis.results.findings))
 
 
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="IMAGE|MANIFEST.toml...")
+@click.option("--board", help="Board for images that do not name one (default: from the image).")
+@click.option("--rules", type=click.Path(dir_okay=False), help="Rules for images that do not name one.")
+@click.option("--baseline", type=click.Path(dir_okay=False), help="Baseline JSON to compare with (or write).")
+@click.option("--update-baseline", is_flag=True, help="Write the baseline from this run instead of comparing.")
+@click.option("--tolerance", type=float, default=0.0, show_default=True, metavar="PCT",
+              help="Allowed growth of p99/max cycles and stack high-water marks, in percent.")
+@click.option("--junit", type=click.Path(dir_okay=False), help="Write JUnit XML here.")
+@click.option("--sarif", type=click.Path(dir_okay=False), help="Write SARIF 2.1.0 here.")
+@click.option("--jobs", "-j", type=int, help="Worker processes (default: the CPU count).")
+@click.option("--shard", metavar="K/N", help="Run only the K-th of N deterministic slices (1-based).")
+@click.option("--max-cycles", type=click.IntRange(1), default=DEFAULT_MAX_CYCLES, show_default=True)
+@click.option("--timeout", type=click.FloatRange(0.01), default=DEFAULT_TIMEOUT, show_default=True,
+              help="Wall-clock limit per image in seconds.")
+def check(inputs, **options) -> None:
+    """CI gate: run every image (in parallel) and fail on findings, budgets or regressions.
+
+    Exit code 0: every image passed; 1: a finding, a budget exceeded, a run that did not exit 0
+    or a regression against the baseline; 2: bad input.
+    """
+    from .gate import CheckOptions, render_summary, run_check
+    progress = _progress_line if sys.stderr.isatty() else None
+    run = _guard(lambda: run_check(CheckOptions(inputs=tuple(inputs), **options), progress))
+    if progress:
+        click.echo("\r\033[K", nl=False, err=True)
+    click.echo(render_summary(run.outcomes, baseline=run.options.baseline,
+                              tolerance=run.options.tolerance,
+                              baseline_written=run.baseline_written))
+    for error in run.errors:
+        click.echo(f"fwsandbox: error: {error}", err=True)
+    sys.exit(run.exit_code)
+
+
+def _progress_line(done: int, total: int, result: dict) -> None:
+    click.echo(f"\r\033[K[{done}/{total}] {result['id']}", nl=False, err=True)
+
+
 def _stream(stream: str, data: bytes) -> None:
     target = sys.stderr if stream == "stderr" else sys.stdout
     target.write(data.decode("utf-8", "replace"))

@@ -1,0 +1,161 @@
+"""The check baseline: what each image did last time it was accepted, and the regressions since.
+
+File format (``fwsandbox-baseline/1``; written with sorted keys, two-space indent and a final
+newline, so it only changes when the firmware's behaviour does and diffs read well)::
+
+    {"schema": "fwsandbox-baseline/1",
+     "images": {
+       "<image id>": {
+         "board": "cortex-m4", "cycle_model": "<cycle model version>",
+         "findings": [{"kind", "function", "location", "handler"}, ...],   # sorted, unique
+         "allocations": {"<function>": {"<context>": {"max": int, "p99": int}}},
+         "stacks": {"<stack>": {"high_water": int}}}}}
+
+No image paths, hashes, cycle stamps or counts are stored. A finding is keyed by kind,
+function, location (``symbol+0xoff``) and interrupt handler. Regressions: a finding whose key
+the baseline lacks; an allocation's max or p99 (per function and context) or a stack's high-water
+mark that grew by more than the tolerance percentage (``new > old * (1 + tolerance / 100)``);
+an image the baseline has no entry for. Values that shrink, allocations or stacks that are new
+or gone, and findings that disappeared are not regressions.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..errors import BadInput
+
+SCHEMA = "fwsandbox-baseline/1"
+_ENTRY_KEYS = {"board", "cycle_model", "findings", "allocations", "stacks"}
+
+
+def finding_key(finding: dict) -> dict:
+    """The identity of a finding across runs: no cycle, count, pc or message."""
+    return {"kind": finding.get("kind"), "function": finding.get("function"),
+            "location": finding.get("location"),
+            "handler": (finding.get("context") or {}).get("handler")}
+
+
+def _sort_token(key: dict) -> tuple:
+    return tuple(str(key.get(name) or "") for name in ("kind", "function", "location", "handler"))
+
+
+def entry_of(report: dict) -> dict:
+    """The baseline entry of one report document."""
+    keys = {json.dumps(finding_key(f), sort_keys=True): finding_key(f) for f in report["findings"]}
+    allocations: dict[str, dict] = {}
+    for stats in report["allocations"]:
+        allocations.setdefault(stats["function"], {})[stats["context"]] = {
+            "max": stats["max"], "p99": stats["p99"]}
+    return {"board": report["board"], "cycle_model": report["cycle_model"]["version"],
+            "findings": sorted(keys.values(), key=_sort_token),
+            "allocations": allocations,
+            "stacks": {s["name"]: {"high_water": s["high_water"]} for s in report["stacks"]}}
+
+
+def compare(old: dict | None, new: dict, tolerance: float) -> list[dict]:
+    """Regressions of ``new`` against ``old`` (None: no baseline entry), as failure records."""
+    if old is None:
+        return [regression("no baseline entry for this image (record one with --update-baseline)")]
+    known = {_sort_token(k) for k in old.get("findings", [])}
+    found = [regression(f"new finding [{k['kind']}] {_where(k)}", k, metric="finding")
+             for k in new["findings"] if _sort_token(k) not in known]
+    return found + _grown_allocations(old, new, tolerance) + _grown_stacks(old, new, tolerance)
+
+
+def _where(key: dict) -> str:
+    text = key.get("function") or "?"
+    if key.get("location"):
+        text += f" at {key['location']}"
+    return text + f" in {key.get('handler') or 'thread'}"
+
+
+def _grown_allocations(old: dict, new: dict, tolerance: float) -> list[dict]:
+    found = []
+    for function, contexts in sorted(new["allocations"].items()):
+        for context, values in sorted(contexts.items()):
+            before = old.get("allocations", {}).get(function, {}).get(context)
+            for metric in ("max", "p99"):
+                if before is not None and grew(before.get(metric), values[metric], tolerance):
+                    found.append(_growth(f"{function} in {context}", metric, "cycles",
+                                         before[metric], values[metric], tolerance, function))
+    return found
+
+
+def _grown_stacks(old: dict, new: dict, tolerance: float) -> list[dict]:
+    found = []
+    for name, values in sorted(new["stacks"].items()):
+        before = old.get("stacks", {}).get(name)
+        if before is not None and grew(before.get("high_water"), values["high_water"], tolerance):
+            found.append(_growth(f"{name} stack", "high_water", "bytes", before["high_water"],
+                                 values["high_water"], tolerance, None))
+    return found
+
+
+def grew(before: int | None, after: int, tolerance: float) -> bool:
+    """Whether ``after`` exceeds ``before`` by more than ``tolerance`` percent."""
+    return isinstance(before, int) and after > before * (1 + tolerance / 100)
+
+
+def _growth(what: str, metric: str, unit: str, before: int, after: int, tolerance: float,
+            function: str | None) -> dict:
+    percent = f"+{(after - before) * 100 / before:.1f}%" if before else "from 0"
+    message = (f"{what}: {metric.replace('_', '-')} {before} -> {after} {unit} ({percent}, "
+               f"tolerance {tolerance:g}%)")
+    return regression(message, function=function, metric=metric, baseline=before, value=after)
+
+
+def regression(message: str, key: dict | None = None, *, function: str | None = None,
+               metric: str = "entry", **details) -> dict:
+    """A failure record of the baseline-regression check (shaped like a finding document)."""
+    key = key or {}
+    return {"kind": "baseline-regression", "message": message, "pc": None,
+            "location": key.get("location") or "", "function": key.get("function", function),
+            "context": {"handler": key.get("handler")},
+            "details": dict(details, metric=metric, **({"finding": key["kind"]} if key else {}))}
+
+
+def load_baseline(path: str | Path) -> dict:
+    """The ``images`` table of a baseline file; anything but our format is a BadInput."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise BadInput(f"{path}: no such baseline file (record one with --update-baseline)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: not a fwsandbox baseline (not JSON: {exc})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise BadInput(f"{path}: key 'schema': not a fwsandbox baseline (expected {SCHEMA!r})")
+    images = data.get("images")
+    if not isinstance(images, dict):
+        raise BadInput(f"{path}: key 'images': expected an object of image entries")
+    for image_id, entry in images.items():
+        _check_entry(path, image_id, entry)
+    return images
+
+
+def _check_entry(path: Path, image_id: str, entry) -> None:
+    key = f"images.{image_id}"
+    if not isinstance(entry, dict) or set(entry) - _ENTRY_KEYS:
+        raise BadInput(f"{path}: key '{key}': expected an object with keys "
+                       f"{', '.join(sorted(_ENTRY_KEYS))}")
+    for name, kind in (("findings", list), ("allocations", dict), ("stacks", dict)):
+        if not isinstance(entry.get(name, kind()), kind):
+            raise BadInput(f"{path}: key '{key}.{name}': expected a JSON {kind.__name__}")
+    if not all(isinstance(item, dict) for item in entry.get("findings", [])):
+        raise BadInput(f"{path}: key '{key}.findings': expected a list of objects")
+
+
+def render_baseline(images: dict) -> str:
+    """The baseline file's text: stable and diff-friendly."""
+    return json.dumps({"schema": SCHEMA, "images": images}, sort_keys=True, indent=2,
+                      ensure_ascii=True) + "\n"
+
+
+def write_baseline(path: str | Path, images: dict) -> None:
+    """Write atomically (a temporary file renamed over the old one)."""
+    path = Path(path)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(render_baseline(images))
+    os.replace(temporary, path)

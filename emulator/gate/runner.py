@@ -1,0 +1,84 @@
+"""Runs check targets, in worker processes when asked; workers return plain JSON-able data.
+
+Contract of a worker result (``run_target``)::
+
+    {"id": target id, "report": the report document of ``emulator.report.report_doc``,
+     "exit_message": why the run ended, in words ("" when it simply exited)}
+    or {"id": target id, "error": one-line BadInput/FwError message}
+
+No Unicorn or Machine object ever crosses a process boundary. ``run_targets`` returns the
+results in the order of its targets whatever order the workers finish in, so ``--jobs N``
+gives the same output as ``--jobs 1``.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict
+from typing import Callable
+
+from ..errors import FwError
+from .targets import Target
+
+Progress = Callable[[int, int, dict], None]
+
+
+def default_jobs() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:                           # not Linux
+        return os.cpu_count() or 1
+
+
+def run_target(job: dict) -> dict:
+    """Analyse one image (``job``: a ``Target`` as a dict plus max_cycles and timeout)."""
+    from ..report import report_doc
+    from ..session import analyse
+    try:
+        analysis = analyse(job["image"], job["board"], job["rules"], job["max_cycles"],
+                           job["timeout"])
+    except FwError as exc:
+        return {"id": job["id"], "error": str(exc)}
+    return {"id": job["id"], "report": report_doc(analysis.report),
+            "exit_message": analysis.result.message or ""}
+
+
+def run_targets(targets: list[Target], *, jobs: int, max_cycles: int, timeout: float,
+                progress: Progress | None = None) -> list[dict]:
+    """Every target's worker result, in the order of ``targets``.
+
+    ``jobs`` 1 (or a single target) runs in this process; more uses a process pool of at most
+    ``jobs`` workers. ``progress(done, total, result)`` is called as each target finishes.
+    """
+    work = [dict(asdict(t), max_cycles=max_cycles, timeout=timeout) for t in targets]
+    if jobs <= 1 or len(work) <= 1:
+        return _in_process(work, progress)
+    return _in_pool(work, min(jobs, len(work)), progress)
+
+
+def _in_process(work: list[dict], progress: Progress | None) -> list[dict]:
+    results = []
+    for job in work:
+        results.append(run_target(job))
+        if progress:
+            progress(len(results), len(work), results[-1])
+    return results
+
+
+def _in_pool(work: list[dict], workers: int, progress: Progress | None) -> list[dict]:
+    results: list[dict | None] = [None] * len(work)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        futures = {pool.submit(run_target, job): index for index, job in enumerate(work)}
+        for done, future in enumerate(as_completed(futures), 1):
+            results[futures[future]] = future.result()
+            if progress:
+                progress(done, len(work), results[futures[future]])
+    return results
+
+
+def _context():
+    """``fork`` where the platform has it: workers start without re-importing the engines."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
