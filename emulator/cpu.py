@@ -69,6 +69,8 @@ class UnicornCpu:
         self._uch = self.uc._uch
         self._regbuf = ctypes.c_uint64(0)
         self._regref = ctypes.byref(self._regbuf)
+        self._batches: dict[tuple[str, ...], _Batch] = {}
+        self._regions: list[tuple[int, int]] | None = None
         self._fault: CpuFault | None = None
         self._hooks: list[int] = []
         self._muted = False
@@ -79,6 +81,7 @@ class UnicornCpu:
     def map(self, base: int, size: int, perms: str = "rwx") -> None:
         prot = sum(PERM[p] for p in perms)
         self.uc.mem_map(base, size, prot)
+        self._regions = None
 
     def read(self, addr: int, size: int) -> bytes:
         return bytes(self.uc.mem_read(addr, size))
@@ -87,7 +90,9 @@ class UnicornCpu:
         self.uc.mem_write(addr, bytes(data))
 
     def is_mapped(self, addr: int, size: int = 1) -> bool:
-        return any(lo <= addr and addr + size - 1 <= hi for lo, hi, _ in self.uc.mem_regions())
+        if self._regions is None:
+            self._regions = [(lo, hi) for lo, hi, _ in self.uc.mem_regions()]
+        return any(lo <= addr and addr + size - 1 <= hi for lo, hi in self._regions)
 
     # registers --------------------------------------------------------------------------
     # Straight through uc_reg_read/uc_reg_write: the binding's generic path costs 4 us a call and
@@ -106,6 +111,30 @@ class UnicornCpu:
         status = uclib.uc_reg_write(self._uch, self.regs[name], self._regref)
         if status != unicorn.UC_ERR_OK:
             raise unicorn.UcError(status)
+
+    def regs_read(self, names: tuple[str, ...]) -> list[int]:
+        """Several registers in one uc_reg_read_batch call (exception entry and return)."""
+        batch = self._batch(names)
+        for buf in batch.bufs:
+            buf.value = 0
+        status = uclib.uc_reg_read_batch(self._uch, batch.ids, batch.ptrs, len(names))
+        if status != unicorn.UC_ERR_OK:
+            raise unicorn.UcError(status)
+        return [buf.value & 0xFFFFFFFF for buf in batch.bufs]
+
+    def regs_write(self, names: tuple[str, ...], values) -> None:
+        batch = self._batch(names)
+        for buf, value in zip(batch.bufs, values):
+            buf.value = value & 0xFFFFFFFF
+        status = uclib.uc_reg_write_batch(self._uch, batch.ids, batch.ptrs, len(names))
+        if status != unicorn.UC_ERR_OK:
+            raise unicorn.UcError(status)
+
+    def _batch(self, names: tuple[str, ...]) -> "_Batch":
+        batch = self._batches.get(names)
+        if batch is None:
+            batch = self._batches[names] = _Batch([self.regs[n] for n in names])
+        return batch
 
     # hooks (callbacks get ints only) ----------------------------------------------------
     def on_block(self, callback: Callable[[int, int], None]) -> None:
@@ -183,6 +212,15 @@ class UnicornCpu:
         finally:
             self._muted = False
             self._mute_native(False)
+
+
+class _Batch:
+    """ctypes arrays for one uc_reg_read_batch/uc_reg_write_batch register list."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = (ctypes.c_int * len(ids))(*ids)
+        self.bufs = [ctypes.c_uint64(0) for _ in ids]
+        self.ptrs = (ctypes.c_void_p * len(ids))(*(ctypes.addressof(b) for b in self.bufs))
 
 
 def _error_kind(exc: "unicorn.UcError") -> str:

@@ -19,6 +19,9 @@ SPSEL = 2
 FRAME_WORDS = 8                    # r0-r3, r12, lr, ReturnAddress, xPSR (no FP context)
 XPSR_ALIGN = 1 << 9                # B1.5.7 stack alignment on exception entry
 XPSR_T = 1 << 24                   # EPSR.T: Unicorn reads it as 0; the frame must hold 1
+FRAME_REGS = ("r0", "r1", "r2", "r3", "r12", "lr", "xpsr")    # the frame less ReturnAddress
+ENTRY_REGS = ("r0", "r1", "r2", "r3", "r12", "lr", "xpsr", "control", "msp", "psp")
+MASK_REGS = ("primask", "basepri", "faultmask")
 
 
 class BadExcReturn(Exception):
@@ -48,8 +51,7 @@ class CortexMExceptions:
 
     # masks and context ---------------------------------------------------------------------
     def masks(self) -> N.Masks:
-        cpu = self.cpu
-        return N.Masks(cpu.reg("primask"), cpu.reg("basepri"), cpu.reg("faultmask"))
+        return N.Masks(*self.cpu.regs_read(MASK_REGS))
 
     def context(self) -> Context:
         chain = tuple(self.handler_name(n) for n in self.nvic.active)
@@ -83,17 +85,15 @@ class CortexMExceptions:
     def push_stack(self, return_address: int) -> Frame:
         """B1.5.6 PushStack(): 8-word frame on the current stack, 8-byte aligned (STKALIGN)."""
         cpu = self.cpu
-        thread_psp = not self.nvic.active and cpu.reg("control") & SPSEL
+        *regs, xpsr, control, msp, psp = cpu.regs_read(ENTRY_REGS)
+        thread_psp = not self.nvic.active and control & SPSEL
         stack = "psp" if thread_psp else "msp"
-        sp = cpu.reg(stack)
-        align = sp & 4
+        sp = psp if thread_psp else msp
         new_sp = (sp - 4 * FRAME_WORDS) & ~4 & 0xFFFFFFFF
-        xpsr = cpu.reg("xpsr") | XPSR_T | (XPSR_ALIGN if align else 0)
-        regs = [cpu.reg(r) for r in ("r0", "r1", "r2", "r3", "r12", "lr")]
+        xpsr |= XPSR_T | (XPSR_ALIGN if sp & 4 else 0)
         self.machine.write_stack(new_sp, struct.pack("<8I", *regs, return_address, xpsr))
-        cpu.set_reg(stack, new_sp)
-        cpu.set_reg("lr", EXC_RETURN_HANDLER if self.nvic.active else
-                    EXC_RETURN_THREAD_PSP if thread_psp else EXC_RETURN_THREAD_MSP)
+        cpu.regs_write((stack, "lr"), (new_sp, EXC_RETURN_HANDLER if self.nvic.active else
+                                       EXC_RETURN_THREAD_PSP if thread_psp else EXC_RETURN_THREAD_MSP))
         return Frame(new_sp, stack)
 
     def exception_taken(self, number: int, frame: Frame, return_address: int, tail_chained: bool) -> None:
@@ -156,10 +156,8 @@ class CortexMExceptions:
         cpu = self.cpu
         stack = "psp" if exc_return == EXC_RETURN_THREAD_PSP else "msp"
         sp = cpu.reg(stack)
-        r0, r1, r2, r3, r12, lr, pc, xpsr = struct.unpack("<8I", cpu.read(sp, 4 * FRAME_WORDS))
-        for name, value in zip(("r0", "r1", "r2", "r3", "r12", "lr"), (r0, r1, r2, r3, r12, lr)):
-            cpu.set_reg(name, value)
-        cpu.set_reg("xpsr", xpsr & ~XPSR_ALIGN)             # restores IPSR: thread or handler
+        *regs, pc, xpsr = struct.unpack("<8I", cpu.read(sp, 4 * FRAME_WORDS))
+        cpu.regs_write(FRAME_REGS, (*regs, xpsr & ~XPSR_ALIGN))   # xPSR restores IPSR too
         if stack == "psp":
             cpu.set_reg("control", cpu.reg("control") | SPSEL)
         cpu.set_reg(stack, sp + 4 * FRAME_WORDS + (4 if xpsr & XPSR_ALIGN else 0))

@@ -41,6 +41,7 @@ class Nvic:
         self.prigroup = 0
         self.enabled = [n < IRQ0 for n in range(self.count)]
         self.pending = [False] * self.count
+        self._pending: set[int] = set()        # the same, as a set: few are pending at once
         self.active: list[int] = []            # stack of active exceptions, outermost first
         self.priority = [FIXED_PRIORITY.get(n, 0) for n in range(self.count)]
 
@@ -71,8 +72,8 @@ class Nvic:
     def highest_pending(self) -> int | None:
         """The pending, enabled exception with the highest priority; ties go to the lowest number."""
         best = None
-        for n in range(1, self.count):
-            if self.pending[n] and self.enabled[n] and n not in self.active:
+        for n in sorted(self._pending):
+            if self.enabled[n] and n not in self.active:
                 if best is None or self.priority[n] < self.priority[best]:
                     best = n
         return best
@@ -92,14 +93,17 @@ class Nvic:
     def set_pending(self, number: int) -> None:
         if 0 < number < self.count:
             self.pending[number] = True
+            self._pending.add(number)
 
     def clear_pending(self, number: int) -> None:
         if 0 < number < self.count:
             self.pending[number] = False
+            self._pending.discard(number)
 
     def activate(self, number: int) -> None:
         """B1.5.6 ExceptionTaken(): the exception becomes active and stops pending."""
         self.pending[number] = False
+        self._pending.discard(number)
         self.active.append(number)
 
     def deactivate(self, number: int) -> None:
