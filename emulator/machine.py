@@ -22,6 +22,7 @@ from typing import Callable
 
 from . import cyclemodel
 from .board import Board, load_board
+from .accesspc import AccessLocator
 from .clock import NO_UNTIL, make_clock
 from .cpu import CpuFault, UnicornCpu
 from .errors import BadInput
@@ -61,6 +62,7 @@ class Machine:
         self._map_memory()
         self.core = _make_core(self, board)
         self.clock = make_clock(self.model, self.cpu.read, self.core.spin_code)
+        self.locator = AccessLocator(board.arch, self.cpu.read, self.cpu.reg)
         self.bus = Bus(self, board)
         self._load(image)
         self._reset_run_state()
@@ -304,6 +306,16 @@ class Machine:
         if block is None or pc not in block.before:
             return self.now
         return self.clock.block_start + block.before.get(pc + block.sizes[pc], block.total)
+
+    def access_pc(self, addr: int, write: bool = True) -> int:
+        """The PC of the instruction making the memory access in progress (for memory hooks:
+        the engine's own PC there goes stale, see emulator/accesspc.py)."""
+        block = self.clock.block
+        if block is not None:
+            pc = self.locator.locate(block, self.clock.block_start, addr, write)
+            if pc is not None:
+                return pc
+        return self.cpu.reg("pc")
 
     def end_block_after(self, pc: int) -> None:
         """Make the instruction at ``pc`` the last of its block (an MMIO write changed state)."""

@@ -64,7 +64,7 @@ class Bus:
         machine, cpu, order = self.machine, self.machine.cpu, "big" if self.big_endian else "little"
 
         def on_read(addr: int, size: int) -> None:
-            now = machine.cycle_at(cpu.reg("pc"))
+            now = machine.cycle_at(machine.access_pc(addr, write=False))
             value = p.read(addr - p.base, size, now) & ((1 << (8 * size)) - 1)
             cpu.write(addr, value.to_bytes(size, order))
         return on_read
@@ -73,7 +73,7 @@ class Bus:
         machine, cpu = self.machine, self.machine.cpu
 
         def on_write(addr: int, size: int, value: int) -> None:
-            pc = cpu.reg("pc")
+            pc = machine.access_pc(addr)
             p.write(addr - p.base, size, value & ((1 << (8 * size)) - 1), machine.cycle_at(pc))
             machine.after_state_change()
             if machine.result is None and machine.core.deliverable():

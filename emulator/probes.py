@@ -85,7 +85,7 @@ class StackProbe:
         """A store into the window; only stack accesses (at or just below SP, or a store that
         moves SP down to its own address) count."""
         cpu = self.machine.cpu
-        pc = cpu.reg("pc")
+        pc = self.machine.access_pc(addr)
         if addr >= cpu.reg("sp") - SP_REACH or self._allocates_frame(pc):
             self._touch(addr, size, pc, frame=False)
 
