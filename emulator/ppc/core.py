@@ -70,7 +70,7 @@ class BookECore:
         self._returning: str | None = None       # 'rfi'/'rfci' the engine stopped at
         self._syscall: int | None = None         # SRR0 of an `sc` awaiting IVOR8
         self._fault: Fault | None = None          # the machine's latest Fault event
-        self._fault_entry: F.Syndrome | None = None   # raised in an engine hook, entered next
+        self._fault_entry: tuple | None = None    # (Syndrome, repeats) from an engine hook
         self._in_engine_hook = False
         self.progress = F.Progress()
         self.entry = 0                            # the reset address, set by reset()
@@ -219,8 +219,8 @@ class BookECore:
             self._enter(B.SYSTEM_CALL, pc, syndrome=F.Syndrome(B.SYSTEM_CALL, pc, 0))
             return True
         if self._fault_entry is not None:
-            syndrome, self._fault_entry = self._fault_entry, None
-            self._take_fault(syndrome)
+            pending, self._fault_entry = self._fault_entry, None
+            self._take_fault(*pending)
             return True
         ivor = self.next_to_take()
         if ivor is not None:
@@ -302,7 +302,7 @@ class BookECore:
             return                                   # e.g. rfi used to start user code
         done = self.active.pop(index)
         if done.number in B.FAULT_CLASS:
-            self.progress.resumed(pc)
+            self.progress.resumed(pc, self.machine.now)
         m = self.machine
         m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc))
 
@@ -336,20 +336,20 @@ class BookECore:
         syndrome = F.syndrome(fault.kind, pc, fault.address) if fault and fault.pc == pc else None
         if syndrome is None:
             return False
+        repeats = self.progress.fault(pc, self.machine.cycle_at(pc))
         if self._in_engine_hook:
-            self._fault_entry = syndrome
+            self._fault_entry = (syndrome, repeats)
             self.cpu.stop()
             return True
-        return self._take_fault(syndrome)
+        return self._take_fault(syndrome, repeats)
 
-    def _take_fault(self, syndrome: F.Syndrome) -> bool:
+    def _take_fault(self, syndrome: F.Syndrome, repeats: int) -> bool:
         """Enter IVOR2/3/5/6 for ``syndrome`` unless ``faults.refusal`` objects (then finish)."""
         sprs = self.port.read_all()
         target = B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + syndrome.ivor])
         region = self.board.region_of(target, 4)
-        why = F.refusal(syndrome, target, self.entry,
-                        region is not None and "x" in region.perms, self.active,
-                        self.progress.fault(syndrome.srr0))
+        why = F.refusal(syndrome, target, self.entry, region is not None and "x" in region.perms,
+                        self.active, repeats)
         if why is not None:
             fault = self._fault
             self.machine.finish("fault", None, f"{fault.kind} at {fault.location}: {fault.message}"

@@ -21,7 +21,8 @@ When the firmware's handler is entered (``refusal`` says why not): IVPR || IVORn
 programmed (not 0, not the reset entry), lie in executable board memory and differ from the
 faulting address; the fault must not happen inside another fault handler (SRR0/SRR1 would be
 overwritten: the hardware would loop); and one instruction must not fault ``RETRY_LIMIT`` times
-in a row with its handler returning straight to it (no progress).  Otherwise the run ends.
+in a row, each time at the very cycle its handler resumed it (no progress: a handler that fixes
+the cause and retries is fine).  Otherwise the run ends.
 """
 from __future__ import annotations
 
@@ -119,22 +120,24 @@ def effective_address(word: int, gpr: Callable[[int], int]) -> int:
 
 
 class Progress:
-    """Counts consecutive faults of one instruction whose handler returned straight to it."""
+    """Counts consecutive faults of one instruction that its handler resumed and that faulted
+    again before anything else ran (the fault's cycle is the cycle of the resumption)."""
 
     def __init__(self):
         self.pc: int | None = None
         self.count = 0
-        self.resumed_at: int | None = None
+        self.resumed_cycle: int | None = None
 
-    def fault(self, pc: int) -> int:
-        """Record a fault at ``pc``; return how many in a row made no progress (1 = first)."""
-        again = pc == self.pc and self.resumed_at == pc
-        self.pc, self.count, self.resumed_at = pc, self.count + 1 if again else 1, None
+    def fault(self, pc: int, cycle: int) -> int:
+        """Record a fault at ``pc`` starting at ``cycle``; return how many in a row made no
+        progress (1 = the first)."""
+        again = pc == self.pc and cycle == self.resumed_cycle
+        self.pc, self.count, self.resumed_cycle = pc, self.count + 1 if again else 1, None
         return self.count
 
-    def resumed(self, pc: int) -> None:
-        """A fault handler returned (rfi) to ``pc``."""
-        self.resumed_at = pc
+    def resumed(self, pc: int, cycle: int) -> None:
+        """A fault handler returned (rfi) to ``pc`` at ``cycle``."""
+        self.resumed_cycle = cycle if pc == self.pc else None
 
 
 def refusal(syn: Syndrome, target: int, entry: int, executable: bool, active: list,
