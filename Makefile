@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test deps toolchains clean
+.PHONY: demo test bench deps toolchains clean
 
 $(STAMP): pyproject.toml setup.py emulator/native/blockclock.c
 	python3 -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 
 test: $(STAMP) toolchains
 	$(PY) -m pytest -q
+
+# Speed: fwsandbox vs its limit and a naive per-instruction twin, side by side (issue 6).
+bench: $(STAMP) toolchains
+	$(PY) tools/bench.py
 
 
 clean:

@@ -69,6 +69,7 @@ class UnicornCpu:
         self._uch = self.uc._uch
         self._regbuf = ctypes.c_uint64(0)
         self._regref = ctypes.byref(self._regbuf)
+        self._readbuf = ctypes.create_string_buffer(64)
         self._batches: dict[tuple[str, ...], _Batch] = {}
         self._regions: list[tuple[int, int]] | None = None
         self._fault: CpuFault | None = None
@@ -84,7 +85,11 @@ class UnicornCpu:
         self._regions = None
 
     def read(self, addr: int, size: int) -> bytes:
-        return bytes(self.uc.mem_read(addr, size))
+        buf = self._readbuf if size <= 64 else ctypes.create_string_buffer(size)
+        status = uclib.uc_mem_read(self._uch, addr, buf, size)
+        if status != unicorn.UC_ERR_OK:
+            raise unicorn.UcError(status)
+        return buf.raw[:size]
 
     def write(self, addr: int, data: bytes) -> None:
         self.uc.mem_write(addr, bytes(data))

@@ -48,6 +48,7 @@ class CortexMExceptions:
         self.cpu, self.nvic, self.scs, self.machine, self.model = cpu, nvic, scs, machine, model
         self.max_depth = 0
         self.preempted: list[int] = []        # return address of each active exception's frame
+        self._names: dict[int, str] = {}      # handler address -> symbol+0xoff
 
     # masks and context ---------------------------------------------------------------------
     def masks(self) -> N.Masks:
@@ -66,7 +67,11 @@ class CortexMExceptions:
         return struct.unpack("<I", raw)[0]
 
     def handler_name(self, number: int) -> str:
-        return self.machine.describe(self.vector(number) & ~1)
+        vector = self.vector(number) & ~1
+        name = self._names.get(vector)
+        if name is None:
+            name = self._names[vector] = self.machine.describe(vector)
+        return name
 
     # B1.5.6 exception entry ------------------------------------------------------------------
     def take_pending(self, return_address: int) -> bool:
