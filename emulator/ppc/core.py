@@ -352,8 +352,8 @@ class BookECore:
                         self.active, repeats)
         if why is not None:
             fault = self._fault
-            self.machine.finish("fault", None, f"{fault.kind} at {fault.location}: {fault.message}"
-                                               f" ({why})")
+            self.machine.finish("fault", None, f"{fault.kind} at {fault.location}: {fault.message}; "
+                                               f"IVOR{syndrome.ivor} handler not entered: {why}")
             return False
         self._enter(syndrome.ivor, syndrome.srr0, sprs, syndrome)
         return True
