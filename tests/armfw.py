@@ -47,13 +47,29 @@ def machine(tmp_path: Path, source: str, handlers: dict[int, str] | None = None,
     return Machine.load(path, board="cortex-m4", base=0, symbols=path.with_suffix(".sym"), **kw)
 
 
-EXIT = """
-exit:                       @ semihosting SYS_EXIT_EXTENDED with code r0
-  ldr r1, =exit_block
+FINISH = """
+finish:                     @ semihosting SYS_EXIT, ADP_Stopped_ApplicationExit: exit code 0
+  movs r0, #0x18
+  ldr r1, =0x20026
+  bkpt #0xab
+"""
+EXIT_R0 = """
+exit_r0:                    @ semihosting SYS_EXIT_EXTENDED with exit code r0
+  ldr r1, =0x20000f00
+  ldr r2, =0x20026
+  str r2, [r1]
   str r0, [r1, #4]
   movs r0, #0x20
   bkpt #0xab
-  b .
-.align 2
 """
-EXIT_DATA = "exit_block_addr: .word 0\n"
+
+
+def enable_irq(n: int, prio: int) -> str:
+    """NVIC ISER bit n and IPR byte n (Thumb source; clobbers r0/r1)."""
+    return (f"  ldr r0, =0xE000E100\n  ldr r1, ={1 << n}\n  str r1, [r0]\n"
+            f"  ldr r0, ={0xE000E400 + n}\n  movs r1, #{prio}\n  strb r1, [r0]\n")
+
+
+def pend_irq(n: int) -> str:
+    """NVIC ISPR bit n (clobbers r0/r1)."""
+    return f"  ldr r0, =0xE000E200\n  ldr r1, ={1 << n}\n  str r1, [r0]\n"

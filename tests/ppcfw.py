@@ -57,3 +57,67 @@ def build(tmp_path: Path, source: str, name: str = "t") -> Path:
 def machine(tmp_path: Path, source: str, **kw) -> Machine:
     path = build(tmp_path, source)
     return Machine.load(path, board="e200-mcu", base=0, symbols=path.with_suffix(".sym"), **kw)
+
+
+VTBA = 0x3000                       # image(): the INTC software vector table
+# IVOR4 in software vector mode, nesting allowed: save SRR0/SRR1/LR and r3-r8 on the stack,
+# IACKR -> ISR address, wrteei 1 around the ISR, EOIR, restore, rfi.
+EXT_HANDLER = """
+ext_handler:
+  stwu 1, -48(1)
+  stw 3, 8(1)
+  stw 4, 12(1)
+  stw 5, 16(1)
+  stw 6, 20(1)
+  stw 7, 24(1)
+  stw 8, 28(1)
+  mflr 3
+  stw 3, 32(1)
+  mfspr 3, 26
+  stw 3, 36(1)
+  mfspr 3, 27
+  stw 3, 40(1)
+""" + load(4, INTC) + """  lwz 3, 0x10(4)
+  lwz 3, 0(3)
+  mtctr 3
+  wrteei 1
+  bctrl
+  wrteei 0
+""" + load(4, INTC) + """  li 3, 0
+  stw 3, 0x18(4)
+  lwz 3, 40(1)
+  mtspr 27, 3
+  lwz 3, 36(1)
+  mtspr 26, 3
+  lwz 3, 32(1)
+  mtlr 3
+  lwz 8, 28(1)
+  lwz 7, 24(1)
+  lwz 6, 20(1)
+  lwz 5, 16(1)
+  lwz 4, 12(1)
+  lwz 3, 8(1)
+  addi 1, 1, 48
+  rfi
+"""
+
+
+def image(thread: str, isrs: dict[int, str] = None, code: str = "", handlers: str = "",
+          ivors: dict[int, int] = None) -> str:
+    """Reset at 0, IVOR4 handler at 0x400, ``handlers`` from 0x500, thread code at 0x1000,
+    ISR ``code`` after it and the INTC vector table (``isrs``: source -> label) at VTBA."""
+    table = "".join(f".long {(isrs or {}).get(s, '0')}\n" for s in range(64))
+    return ("reset:\n  b start\n.org 0x400\n" + EXT_HANDLER + ".org 0x500\n" + handlers +
+            ".org 0x1000\nstart:\n" + vectors({4: 0x400, **(ivors or {})}) +
+            load(4, INTC) + load(3, VTBA) + "  stw 3, 0x10(4)\n" + thread +
+            "  li 3, 0\n" + exit_with() + code + f".org 0x{VTBA:x}\nvector_table:\n" + table)
+
+
+def set_priority(source: int, prio: int) -> str:
+    """INTC PSR byte of ``source`` (clobbers r3/r4)."""
+    return load(4, INTC + 0x40 + source) + f"  li 3, {prio}\n  stb 3, 0(4)\n"
+
+
+def software_irq(source: int, op: int = 2) -> str:
+    """INTC SSCIR of software source 0-7: op 2 = SETn (raise), 1 = CLRn (clear); clobbers r3/r4."""
+    return load(4, INTC + 0x20 + source) + f"  li 3, {op}\n  stb 3, 0(4)\n"

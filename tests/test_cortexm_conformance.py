@@ -1,21 +1,18 @@
-"""Cortex-M exception-model conformance: one tiny firmware image per behaviour."""
+"""Cortex-M exception-model conformance: one tiny firmware image per Cortex-M-specific behaviour.
+
+Behaviours both ISAs share (nesting, masking, periodic timers, system calls, faults, deadlock,
+exit codes, image rejection) are rows of tests/behaviours.py, run by test_shared_behaviour.py.
+"""
 from __future__ import annotations
 
 import struct
 
 import pytest
 
-from armfw import machine
+from armfw import FINISH as EXIT0, enable_irq, machine, pend_irq
 from emulator.events import Fault, InterruptEntered, InterruptExited
 
 FLAGS = 0x20000000                  # test images record what happened here, one word per slot
-
-EXIT0 = """
-finish:
-  movs r0, #0x18
-  ldr r1, =0x20026
-  bkpt #0xab
-"""
 
 
 def run(tmp_path, source, handlers, max_cycles=2_000_000):
@@ -34,15 +31,6 @@ def entered(result):
 
 def exited(result):
     return [e for e in result.events if isinstance(e, InterruptExited)]
-
-
-def pend_irq(n):
-    return f"  ldr r0, =0xE000E200\n  ldr r1, ={1 << n}\n  str r1, [r0]\n"
-
-
-def enable_irq(n, prio):
-    return (f"  ldr r0, =0xE000E100\n  ldr r1, ={1 << n}\n  str r1, [r0]\n"
-            f"  ldr r0, ={0xE000E400 + n}\n  movs r1, #{prio}\n  strb r1, [r0]\n")
 
 
 def test_systick_interrupts_arrive_exactly_every_reload_plus_one_cycles(tmp_path):
@@ -131,33 +119,6 @@ reset:
     assert result.reason == "exit"
     # first ldr 1 (pipelined behind the str) + movs 1 + adds 1 + mul 1 + push 4 + pop 4
     assert words(m, 1)[0] == 12
-
-
-def test_higher_priority_irq_preempts_and_nests(tmp_path):
-    source = f"""
-reset:
-{enable_irq(0, 0x80)}
-{enable_irq(1, 0x20)}
-{pend_irq(0)}
-  b finish
-low:
-  ldr r2, =0x20000000
-  movs r3, #1
-  str r3, [r2]              @ low started
-{pend_irq(1)}
-  ldr r3, [r2, #4]          @ high already ran? (must be 1)
-  str r3, [r2, #8]
-  bx lr
-high:
-  ldr r2, =0x20000000
-  movs r3, #1
-  str r3, [r2, #4]
-  bx lr
-"""
-    m, result = run(tmp_path, source, {16: "low", 17: "high"})
-    assert words(m, 3) == (1, 1, 1)
-    assert [(e.number, e.context.depth) for e in entered(result)] == [(16, 1), (17, 2)]
-    assert entered(result)[1].context.chain == ("low", "high")
 
 
 def test_same_priority_does_not_preempt_and_tail_chains(tmp_path):
@@ -382,25 +343,6 @@ pendsv:
     assert entered(result)[0].name == "PendSV"
 
 
-def test_semihosting_exit_extended_gives_the_firmware_exit_code(tmp_path):
-    source = """
-reset:
-  ldr r1, =msg
-  movs r0, #4
-  bkpt #0xab                @ SYS_WRITE0
-  ldr r1, =block
-  movs r0, #0x20
-  bkpt #0xab                @ SYS_EXIT_EXTENDED
-  b .
-.align 2
-block: .word 0x20026, 7
-msg: .asciz "hello\\n"
-.align 2
-"""
-    _, result = run(tmp_path, source, {})
-    assert (result.reason, result.code, result.output) == ("exit", 7, "hello\n")
-
-
 def test_wfi_skips_the_clock_to_the_next_timer_event(tmp_path):
     source = """
 reset:
@@ -419,11 +361,6 @@ systick:
     _, result = run(tmp_path, source, {15: "systick"}, max_cycles=50_000_000)
     assert result.reason == "exit"
     assert entered(result)[0].cycle > 0xFFFFFF and result.instructions < 50
-
-
-def test_wfi_with_nothing_to_wake_it_is_a_deadlock_not_a_hang(tmp_path):
-    _, result = run(tmp_path, "reset:\n  cpsid i\n  wfi\n  b finish\n", {})
-    assert result.reason == "deadlock" and "no interrupt that can ever wake it" in result.message
 
 
 def test_a_runaway_loop_stops_at_the_cycle_budget(tmp_path):
