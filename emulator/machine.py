@@ -52,6 +52,7 @@ class Machine:
 
     def __init__(self, board: Board, image: Image, record: bool = True):
         self.board, self.image = board, image
+        self._described: dict[int, str] = {}
         self.cpu = UnicornCpu(board.cpu)
         self.model = cyclemodel.model_for(board.cycle_model)
         self.output = bytearray()
@@ -133,7 +134,11 @@ class Machine:
         return self.image.symbols
 
     def describe(self, addr: int) -> str:
-        return self.image.symbols.describe(addr)
+        """``symbol+0xoff`` of an address (memoised: probes describe the same few sites)."""
+        text = self._described.get(addr)
+        if text is None:
+            text = self._described[addr] = self.image.symbols.describe(addr)
+        return text
 
     def read(self, addr: int, size: int) -> bytes:
         return self.cpu.read(addr, size)

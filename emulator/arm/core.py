@@ -28,6 +28,9 @@ def condition_passed(cc: int, nzcv: int) -> bool:
     return not base[cc - 1]
 
 
+ARGUMENT_REGS = ("r0", "r1", "r2", "r3")     # AAPCS arguments
+
+
 class CortexMCore:
     """ARMv7-M core glue: owns the NVIC and SCS models and the exception engine."""
 
@@ -82,7 +85,7 @@ class CortexMCore:
 
     # call probes (AAPCS) -------------------------------------------------------------------------
     def arguments(self) -> tuple[int, ...]:
-        return tuple(self.cpu.reg(f"r{i}") for i in range(4))
+        return tuple(self.cpu.regs_read(ARGUMENT_REGS))
 
     def return_address(self) -> int:
         """At a function's first instruction: where it returns to (LR without the Thumb bit)."""
