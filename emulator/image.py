@@ -10,6 +10,7 @@ from pathlib import Path
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
+from .dwarf import Source, SourceLines, has_line_table
 from .errors import BadInput
 
 EM_ARM, EM_PPC = 40, 20
@@ -80,6 +81,11 @@ class Image:
     segments: tuple[Segment, ...]
     symbols: SymbolTable
     kind: str                       # 'elf' or 'bin'
+    lines: SourceLines | None = field(default=None, compare=False, repr=False)   # ELF with .debug_line
+
+    def source(self, addr: int) -> Source | None:
+        """(file, line) of the code at ``addr`` from DWARF, or None (no DWARF, or no row covers it)."""
+        return self.lines.lookup(addr) if self.lines is not None else None
 
     def bytes_at(self, addr: int, size: int) -> bytes | None:
         for seg in self.segments:
@@ -145,13 +151,22 @@ def _load_elf(path: Path, blob: bytes, digest: str) -> Image:
         arch = _check_header(path, elf)
         segments = tuple(_segments(path, elf))
         symbols = SymbolTable(_symbols(elf, arch))
+        lines = _source_lines(elf, blob, symbols)
     except ELFError as exc:
         raise BadInput(f"{path}: malformed ELF: {exc}") from None
     except (ValueError, KeyError, AssertionError, OSError, EOFError) as exc:
         raise BadInput(f"{path}: malformed or truncated ELF: {exc or type(exc).__name__}") from None
     if not segments:
         raise BadInput(f"{path}: ELF has no loadable (PT_LOAD) segment")
-    return Image(str(path), digest, arch, elf.header.e_entry, segments, symbols, "elf")
+    return Image(str(path), digest, arch, elf.header.e_entry, segments, symbols, "elf", lines)
+
+
+def _source_lines(elf: ELFFile, blob: bytes, symbols: SymbolTable) -> SourceLines | None:
+    """A lazy DWARF line table when the ELF has one (nothing is decoded here)."""
+    if not has_line_table(elf):
+        return None
+    at_zero = any(s.addr == 0 and s.kind == "func" for s in symbols.by_name.values())
+    return SourceLines(blob, has_code_at_zero=at_zero)
 
 
 def _check_header(path: Path, elf: ELFFile) -> str:

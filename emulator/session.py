@@ -54,7 +54,7 @@ def finish_analysis(machine: Machine, result: RunResult, rules: Rules, image) ->
                           board=machine.board.name, cycle_model=machine.model.name,
                           cycle_model_version=machine.model.version, exit_reason=result.reason,
                           exit_code=result.code, cycles=result.cycles,
-                          instructions=result.instructions)
+                          instructions=result.instructions, source_of=machine.image.source)
     return Analysis(machine, result, results, report)
 
 

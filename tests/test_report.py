@@ -157,3 +157,35 @@ def test_the_svg_histogram_is_well_formed_with_one_panel_per_function(tmp_path):
 
 def test_an_svg_without_calls_says_so():
     assert "no allocation calls" in render_histogram_svg([])
+
+
+def sample_report_with_sources():
+    """The sample run with DWARF positions for the alloc-in-isr call site (pc 0x1003) only."""
+    results = run_detectors(sample_events(), load_rules())
+    lines = {0x1003: ("firmware/c/arm/main.c", 42)}
+    return build_report(results, image_path="firmware/arm/sample.elf", image_sha256="ab" * 32,
+                        board="cortex-m4", cycle_model="cortex-m4", cycle_model_version="1",
+                        source_of=lines.get)
+
+
+def test_a_finding_with_a_dwarf_position_carries_its_file_and_line_in_json():
+    doc = json.loads(render_json(sample_report_with_sources()))
+    sources = {f["kind"]: f["source"] for f in doc["findings"]}
+    assert sources.pop("alloc-in-isr") == {"file": "firmware/c/arm/main.c", "line": 42}
+    assert set(sources.values()) == {None}
+
+
+def test_the_text_report_shows_file_and_line_after_the_location():
+    text = render_text(sample_report_with_sources())
+    assert "\n  at SysTick_Handler+0xc (pc 0x1003) at firmware/c/arm/main.c:42, cycle 160\n" in text
+    assert "\n  at main+0x100 (pc 0x1100), cycle 400\n" in text
+
+
+def test_findings_without_a_pc_are_never_looked_up():
+    from emulator.report.build import with_sources
+    from emulator.report.model import Finding
+    budget = Finding(kind="alloc-cycles", message="over budget", pc=None, location="main+0x10",
+                     function="heap_malloc", context=THREAD, cycle=5)
+    asked = []
+    [kept] = with_sources([budget], lambda pc: asked.append(pc) or ("a.c", 1))
+    assert (kept.source, asked) == (None, [])

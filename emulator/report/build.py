@@ -1,17 +1,24 @@
 """Assemble a ``Report`` from detector results and the run's identity (image, board, model)."""
 from __future__ import annotations
 
-from .model import Report
+from dataclasses import replace
+from typing import Callable, Iterable
+
+from .model import Finding, Report
+
+SourceOf = Callable[[int], "tuple[str, int] | None"]
 
 
 def build_report(results, *, image_path: str, image_sha256: str, board: str, cycle_model: str,
                  cycle_model_version: str, exit_reason: str | None = None,
                  exit_code: int | None = None, cycles: int | None = None,
-                 instructions: int | None = None) -> Report:
+                 instructions: int | None = None, source_of: SourceOf | None = None) -> Report:
     """A ``Report`` from ``results`` (``emulator.detectors.Results``).
 
     Exit reason/code, cycles and instructions come from the results' ``RunEnded`` event unless
-    given explicitly; without either they are 'unknown', None, 0 and 0.
+    given explicitly; without either they are 'unknown', None, 0 and 0.  ``source_of(pc)``
+    (normally ``Image.source``) gives each finding with a ``pc`` its (file, line); it is only
+    called when there are findings, so a clean run never reads DWARF.
     """
     run = results.run
     return Report(
@@ -21,5 +28,12 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
         exit_code=exit_code if exit_code is not None else (run.code if run else None),
         cycles=cycles if cycles is not None else (run.cycle if run else 0),
         instructions=instructions if instructions is not None else (run.instructions if run else 0),
-        findings=results.findings, allocations=results.allocations, stacks=results.stacks,
+        findings=with_sources(results.findings, source_of), allocations=results.allocations, stacks=results.stacks,
         interrupts=results.interrupts, heaps=results.heaps, calls=results.calls)
+
+
+def with_sources(findings: Iterable[Finding], source_of: SourceOf | None) -> tuple[Finding, ...]:
+    """``findings`` with ``source`` set from each one's ``pc`` (unchanged without ``source_of``)."""
+    if source_of is None:
+        return tuple(findings)
+    return tuple(replace(f, source=source_of(f.pc)) if f.pc is not None else f for f in findings)

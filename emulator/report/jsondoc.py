@@ -7,6 +7,7 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
      "exit": {"reason", "code"}, "cycles", "instructions",
      "summary": {kind: number of findings},
      "findings": [{"kind", "message", "pc", "location", "function", "cycle", "count",
+                   "source": {"file", "line"} | null,
                    "context": {"handler", "irq", "depth", "chain", "masked"},
                    "backtrace": [...], "details": {...}}],
      "allocations": [{"function", "context", "calls", "min", "p50", "mean", "p99", "max",
@@ -17,6 +18,9 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
      "interrupts": [{"irq", "name", "handler", "taken", "max_depth"}],
      "heaps": [{"allocator", "allocs", "frees", "live", "live_bytes", "peak_live", "leaked"}]}
 
+``source`` is the DWARF ``file:line`` of ``pc`` (for alloc-in-isr: the calling instruction), null
+when the image has no line table or no row covers ``pc``; ``file`` is named as the compiler
+recorded it, without the compilation directory (emulator/dwarf.py).
 ``mean`` is rounded to 2 decimals; findings are in cycle order, the other lists sorted by key.
 """
 from __future__ import annotations
@@ -35,7 +39,11 @@ def finding_doc(finding: Finding) -> dict:
             "count": finding.count, "backtrace": list(finding.backtrace),
             "context": {"handler": ctx.handler, "irq": ctx.irq, "depth": ctx.depth,
                         "chain": list(ctx.chain), "masked": ctx.masked},
-            "details": dict(finding.details)}
+            "details": dict(finding.details), "source": source_doc(finding.source)}
+
+
+def source_doc(source: tuple[str, int] | None) -> dict | None:
+    return None if source is None else {"file": source[0], "line": source[1]}
 
 
 def allocation_doc(stats: AllocStats) -> dict:

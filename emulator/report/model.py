@@ -13,7 +13,9 @@ FINDING_KINDS = ("alloc-in-isr", "isr-stack-overflow", "alloc-cycles", "allocato
 class Finding:
     """One problem found in a run.
 
-    ``location`` is ``symbol+0xoff`` of ``pc``; ``details`` holds kind-specific facts as sorted
+    ``location`` is ``symbol+0xoff`` of ``pc``; ``source`` is (file, line) of ``pc`` from the
+    image's DWARF line table (None without DWARF; see emulator/dwarf.py for how files are
+    named), filled in when the report is built; ``details`` holds kind-specific facts as sorted
     (name, value) pairs (values are str or int); ``count`` is how often the same (kind,
     function, location, handler) happened, the other fields describe the first occurrence.
     """
@@ -28,6 +30,7 @@ class Finding:
     backtrace: tuple[str, ...] = ()
     count: int = 1
     details: tuple[tuple[str, str | int], ...] = ()
+    source: tuple[str, int] | None = None
 
     @property
     def sort_key(self) -> tuple:

@@ -17,6 +17,8 @@ def render_finding(finding: Finding) -> str:
     where = finding.location or "-"
     if finding.pc is not None:
         where += f" (pc {finding.pc:#x})"
+    if finding.source is not None:
+        where += f" at {finding.source[0]}:{finding.source[1]}"
     lines = [f"[{finding.kind}] {finding.message}",
              f"  at {where}, cycle {finding.cycle}"
              + (f", {finding.count} times" if finding.count > 1 else ""),
