@@ -40,15 +40,16 @@ class AccessLocator:
             self.cs = capstone.Cs(capstone.CS_ARCH_PPC, capstone.CS_MODE_32 | capstone.CS_MODE_BIG_ENDIAN)
         self.cs.detail = True
         self._blocks: dict[tuple[int, int, bool], tuple[Access | None, ...]] = {}
-        self._cursor: tuple[int, int, int] = (-1, -1, -1)     # (block addr, block start, index)
+        self._cursor = {True: (-1, -1, -1), False: (-1, -1, -1)}   # (block, start, index)
 
     def locate(self, block, block_start: int, addr: int, write: bool) -> int | None:
         accesses = self._accesses(block, write)
-        first = self._cursor[2] + 1 if self._cursor[:2] == (block.addr, block_start) else 0
+        cursor = self._cursor[write]
+        first = cursor[2] + 1 if cursor[:2] == (block.addr, block_start) else 0
         hits = [i for i in range(first, len(accesses)) if self._may_touch(accesses[i], addr)]
         if not hits or (accesses[hits[0]] is None and len(accesses) > 1):
             return None
-        self._cursor = (block.addr, block_start, hits[0])
+        self._cursor[write] = (block.addr, block_start, hits[0])
         return accesses[hits[0]].pc if accesses[hits[0]] else None
 
     def _may_touch(self, access: Access | None, addr: int) -> bool:

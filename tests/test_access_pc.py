@@ -41,3 +41,36 @@ def test_an_interrupt_pended_by_a_store_is_taken_right_after_it_every_time(kind,
     after = m.symbol("after_store")
     preempted = [e.preempted_pc for e in result.events if isinstance(e, InterruptEntered)]
     assert preempted == [after] * 5
+
+
+def _locator(arch: str, code: bytes, regs: dict):
+    from emulator.accesspc import AccessLocator
+    from emulator.cyclemodel import model_for
+    model = model_for("cortex-m4" if arch == "cortex-m" else "e200z6")
+    block = model.block(code, 0x1000)
+    mem = {0x1000 + i: b for i, b in enumerate(code)}
+    read = lambda addr, size: bytes(mem[addr + i] for i in range(size))
+    return AccessLocator(arch, read, regs.__getitem__), block
+
+
+@pytest.mark.parametrize("arch, code, regs, accesses", [
+    # str r3, [sp, #-8]; str r0, [r1]; push {r4, lr}; str r2, [r1, #4]
+    ("cortex-m", bytes.fromhex("4df8083c" "0860" "10b5" "4a60"),
+     {"sp": 0x2000_1000, "r1": 0x4000_0000},
+     [(0x2000_0FF8, True, 0x1000), (0x4000_0000, True, 0x1004), (0x2000_0FFC, True, 0x1006),
+      (0x4000_0004, True, 0x1008)]),
+    # stwu r1,-16(r1); stw r4,8(r1); stwx r0,r1,r3; lwz r5,0(r6)
+    ("ppc-booke", bytes.fromhex("9421fff0" "90810008" "7c01192e" "80a60000"),
+     {"r1": 0x4000_1000, "r3": 0x20, "r6": 0xC3FF_0100},
+     [(0x4000_0FF0, True, 0x1000), (0x4000_1008, True, 0x1004), (0x4000_1020, True, 0x1008),
+      (0xC3FF_0100, False, 0x100C)]),
+])
+def test_the_locator_names_each_access_of_a_block_in_order(arch, code, regs, accesses):
+    locator, block = _locator(arch, code, regs)
+    assert [locator.locate(block, 0, addr, write) for addr, write, _ in accesses] == \
+        [pc for *_, pc in accesses]
+
+
+def test_an_access_no_instruction_of_the_block_can_make_is_not_guessed():
+    locator, block = _locator("cortex-m", bytes.fromhex("0860" "4a60"), {"r1": 0x4000_0000})
+    assert locator.locate(block, 0, 0x5000_0000, True) is None
