@@ -4,8 +4,6 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from pathlib import Path
 
-import pytest
-
 import emulator.session  # noqa: F401  engines imported before pytester snapshots sys.modules
 
 pytest_plugins = ["pytester"]

@@ -62,12 +62,11 @@ def _rule(rule_id: str) -> dict:
 
 
 def _result(outcome: ImageOutcome, check: str, failure: dict, rule_ids: list[str]) -> dict:
-    result = {"ruleId": check, "ruleIndex": rule_ids.index(check), "level": "error",
-              "message": {"text": f"{outcome.target.id}: {failure['message']}"},
-              "locations": [location(failure, outcome.report)],
-              "partialFingerprints": {"fwsandbox/v1": _fingerprint(outcome.target.id, check, failure)},
-              "properties": _properties(outcome, failure)}
-    return result
+    return {"ruleId": check, "ruleIndex": rule_ids.index(check), "level": "error",
+            "message": {"text": f"{outcome.target.id}: {failure['message']}"},
+            "locations": [location(failure, outcome.report)],
+            "partialFingerprints": {"fwsandbox/v1": _fingerprint(outcome.target.id, check, failure)},
+            "properties": _properties(outcome, failure)}
 
 
 def location(failure: dict, report: dict | None) -> dict:
