@@ -146,3 +146,25 @@ def test_an_image_that_cannot_run_is_a_junit_error_and_a_sarif_notification(tmp_
     assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
     assert "README.md" in invocation["toolExecutionNotifications"][0]["message"]["text"]
     assert_valid_sarif(log)
+
+
+def test_a_gcc_image_with_dwarf_lines_gets_file_and_line_in_sarif_junit_and_summary(tmp_path,
+                                                                                      monkeypatch):
+    from test_gcc_firmware import FIRMWARE, make_images, require_tool
+    require_tool("arm-none-eabi-gcc")
+    make_images(tmp_path, f"{tmp_path}/arm/rtosdemo.elf")
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "arm" / "rtosdemo.elf"),
+                                       "--rules", str(FIRMWARE / "rules" / "rtos.toml"),
+                                       "--sarif", str(tmp_path / "s.sarif"),
+                                       "--junit", str(tmp_path / "j.xml")])
+    assert result.exit_code == 1, result.output
+    log = json.loads((tmp_path / "s.sarif").read_text())
+    (found,) = log["runs"][0]["results"]
+    physical = found["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "firmware/c/arm/rtos_demo.c"
+    line = physical["region"]["startLine"]
+    assert "pvPortMalloc" in (FIRMWARE / "arm" / "rtos_demo.c").read_text().splitlines()[line - 1]
+    assert_valid_sarif(log)
+    assert f"at firmware/c/arm/rtos_demo.c:{line} (timer0_isr+0x1e)" in (tmp_path / "j.xml").read_text()
+    assert f"timer0_isr+0x1e (firmware/c/arm/rtos_demo.c:{line}) in TIMER0_Handler" in result.stdout

@@ -50,8 +50,15 @@ def _short(check: str, failure: dict) -> str:
     handler = " > ".join(context.get("chain") or []) or context.get("handler") or "thread"
     function = failure.get("function")
     text = f"{function} " if function and function != context.get("handler") else ""
-    text += f"at {failure['location']} in {handler}"
+    text += f"at {failure['location']}{_source(failure)} in {handler}"
     return text + _detail(failure.get("details") or {})
+
+
+def _source(failure: dict) -> str:
+    source = failure.get("source")
+    if isinstance(source, dict) and source.get("file"):
+        return f" ({source['file']}:{source.get('line')})"
+    return ""
 
 
 def _detail(details: dict) -> str:
