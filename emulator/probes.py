@@ -58,9 +58,22 @@ class CallProbe:
             call_id, fn, _ = self.open[i]
             if fn == name:
                 del self.open[i]
-                m.emit(CallReturned(m.cycle_after(pc), call_id, name, m.core.return_value(),
+                m.emit(CallReturned(self._return_cycle(pc), call_id, name, m.core.return_value(),
                                     m.core.context()))
                 return
+
+    def _return_cycle(self, pc: int) -> int:
+        """When the caller resumes: after the return instruction at ``pc``, refill included.
+
+        An unconditional return's 1+P is part of its block's static cost, but the clock charges
+        a conditional branch's P to the next block when it was taken (cyclemodel), which for a
+        taken conditional return (PPC ``beqlr``, Thumb ``bxeq lr``) is the caller's: add it here
+        so both kinds of return end the call at the same point.
+        """
+        m = self.machine
+        block = m.clock.block
+        last = block is not None and pc in block.before and pc + block.sizes[pc] not in block.before
+        return m.cycle_after(pc) + (block.penalty if last else 0)
 
 
 @dataclass
