@@ -121,9 +121,7 @@ def check(inputs, **options) -> None:
     run = _guard(lambda: run_check(CheckOptions(inputs=tuple(inputs), **options), progress))
     if progress:
         click.echo("\r\033[K", nl=False, err=True)
-    click.echo(render_summary(run.outcomes, baseline=run.options.baseline,
-                              tolerance=run.options.tolerance,
-                              baseline_written=run.baseline_written))
+    click.echo(render_summary(run))
     for error in run.errors:
         click.echo(f"fwsandbox: error: {error}", err=True)
     sys.exit(run.exit_code)

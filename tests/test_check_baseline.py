@@ -166,3 +166,11 @@ def test_a_deliberately_slowed_allocator_is_caught_as_a_regression(tmp_path):
     assert "pool_alloc in systick_handler: p99" in result.stdout
     assert "page_alloc" not in result.stdout
     assert check(image, "--baseline", baseline, "--tolerance", "100").exit_code == 0
+
+
+def test_an_update_with_an_image_that_cannot_run_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    baseline = tmp_path / "baseline.json"
+    result = check("firmware/arm/demo.elf", "README.md", "--baseline", baseline, "--update-baseline")
+    assert result.exit_code == 2 and not baseline.exists()
+    assert f"{baseline} not written (images could not be run)" in result.stdout

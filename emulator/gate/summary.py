@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 from .checks import ImageOutcome
+from .gate import CheckRun
 
 _MESSAGE_ONLY = ("run-exit", "baseline-regression", "cycle-budget", "stack-budget")
 
 
-def render_summary(outcomes: list[ImageOutcome], *, baseline: str | None = None,
-                   tolerance: float = 0.0, baseline_written: bool = False) -> str:
+def render_summary(run: CheckRun) -> str:
     """PASS/FAIL/ERROR lines, one per image (sorted by id), then the total line."""
-    width = max((len(o.target.id) for o in outcomes), default=0)
+    width = max((len(o.target.id) for o in run.outcomes), default=0)
     lines = []
-    for outcome in outcomes:
+    for outcome in run.outcomes:
         lines.append(image_line(outcome, width))
         lines += [f"    {text}" for text in failure_lines(outcome)]
-    lines.append(total_line(outcomes, baseline, tolerance, baseline_written))
+    lines.append(total_line(run))
     return "\n".join(lines)
 
 
@@ -68,22 +68,23 @@ def _detail(details: dict) -> str:
     return ""
 
 
-def total_line(outcomes: list[ImageOutcome], baseline: str | None, tolerance: float,
-               baseline_written: bool) -> str:
+def total_line(run: CheckRun) -> str:
+    outcomes, options = run.outcomes, run.options
     passed = sum(o.passed for o in outcomes)
     errors = sum(o.error is not None for o in outcomes)
-    failed = len(outcomes) - passed - errors
-    findings = sum(len(o.findings) for o in outcomes)
-    parts = [_count(len(outcomes), "image"), f"{passed} passed", f"{failed} failed"]
+    parts = [_count(len(outcomes), "image"), f"{passed} passed",
+             f"{len(outcomes) - passed - errors} failed"]
     if errors:
         parts.append(_count(errors, "error"))
-    parts.append(_count(findings, "finding"))
-    if baseline and not baseline_written:
+    parts.append(_count(sum(len(o.findings) for o in outcomes), "finding"))
+    if run.baseline_written:
+        parts.append(f"baseline written to {options.baseline}")
+    elif options.update_baseline:
+        parts.append(f"{options.baseline} not written (images could not be run)")
+    elif options.baseline:
         regressions = sum(len(o.regressions) for o in outcomes)
-        parts.append(f"{_count(regressions, 'regression')} against {baseline} "
-                     f"(tolerance {tolerance:g}%)")
-    if baseline_written:
-        parts.append(f"baseline written to {baseline}")
+        parts.append(f"{_count(regressions, 'regression')} against {options.baseline} "
+                     f"(tolerance {options.tolerance:g}%)")
     return "fwsandbox check: " + ", ".join(parts)
 
 
