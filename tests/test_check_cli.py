@@ -116,6 +116,12 @@ def test_a_run_that_does_not_exit_fails_with_its_end_reason():
     (["firmware/arm/demo.elf", "--jobs", "0"], "--jobs 0"),
     (["firmware/arm/demo.elf", "--baseline", "pyproject.toml"], "pyproject.toml: not a fwsandbox baseline"),
     (["firmware/arm/demo.elf", "--baseline", "nope.json"], "nope.json: no such baseline file"),
+    (["firmware/arm/demo.elf", "--junit", "no/such/dir/j.xml"], "no/such/dir/j.xml: cannot write"),
+    (["firmware/arm/demo.elf", "--sarif", "firmware"], "firmware: cannot write"),
+    (["firmware/arm/demo.elf", "--baseline", "firmware"], "firmware: cannot read baseline"),
+    (["firmware/arm/demo.elf", "--rules", "nope.toml"], "nope.toml: no such rules file"),
+    (["firmware/arm/demo.elf", "--rules", "firmware"], "firmware: no such rules file"),
+    (["firmware/arm/demo.elf", "--board", "my-chip.toml"], "my-chip.toml: no such board file"),
     (["firmware/arm/demo.elf", "firmware/arm/demo.expected"], "demo.expected: not an ELF"),
 ])
 def test_bad_input_is_one_line_and_exit_2(args, fragment):

@@ -123,6 +123,8 @@ def load_baseline(path: str | Path) -> dict:
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise BadInput(f"{path}: no such baseline file (record one with --update-baseline)") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read baseline: {exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path}: not a fwsandbox baseline (not JSON: {exc})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:

@@ -82,6 +82,18 @@ def _validate(options: CheckOptions) -> None:
         raise BadInput(f"--tolerance {options.tolerance:g}: expected a percentage >= 0")
     if options.jobs is not None and options.jobs < 1:
         raise BadInput(f"--jobs {options.jobs}: expected at least 1")
+    _validate_paths(options)
+
+
+def _validate_paths(options: CheckOptions) -> None:
+    """Command-line input files exist and output files can be created, before anything runs."""
+    for given, what in ((options.rules, "rules"), (options.board, "board")):
+        if given and (what == "rules" or given.endswith(".toml")) and not Path(given).is_file():
+            raise BadInput(f"{given}: no such {what} file")
+    outputs = [options.junit, options.sarif, options.baseline if options.update_baseline else None]
+    for output in filter(None, outputs):
+        if Path(output).is_dir() or not Path(output).absolute().parent.is_dir():
+            raise BadInput(f"{output}: cannot write: a directory, or in no such directory")
 
 
 def _previous_baseline(options: CheckOptions) -> dict | None:
@@ -108,6 +120,13 @@ def _updated(previous: dict, outcomes: list[ImageOutcome]) -> dict:
 
 def _write_reports(run: CheckRun) -> None:
     if run.options.junit:
-        Path(run.options.junit).write_text(render_junit(run.outcomes))
+        _write(run.options.junit, render_junit(run.outcomes))
     if run.options.sarif:
-        Path(run.options.sarif).write_text(render_sarif(run.outcomes, run.exit_code))
+        _write(run.options.sarif, render_sarif(run.outcomes, run.exit_code))
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write: {exc.strerror}") from None
