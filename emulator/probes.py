@@ -109,7 +109,12 @@ class StackProbe:
         return ppc_updates_r1(int.from_bytes(self.machine.cpu.read(pc, 4), "big"))
 
     def frame_pushed(self, addr: int, size: int) -> None:
-        """Called by exception entry for the hardware-pushed frame."""
+        """Called by exception entry for the hardware-pushed frame.  It is this stack's use if
+        it nests (handlers run on this stack) or if the interrupted SP was inside the stack; a
+        frame pushed from a thread stack that merely lies below the base is not."""
+        nested = self.machine.core.context().in_interrupt
+        if not (nested or self.base < addr + size <= self.top):
+            return
         if addr < self.top and addr + size > self.base - GUARD:
             self._touch(addr, size, self.machine.cpu.reg("pc"), frame=True)
 

@@ -105,3 +105,14 @@ def test_condition_passed_follows_the_apsr_flags():
     assert condition_passed(11, N | V) and condition_passed(12, N)        # GE / LT
     assert condition_passed(13, 0) and condition_passed(14, Z)            # GT / LE
     assert condition_passed(15, 0)                                        # AL
+
+
+def test_a_frame_pushed_on_a_thread_stack_just_below_the_interrupt_stack_is_not_its_use(tmp_path):
+    # The thread's PSP stack ends where the interrupt stack begins: IRQ0's hardware frame goes
+    # to PSP, inside the guard region below BASE, and is not interrupt-stack use at all.
+    source = SOURCE.replace("{frame}", "16").replace("=0x20008000", f"=0x{BASE:08x}")
+    m = machine(tmp_path, source, {16: "irq0"})
+    StackProbe(m, "isr", BASE, TOP)
+    result = m.run(max_cycles=100_000, timeout=10)
+    assert result.reason == "exit"
+    assert not [e for e in result.events if isinstance(e, StackWrite)]
