@@ -69,37 +69,6 @@ void timer0_isr(uint32_t exc_return)
     t0_count = n + 1u;
 }
 
-static void heap_selftest(void)
-{
-    size_t before = xPortGetFreeHeapSize();
-    uint8_t *a = pvPortMalloc(100);
-    uint8_t *b = pvPortMalloc(40);
-    vPortFree(a);
-    uint8_t *c = pvPortMalloc(60);            /* first fit: takes a's place */
-    puts_("heap first-fit reuse=");
-    put_dec(c == a);
-    vPortFree(b);
-    vPortFree(c);
-    puts_(" coalesced=");
-    put_dec(xPortGetFreeHeapSize() == before);
-    putc_('\n');
-}
-
-static void pool_selftest(void)
-{
-    event_t *e1 = osPoolAlloc(&event_pool);
-    event_t *e2 = osPoolAlloc(&event_pool);
-    puts_("pool distinct=");
-    put_dec(e1 != NULL && e2 != NULL && e1 != e2);
-    puts_(" nfree=");
-    put_dec(event_pool.nfree);
-    osPoolFree(&event_pool, e2);
-    osPoolFree(&event_pool, e1);
-    puts_(" after free=");
-    put_dec(event_pool.nfree);
-    putc_('\n');
-}
-
 static void timer0_start(uint32_t reload)
 {
     TIMER0_CTRL = 0;
@@ -126,8 +95,8 @@ static void drain_inbox(void)
 static void thread_main(void)
 {
     size_t heap_total = xPortGetFreeHeapSize();
-    heap_selftest();
-    pool_selftest();
+    rtos_heap_selftest();
+    rtos_pool_selftest(&event_pool);
     timer0_start(T0_RELOAD);
     while (t0_count < MSG_COUNT)
         wfi();

@@ -96,37 +96,6 @@ void unexpected_interrupt_c(uint32_t ivor, uint32_t srr0)
     sim_exit(0x80 + ivor);
 }
 
-static void heap_selftest(void)
-{
-    size_t before = xPortGetFreeHeapSize();
-    uint8_t *a = pvPortMalloc(100);
-    uint8_t *b = pvPortMalloc(40);
-    vPortFree(a);
-    uint8_t *c = pvPortMalloc(60);            /* first fit: takes a's place */
-    puts_("heap first-fit reuse=");
-    put_dec(c == a);
-    vPortFree(b);
-    vPortFree(c);
-    puts_(" coalesced=");
-    put_dec(xPortGetFreeHeapSize() == before);
-    putc_('\n');
-}
-
-static void pool_selftest(void)
-{
-    event_t *e1 = osPoolAlloc(&event_pool);
-    event_t *e2 = osPoolAlloc(&event_pool);
-    puts_("pool distinct=");
-    put_dec(e1 != NULL && e2 != NULL && e1 != e2);
-    puts_(" nfree=");
-    put_dec(event_pool.nfree);
-    osPoolFree(&event_pool, e2);
-    osPoolFree(&event_pool, e1);
-    puts_(" after free=");
-    put_dec(event_pool.nfree);
-    putc_('\n');
-}
-
 static void pit0_start(void)
 {
     INTC_MCR = 0;                             /* software vector mode, 4-byte entries */
@@ -158,8 +127,8 @@ int main(void)
     puts_("fwsandbox rtos firmware: e200-mcu\n");
     osPoolCreate(&event_pool, event_buf, sizeof(event_t), EVENT_COUNT);
     size_t heap_total = xPortGetFreeHeapSize();
-    heap_selftest();
-    pool_selftest();
+    rtos_heap_selftest();
+    rtos_pool_selftest(&event_pool);
     pit0_start();
     irq_enable();
     while (pit0_count < MSG_COUNT)

@@ -30,4 +30,8 @@ void osPoolCreate(osPool_t *pool, void *buf, uint32_t block_size, uint32_t count
 void *osPoolAlloc(osPool_t *pool);
 void osPoolFree(osPool_t *pool, void *block);
 
+/* selftest.c: thread-side checks printed by the demos (they need the board's puts_/put_dec). */
+void rtos_heap_selftest(void);
+void rtos_pool_selftest(osPool_t *pool);
+
 #endif
