@@ -25,7 +25,8 @@ import time
 from typing import Callable
 
 NO_UNTIL = 0xFFFFFFFF
-STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout"}
+STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout"}   # bc_state.stopped
+STOP_CODES = {why: code for code, why in STOPS.items()}
 WALL_POLL = 1024                    # blocks between two looks at the wall clock
 
 
@@ -92,10 +93,6 @@ class PyClock(BlockCosts):
         self.instructions += cost.count
         if cost.penalty:
             self.penalty, self.fallthrough = cost.penalty, cost.fallthrough
-
-    def clear(self) -> None:
-        self.costs.clear()
-        self.spins.clear()
 
 
 class _State(ctypes.Structure):
@@ -176,7 +173,7 @@ class NativeClock(BlockCosts):
 
     @stopped.setter
     def stopped(self, value) -> None:
-        self._s.stopped_code = {v: k for k, v in STOPS.items()}[value]
+        self._s.stopped_code = STOP_CODES[value]
 
     @property
     def block(self):
@@ -185,11 +182,6 @@ class NativeClock(BlockCosts):
     def take_error(self) -> BaseException | None:
         error, self._error = self._error, None
         return error
-
-    def clear(self) -> None:
-        self.costs.clear()
-        self.spins.clear()
-        self._lib.bc_clear(ctypes.byref(self._s))
 
 
 def _load_native() -> tuple[ctypes.CDLL | None, str]:

@@ -147,13 +147,13 @@ class UnicornCpu:
 
     def native_handles(self) -> tuple[int, int]:
         """(engine handle, address of uc_emu_stop) for a C hook that stops the engine itself."""
-        return self.uc._uch.value, ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+        return self._uch.value, ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
 
     def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None]) -> None:
         """Register a C ``UC_HOOK_BLOCK`` callback (by address) through ``uc_hook_add`` itself,
         bypassing the binding's Python trampoline; ``mute`` mirrors run_stub/step muting."""
         handle = uc_hook_h()
-        status = uclib.uc_hook_add(self.uc._uch, ctypes.byref(handle), unicorn.UC_HOOK_BLOCK,
+        status = uclib.uc_hook_add(self._uch, ctypes.byref(handle), unicorn.UC_HOOK_BLOCK,
                                    ctypes.c_void_p(function), ctypes.c_void_p(user_data), 1, 0)
         if status != unicorn.UC_ERR_OK:
             raise unicorn.UcError(status)
@@ -185,12 +185,13 @@ class UnicornCpu:
         return False
 
     # running ----------------------------------------------------------------------------
-    def start(self, pc: int, until: int = 0, timeout_s: float = 0.0, count: int = 0) -> None:
-        """Run from ``pc`` until stopped; raise CpuFault if the firmware faulted."""
+    def start(self, pc: int, until: int = 0, count: int = 0) -> None:
+        """Run from ``pc`` until stopped; raise CpuFault if the firmware faulted.  No engine
+        timeout: it starts a thread per call (the block clock watches the wall clock)."""
         self._fault = None
         try:
             # until=0 means "no stop address"; 0 itself is a real PC (Book E reset at 0).
-            self.uc.emu_start(pc, until or NO_UNTIL, timeout=int(timeout_s * 1e6), count=count)
+            self.uc.emu_start(pc, until or NO_UNTIL, count=count)
         except unicorn.UcError as exc:
             raise self._fault or CpuFault(_error_kind(exc), self.reg("pc")) from None
 

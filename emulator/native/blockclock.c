@@ -93,7 +93,7 @@ int bc_insert(struct bc_state *s, uint32_t addr, uint32_t size, uint32_t total, 
     return 0;
 }
 
-/* Forget every cached cost (the firmware rewrote code). */
+/* Free the cost table (the clock is being dropped). */
 void bc_clear(struct bc_state *s)
 {
     free(s->table);
