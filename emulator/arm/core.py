@@ -8,7 +8,7 @@ import struct
 
 from ..events import Context
 from . import nvic as N
-from .exceptions import BadExcReturn, CortexMExceptions
+from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
 from .semihosting import Exit, Semihosting, SemihostingError
 
 # Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
@@ -29,6 +29,9 @@ def condition_passed(cc: int, nzcv: int) -> bool:
 
 
 ARGUMENT_REGS = ("r0", "r1", "r2", "r3")     # AAPCS arguments
+# Everything the call-probe methods below read: a native probe records these at the probed
+# instruction and hands them back as ``regs`` (see emulator/probes.py: RegisterSnapshot).
+PROBE_REGS = ARGUMENT_REGS + ("lr", "sp", "xpsr") + MASK_REGS
 
 
 class CortexMCore:
@@ -80,16 +83,19 @@ class CortexMCore:
         self.cpu.set_reg("lr", trap | 1)
         self.cpu.set_reg("pc", addr | 1)
 
-    def return_value(self) -> int:
-        return self.cpu.reg("r0")
+    def return_value(self, regs=None) -> int:
+        return (regs or self.cpu).reg("r0")
 
     # call probes (AAPCS) -------------------------------------------------------------------------
-    def arguments(self) -> tuple[int, ...]:
-        return tuple(self.cpu.regs_read(ARGUMENT_REGS))
+    # ``regs``: a register source (``reg``/``regs_read``) recorded earlier; default the CPU now.
+    probe_regs = PROBE_REGS
 
-    def return_address(self) -> int:
+    def arguments(self, regs=None) -> tuple[int, ...]:
+        return tuple((regs or self.cpu).regs_read(ARGUMENT_REGS))
+
+    def return_address(self, regs=None) -> int:
         """At a function's first instruction: where it returns to (LR without the Thumb bit)."""
-        return self.cpu.reg("lr") & ~1
+        return (regs or self.cpu).reg("lr") & ~1
 
     def call_site(self, ret: int) -> int:
         """The calling instruction: a 2-byte BLX Rm or else a 4-byte BL before ``ret``."""
@@ -118,9 +124,9 @@ class CortexMCore:
                     break
         return sites
 
-    def return_taken(self, addr: int) -> bool:
+    def return_taken(self, addr: int, regs=None) -> bool:
         """Whether the return at ``addr`` (about to run) executes: its IT condition vs APSR."""
-        return condition_passed(self._return_cc.get(addr, 15), self.cpu.reg("xpsr") >> 28)
+        return condition_passed(self._return_cc.get(addr, 15), (regs or self.cpu).reg("xpsr") >> 28)
 
     # interrupts ---------------------------------------------------------------------------------
     def take_pending(self, return_pc: int) -> bool:
@@ -137,8 +143,8 @@ class CortexMCore:
         """B1.5.19 WFI wakes on any pending exception that would preempt if unmasked."""
         return self.nvic.would_take_unmasked()
 
-    def context(self) -> Context:
-        return self.exc.context()
+    def context(self, regs=None) -> Context:
+        return self.exc.context(regs)
 
     def idle_at(self, pc: int) -> bool:
         """True if emulation stopped on its own because the core executed WFI (before pc)."""

@@ -51,12 +51,13 @@ class CortexMExceptions:
         self._names: dict[int, str] = {}      # handler address -> symbol+0xoff
 
     # masks and context ---------------------------------------------------------------------
-    def masks(self) -> N.Masks:
-        return N.Masks(*self.cpu.regs_read(MASK_REGS))
+    def masks(self, regs=None) -> N.Masks:
+        return N.Masks(*(regs or self.cpu).regs_read(MASK_REGS))
 
-    def context(self) -> Context:
+    def context(self, regs=None) -> Context:
+        """The current context; mask registers from ``regs`` (recorded earlier) if given."""
         chain = tuple(self.handler_name(n) for n in self.nvic.active)
-        masks = self.masks()
+        masks = self.masks(regs)
         masked = bool(masks.primask & 1 or masks.faultmask & 1 or masks.basepri & self.nvic.priority_mask)
         if not chain:
             return Context(masked=masked)

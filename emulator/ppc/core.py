@@ -39,6 +39,10 @@ from .timers import BookETimers
 
 INTR_SYSCALL = 8                                         # Unicorn 2.1.4 PPC, measured
 BRANCH_TO_SELF = b"\x48\x00\x00\x00"
+ARGUMENT_REGS = ("r3", "r4", "r5", "r6")                  # EABI arguments
+# Everything the call-probe methods read: a native probe records these at the probed
+# instruction and hands them back as ``regs`` (see emulator/probes.py: RegisterSnapshot).
+PROBE_REGS = ARGUMENT_REGS + ("lr", "sp", "ctr", "cr", "msr")
 
 
 @dataclass(frozen=True)
@@ -120,15 +124,18 @@ class BookECore:
         self.cpu.set_reg("lr", trap)
         self.cpu.set_reg("pc", addr)
 
-    def return_value(self) -> int:
-        return self.cpu.reg("r3")
+    def return_value(self, regs=None) -> int:
+        return (regs or self.cpu).reg("r3")
 
     # call probes ------------------------------------------------------------------------------
-    def arguments(self) -> tuple[int, ...]:
-        return tuple(self.cpu.reg(f"r{i}") for i in range(3, 7))
+    # ``regs``: a register source (``reg``/``regs_read``) recorded earlier; default the CPU now.
+    probe_regs = PROBE_REGS
 
-    def return_address(self) -> int:
-        return self.cpu.reg("lr")
+    def arguments(self, regs=None) -> tuple[int, ...]:
+        return tuple((regs or self.cpu).regs_read(ARGUMENT_REGS))
+
+    def return_address(self, regs=None) -> int:
+        return (regs or self.cpu).reg("lr")
 
     def call_site(self, ret: int) -> int:
         return ret - 4
@@ -149,12 +156,13 @@ class BookECore:
                     break
         return sites
 
-    def return_taken(self, addr: int) -> bool:
+    def return_taken(self, addr: int, regs=None) -> bool:
         """Whether the bclr at ``addr`` (about to run) branches: Book E EREF bclr, BO/BI rules."""
+        regs = regs or self.cpu
         word = struct.unpack(">I", self.cpu.read(addr, 4))[0]
         bo, bi = (word >> 21) & 31, (word >> 16) & 31
-        ctr_ok = bool(bo & 4) or (((self.cpu.reg("ctr") - 1) & 0xFFFFFFFF) != 0) != bool(bo & 2)
-        cr_bit = (self.cpu.reg("cr") >> (31 - bi)) & 1
+        ctr_ok = bool(bo & 4) or (((regs.reg("ctr") - 1) & 0xFFFFFFFF) != 0) != bool(bo & 2)
+        cr_bit = (regs.reg("cr") >> (31 - bi)) & 1
         cond_ok = bool(bo & 16) or cr_bit == (bo >> 3) & 1
         return ctr_ok and cond_ok
 
@@ -237,8 +245,9 @@ class BookECore:
     def wake_pending(self) -> bool:
         return self.deliverable()
 
-    def context(self) -> Context:
-        masked = not self.cpu.reg("msr") & B.MSR_EE
+    def context(self, regs=None) -> Context:
+        """The current context; MSR from ``regs`` (recorded earlier) if given."""
+        masked = not (regs or self.cpu).reg("msr") & B.MSR_EE
         if not self.active:
             return Context(masked=masked)
         top = self.active[-1]
