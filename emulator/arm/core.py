@@ -146,6 +146,10 @@ class CortexMCore:
     def context(self, regs=None) -> Context:
         return self.exc.context(regs)
 
+    def in_interrupt(self) -> bool:
+        """Handler mode: some exception is active (context().in_interrupt without the masks)."""
+        return bool(self.nvic.active)
+
     def idle_at(self, pc: int) -> bool:
         """True if emulation stopped on its own because the core executed WFI (before pc)."""
         return self.cpu.read(pc - 2, 2) == b"\x30\xbf"

@@ -245,6 +245,10 @@ class BookECore:
     def wake_pending(self) -> bool:
         return self.deliverable()
 
+    def in_interrupt(self) -> bool:
+        """Some interrupt is active (context().in_interrupt without reading MSR)."""
+        return bool(self.active)
+
     def context(self, regs=None) -> Context:
         """The current context; MSR from ``regs`` (recorded earlier) if given."""
         masked = not (regs or self.cpu).reg("msr") & B.MSR_EE
