@@ -9,7 +9,7 @@ from ..report.model import AllocCall, AllocStats, Finding, HeapStats, InterruptS
 from ..rules import Rules
 from .alloc_cycles import AllocCyclesDetector, nearest_rank
 from .alloc_in_isr import AllocInIsrDetector
-from .base import Detector, FindingBook
+from .base import Detector, Dispatching, FindingBook, Handler, Handlers, handler_for
 from .faults import FaultDetector, InterruptCounter
 from .heap import HeapIntegrityDetector
 from .isr_stack import IsrStackDetector
@@ -33,18 +33,46 @@ class Results:
     run: RunEnded | None
 
 
+class Routes(dict):
+    """Event class -> the handlers (of ``tables``, in order) that consume it, found on first sight."""
+
+    def __init__(self, tables: list[Handlers]):
+        super().__init__()
+        self.tables = tables
+
+    def __missing__(self, cls: type) -> tuple[Handler, ...]:
+        found = tuple(h for h in (handler_for(t, cls) for t in self.tables) if h is not None)
+        self[cls] = found
+        return found
+
+
+class RunEndRecorder(Dispatching):
+    """Keeps the last ``RunEnded`` of a stream."""
+
+    def __init__(self) -> None:
+        self.run: RunEnded | None = None
+
+    def handlers(self) -> Handlers:
+        return {RunEnded: self.on_run_ended}
+
+    def on_run_ended(self, event: RunEnded) -> None:
+        self.run = event
+
+
 def run_detectors(events: Iterable[object], rules: Rules) -> Results:
-    """Feed ``events`` (in order) to every detector and collect findings and statistics."""
+    """Feed ``events`` (in order) to every detector and collect findings and statistics.
+
+    Each event goes only to the handlers its class has in the detectors' ``handlers()``.
+    """
     cycles, stack, heap = AllocCyclesDetector(rules), IsrStackDetector(rules), HeapIntegrityDetector(rules)
-    counter = InterruptCounter()
+    counter, ended = InterruptCounter(), RunEndRecorder()
     detectors = [AllocInIsrDetector(rules), stack, cycles, AllocatorReentryDetector(rules), heap,
                  FaultDetector(), counter]
-    run = None
+    routes = Routes([d.handlers() for d in detectors] + [ended.handlers()])
     for event in events:
-        for detector in detectors:
-            detector.on_event(event)
-        if isinstance(event, RunEnded):
-            run = event
+        for handler in routes[type(event)]:
+            handler(event)
     findings = sorted((f for d in detectors for f in d.findings()), key=lambda f: f.sort_key)
     return Results(findings=tuple(findings), allocations=cycles.stats(), calls=cycles.calls(),
-                   stacks=stack.stats(), interrupts=counter.stats(), heaps=heap.stats(), run=run)
+                   stacks=stack.stats(), interrupts=counter.stats(), heaps=heap.stats(),
+                   run=ended.run)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import AllocCall, AllocStats, Finding
 from ..rules import Rules
+from .base import Dispatching, Handlers
 
 
 @dataclass
@@ -23,7 +24,7 @@ def nearest_rank(sorted_values: list[int], percent: float) -> int:
     return sorted_values[rank - 1]
 
 
-class AllocCyclesDetector:
+class AllocCyclesDetector(Dispatching):
     """Times every watched call from ``CallEntered`` to its ``CallReturned``.
 
     Inclusive cycles are return minus entry; exclusive cycles subtract the time spent in
@@ -45,14 +46,23 @@ class AllocCyclesDetector:
         self.irq_start: dict[int, int] = {}     # depth of the interrupt -> entry cycle
         self.done: list[AllocCall] = []
 
-    def on_event(self, event: object) -> None:
-        if isinstance(event, CallEntered) and self.rules.get(event.function):
+    def handlers(self) -> Handlers:
+        return {CallEntered: self.on_call_entered, CallReturned: self.on_call_returned,
+                InterruptEntered: self.on_interrupt_entered, InterruptExited: self.on_interrupt_exited}
+
+    def on_call_entered(self, event: CallEntered) -> None:
+        if self.rules.get(event.function):
             self.open[event.call_id] = _Open(event)
-        elif isinstance(event, CallReturned) and event.call_id in self.open:
+
+    def on_call_returned(self, event: CallReturned) -> None:
+        if event.call_id in self.open:
             self._complete(self.open.pop(event.call_id), event.cycle)
-        elif isinstance(event, InterruptEntered):
-            self.irq_start.setdefault(event.context.depth, event.cycle - event.entry_cycles)
-        elif isinstance(event, InterruptExited) and event.tail_chained_to is None:
+
+    def on_interrupt_entered(self, event: InterruptEntered) -> None:
+        self.irq_start.setdefault(event.context.depth, event.cycle - event.entry_cycles)
+
+    def on_interrupt_exited(self, event: InterruptExited) -> None:
+        if event.tail_chained_to is None:
             self._interrupt_done(event.context.depth, event.cycle)
 
     def _interrupt_done(self, depth: int, cycle: int) -> None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 from ..events import CallEntered
 from ..report.model import Finding
 from ..rules import FunctionRule, Rules
-from .base import FindingBook, call_pc, chain_text
+from .base import Dispatching, FindingBook, Handlers, call_pc, chain_text
 
 
-class AllocInIsrDetector:
+class AllocInIsrDetector(Dispatching):
     """Flags ``CallEntered`` of a watched function at depth > 0 whose rule disallows the call,
     and, for rules with ``waits``, the same call in thread code with interrupts masked (where
     the wait can never end: Linux's ``irqs_disabled()`` case).
 
-    Feed every event to ``on_event``; ``findings()`` gives one finding per distinct (function,
+    Consumes ``CallEntered`` only; ``findings()`` gives one finding per distinct (function,
     call site, handler) with a count, describing the first occurrence in the style of Linux's
     ``BUG: sleeping function called from invalid context``.
     """
@@ -23,11 +23,12 @@ class AllocInIsrDetector:
         self.rules = rules
         self.book = FindingBook()
 
-    def on_event(self, event: object) -> None:
-        if not isinstance(event, CallEntered):
-            return
+    def handlers(self) -> Handlers:
+        return {CallEntered: self.on_call_entered}
+
+    def on_call_entered(self, event: CallEntered) -> None:
         rule = self.rules.get(event.function)
-        if rule is None or rule.allowed_in_interrupt(event.args) or not invalid_context(event, rule):
+        if rule is None or not invalid_context(event, rule) or rule.allowed_in_interrupt(event.args):
             return
         key = (event.function, event.call_site, event.context.handler)
         self.book.add(key, lambda: make_finding(event, rule))

@@ -1,27 +1,56 @@
-"""The detector contract and a helper that folds repeated findings into one with a count."""
+"""The detector contract, event dispatch by class, and a helper that folds repeated findings."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Hashable, Protocol
+from typing import Callable, Hashable, Mapping, Protocol
 
 from ..report.model import Finding
+
+Handler = Callable[[object], None]
+Handlers = Mapping[type, Handler]
 
 
 class Detector(Protocol):
     """What every detector implements.
 
-    Contract: ``on_event(event)`` is called once per event, in emission order, for every event
-    of a run (a detector ignores types it does not use and never raises on them); after the
-    last event (normally ``RunEnded``) ``findings()`` returns the findings sorted by cycle.
-    Detectors with statistics also offer ``stats()``.  Detectors see events and rules only:
-    never Unicorn, click or the machine.
+    Contract: ``handlers()`` maps each event class the detector consumes to the method that
+    takes such an event; it is called once, before the first event.  ``on_event(event)`` is
+    called once per event, in emission order, for every event of a run (a detector ignores
+    types it does not use and never raises on them); it is the same as calling the handler
+    for the event's class, and ``run_detectors`` calls the handlers directly, so a detector
+    never sees an event class it did not ask for.  After the last event (normally
+    ``RunEnded``) ``findings()`` returns the findings sorted by cycle.  Detectors with
+    statistics also offer ``stats()``.  Detectors see events and rules only: never Unicorn,
+    click or the machine.
     """
 
     name: str
 
+    def handlers(self) -> Handlers: ...
+
     def on_event(self, event: object) -> None: ...
 
     def findings(self) -> tuple[Finding, ...]: ...
+
+
+def handler_for(handlers: Handlers, cls: type) -> Handler | None:
+    """The handler for events of class ``cls``: its own entry, else its nearest base class's."""
+    for base in cls.__mro__:
+        if base in handlers:
+            return handlers[base]
+    return None
+
+
+class Dispatching:
+    """Gives a detector ``on_event`` from its ``handlers()`` table."""
+
+    def handlers(self) -> Handlers:
+        return {}
+
+    def on_event(self, event: object) -> None:
+        handler = handler_for(self.handlers(), type(event))
+        if handler is not None:
+            handler(event)
 
 
 class FindingBook:

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from ..events import Fault, InterruptEntered
 from ..report.model import Finding, InterruptStats
-from .base import FindingBook
+from .base import Dispatching, FindingBook, Handlers
 
 
-class FaultDetector:
+class FaultDetector(Dispatching):
     """One ``fault`` finding per (fault kind, location), counted, from ``Fault`` events."""
 
     name = "fault"
@@ -14,9 +14,11 @@ class FaultDetector:
     def __init__(self, rules: object = None):
         self.book = FindingBook()
 
-    def on_event(self, event: object) -> None:
-        if isinstance(event, Fault):
-            self.book.add((event.kind, event.location), lambda: fault_finding(event))
+    def handlers(self) -> Handlers:
+        return {Fault: self.on_fault}
+
+    def on_fault(self, event: Fault) -> None:
+        self.book.add((event.kind, event.location), lambda: fault_finding(event))
 
     def findings(self) -> tuple[Finding, ...]:
         return self.book.findings()
@@ -31,7 +33,7 @@ def fault_finding(event: Fault) -> Finding:
                    context=event.context, cycle=event.cycle, details=tuple(sorted(details)))
 
 
-class InterruptCounter:
+class InterruptCounter(Dispatching):
     """Counts ``InterruptEntered`` per (number, handler); ``stats()`` sorted by number."""
 
     name = "interrupts"
@@ -39,11 +41,13 @@ class InterruptCounter:
     def __init__(self, rules: object = None):
         self.seen: dict[tuple[int, str], list] = {}
 
-    def on_event(self, event: object) -> None:
-        if isinstance(event, InterruptEntered):
-            entry = self.seen.setdefault((event.number, event.handler), [event.name, 0, 0])
-            entry[1] += 1
-            entry[2] = max(entry[2], event.context.depth)
+    def handlers(self) -> Handlers:
+        return {InterruptEntered: self.on_interrupt_entered}
+
+    def on_interrupt_entered(self, event: InterruptEntered) -> None:
+        entry = self.seen.setdefault((event.number, event.handler), [event.name, 0, 0])
+        entry[1] += 1
+        entry[2] = max(entry[2], event.context.depth)
 
     def findings(self) -> tuple[Finding, ...]:
         return ()

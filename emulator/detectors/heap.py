@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..events import CallEntered, CallReturned
 from ..report.model import Finding, HeapStats
 from ..rules import FunctionRule, Rules
-from .base import FindingBook, call_pc
+from .base import Dispatching, FindingBook, Handlers, call_pc
 
 
 @dataclass
@@ -43,7 +43,7 @@ class _Heap:
         return None
 
 
-class HeapIntegrityDetector:
+class HeapIntegrityDetector(Dispatching):
     """Tracks blocks from allocation returns (non-zero value) and free calls (on entry).
 
     Findings (kind ``heap-integrity``, one per (problem, function, call site, handler) with a
@@ -64,13 +64,17 @@ class HeapIntegrityDetector:
     def heap(self, group: str) -> _Heap:
         return self.heaps.setdefault(group, _Heap())
 
-    def on_event(self, event: object) -> None:
-        rule = self.rules.get(getattr(event, "function", ""))
-        if rule is None:
-            return
-        if isinstance(event, CallEntered):
+    def handlers(self) -> Handlers:
+        return {CallEntered: self.on_call_entered, CallReturned: self.on_call_returned}
+
+    def on_call_entered(self, event: CallEntered) -> None:
+        rule = self.rules.get(event.function)
+        if rule is not None:
             self._entered(event, rule)
-        elif isinstance(event, CallReturned) and event.call_id in self.pending:
+
+    def on_call_returned(self, event: CallReturned) -> None:
+        rule = self.rules.get(event.function)
+        if rule is not None and event.call_id in self.pending:
             self._allocated(self.pending.pop(event.call_id), event.value, rule)
 
     def _entered(self, event: CallEntered, rule: FunctionRule) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from ..events import Context, StackSample, StackWrite
 from ..report.model import Finding, StackStats
 from ..rules import Rules
-from .base import FindingBook, chain_text
+from .base import Dispatching, FindingBook, Handlers, chain_text
 
 
 @dataclass
@@ -27,7 +27,7 @@ class _Mark:
             self.lowest, self.chain = address, context.chain
 
 
-class IsrStackDetector:
+class IsrStackDetector(Dispatching):
     """Consumes ``StackWrite`` (overflow) and ``StackSample`` (depth) events.
 
     ``findings()``: one ``isr-stack-overflow`` finding per (stack, instruction location) with a
@@ -44,18 +44,18 @@ class IsrStackDetector:
         self.marks: dict[str, _Mark] = {}
         self.worst_over: dict[tuple[str, str], int] = {}
 
-    def on_event(self, event: object) -> None:
-        if isinstance(event, StackWrite):
-            self._on_write(event)
-        elif isinstance(event, StackSample):
-            self._mark(event.stack, event.base, event.top).lower(event.lowest, event.context)
+    def handlers(self) -> Handlers:
+        return {StackWrite: self.on_stack_write, StackSample: self.on_stack_sample}
+
+    def on_stack_sample(self, event: StackSample) -> None:
+        self._mark(event.stack, event.base, event.top).lower(event.lowest, event.context)
 
     def _mark(self, stack: str, base: int, top: int) -> _Mark:
         if stack not in self.marks:
             self.marks[stack] = _Mark(base, top, top)
         return self.marks[stack]
 
-    def _on_write(self, event: StackWrite) -> None:
+    def on_stack_write(self, event: StackWrite) -> None:
         self._mark(event.stack, event.base, event.top).lower(event.address, event.context)
         key = (event.stack, event.location)
         over = event.base - event.address

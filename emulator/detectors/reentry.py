@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import Finding
-from ..rules import Rules
-from .base import FindingBook, call_pc, chain_text
+from ..rules import FunctionRule, Rules
+from .base import Dispatching, FindingBook, Handlers, call_pc, chain_text
 
 
-class AllocatorReentryDetector:
+class AllocatorReentryDetector(Dispatching):
     """lockdep's ``{IN-HARDIRQ-W} -> {HARDIRQ-ON-W}``, made deterministic.
 
     Reports a ``CallEntered`` in interrupt context (depth d > 0) of a function allowed there
@@ -32,21 +32,32 @@ class AllocatorReentryDetector:
         self.preempted: dict[int, CallEntered] = {}     # depth -> call implied by a preempted PC
         self.book = FindingBook()
 
-    def on_event(self, event: object) -> None:
-        if isinstance(event, InterruptEntered):
-            self.entries[event.context.depth] = event
-            self._note_preempted(event)
-        elif isinstance(event, InterruptExited) and event.tail_chained_to is None:
-            self.preempted.pop(event.context.depth, None)
-        elif isinstance(event, CallEntered) and self.rules.get(event.function):
-            self._check(event)
-            self.open[event.call_id] = event
-        elif isinstance(event, CallReturned):
-            self.open.pop(event.call_id, None)
+    def handlers(self) -> Handlers:
+        return {InterruptEntered: self.on_interrupt_entered, InterruptExited: self.on_interrupt_exited,
+                CallEntered: self.on_call_entered, CallReturned: self.on_call_returned}
 
-    def _check(self, event: CallEntered) -> None:
+    def on_interrupt_entered(self, event: InterruptEntered) -> None:
+        self.entries[event.context.depth] = event
+        self._note_preempted(event)
+
+    def on_interrupt_exited(self, event: InterruptExited) -> None:
+        if event.tail_chained_to is None:
+            self.preempted.pop(event.context.depth, None)
+
+    def on_call_entered(self, event: CallEntered) -> None:
         rule = self.rules.get(event.function)
-        if not event.context.in_interrupt or not rule.allowed_in_interrupt(event.args):
+        if rule is None:
+            return
+        if event.context.in_interrupt:
+            self._check(event, rule)
+        self.open[event.call_id] = event
+
+    def on_call_returned(self, event: CallReturned) -> None:
+        self.open.pop(event.call_id, None)
+
+    def _check(self, event: CallEntered, rule: FunctionRule) -> None:
+        """``event`` is in an interrupt: report each exposed open call of its group."""
+        if not rule.allowed_in_interrupt(event.args):
             return
         for victim in self._victims(event, rule.group):
             preemption = self.entries.get(victim.context.depth + 1)
