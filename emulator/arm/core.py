@@ -89,6 +89,7 @@ class CortexMCore:
     # call probes (AAPCS) -------------------------------------------------------------------------
     # ``regs``: a register source (``reg``/``regs_read``) recorded earlier; default the CPU now.
     probe_regs = PROBE_REGS
+    context_regs = MASK_REGS                 # all context(regs) reads of ``regs``
 
     def arguments(self, regs=None) -> tuple[int, ...]:
         return tuple((regs or self.cpu).regs_read(ARGUMENT_REGS))
