@@ -108,7 +108,15 @@ class _State(ctypes.Structure):
                 ("uc", ctypes.c_void_p), ("emu_stop", ctypes.c_void_p),
                 ("miss", ctypes.c_void_p), ("deliverable_fn", ctypes.c_void_p),
                 ("table", ctypes.c_void_p), ("mask", ctypes.c_uint32), ("used", ctypes.c_uint32),
-                ("polls", ctypes.c_uint32), ("pad", ctypes.c_uint32)]
+                ("polls", ctypes.c_uint32), ("pad", ctypes.c_uint32),
+                # native probes (emulator/nativeprobes.py)
+                ("reg_read_batch", ctypes.c_void_p), ("drain", ctypes.c_void_p),
+                ("records", ctypes.c_void_p), ("rec_count", ctypes.c_uint32),
+                ("rec_cap", ctypes.c_uint32), ("nregs", ctypes.c_uint32), ("pad2", ctypes.c_uint32),
+                ("reg_ids", ctypes.c_int * 12),
+                ("reg_read", ctypes.c_void_p), ("stack_slow", ctypes.c_void_p),
+                ("stack_base", ctypes.c_uint32), ("lowest", ctypes.c_uint32),
+                ("in_interrupt", ctypes.c_uint32), ("sp_id", ctypes.c_uint32)]
 
 
 _MISS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32)
@@ -164,7 +172,7 @@ class NativeClock(BlockCosts):
             return self._lib.bc_insert(ctypes.byref(self._s), addr, size, cost.total, cost.count,
                                        cost.penalty, (cost.fallthrough or 0) & 0xFFFFFFFF, spin)
         except BaseException as exc:              # surfaced by take_error() after the slice
-            self._error = exc
+            self.fail(exc)
             return 1
 
     @property
@@ -182,6 +190,19 @@ class NativeClock(BlockCosts):
     def take_error(self) -> BaseException | None:
         error, self._error = self._error, None
         return error
+
+    def fail(self, exc: BaseException) -> None:
+        """A Python callback of a C hook failed: surfaced by take_error() after the slice."""
+        self._error = exc
+
+    # for the native probes (emulator/nativeprobes.py), which share this state
+    @property
+    def state(self) -> _State:
+        return self._s
+
+    def function(self, name: str) -> int:
+        """Address of a C function of the helper (a hook to register with uc_hook_add)."""
+        return ctypes.cast(getattr(self._lib, name), ctypes.c_void_p).value
 
 
 def _load_native() -> tuple[ctypes.CDLL | None, str]:

@@ -76,6 +76,8 @@ class UnicornCpu:
         self._hooks: list[int] = []
         self._muted = False
         self._mute_native: Callable[[bool], None] = lambda muted: None
+        self._enter_python: Callable[[], None] = _nothing
+        self._leave_python: Callable[[], None] = _nothing
         self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
     # memory -----------------------------------------------------------------------------
@@ -142,34 +144,76 @@ class UnicornCpu:
         return batch
 
     # hooks (callbacks get ints only) ----------------------------------------------------
+    # Every Python callback runs between the two "python edges" (see set_python_edges), as does
+    # the Python code between two emulation slices.
+    def set_python_edges(self, enter: Callable[[], None], leave: Callable[[], None]) -> None:
+        """``enter()`` runs whenever control passes from the engine to Python (a Python hook
+        is called, or a slice ends) and ``leave()`` when it passes back: native probes drain
+        their records on entry and publish Python state for their C hooks on the way out."""
+        self._enter_python, self._leave_python = enter, leave
+
+    def _edged(self, callback: Callable):
+        def call(*args):
+            self._enter_python()
+            try:
+                return callback(*args)
+            finally:
+                self._leave_python()
+        return call
+
     def on_block(self, callback: Callable[[int, int], None]) -> None:
+        callback = self._edged(callback)
         self._add(unicorn.UC_HOOK_BLOCK, lambda uc, addr, size, _: self._muted or callback(addr, size))
 
     def native_handles(self) -> tuple[int, int]:
         """(engine handle, address of uc_emu_stop) for a C hook that stops the engine itself."""
         return self._uch.value, ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
 
+    def native_reg_readers(self) -> tuple[int, int]:
+        """Addresses of uc_reg_read and uc_reg_read_batch, for C hooks that read registers."""
+        return (ctypes.cast(uclib.uc_reg_read, ctypes.c_void_p).value,
+                ctypes.cast(uclib.uc_reg_read_batch, ctypes.c_void_p).value)
+
+    def reg_id(self, name: str) -> int:
+        """The engine's number for register ``name`` (for C hooks)."""
+        return self.regs[name]
+
     def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None]) -> None:
         """Register a C ``UC_HOOK_BLOCK`` callback (by address) through ``uc_hook_add`` itself,
         bypassing the binding's Python trampoline; ``mute`` mirrors run_stub/step muting."""
+        self._add_native(unicorn.UC_HOOK_BLOCK, function, user_data, 1, 0)
+        self._mute_native = mute
+
+    def on_native_code(self, function: int, user_data: int, lo: int, hi: int) -> None:
+        """A C ``UC_HOOK_CODE`` callback (by address) on the instructions in [lo, hi]."""
+        self._add_native(unicorn.UC_HOOK_CODE, function, user_data, lo, hi)
+
+    def on_native_write(self, function: int, user_data: int, lo: int, hi: int) -> None:
+        """A C ``UC_HOOK_MEM_WRITE`` callback (by address) on stores into [lo, hi]."""
+        self._add_native(unicorn.UC_HOOK_MEM_WRITE, function, user_data, lo, hi)
+
+    def _add_native(self, kind: int, function: int, user_data: int, lo: int, hi: int) -> None:
         handle = uc_hook_h()
-        status = uclib.uc_hook_add(self._uch, ctypes.byref(handle), unicorn.UC_HOOK_BLOCK,
-                                   ctypes.c_void_p(function), ctypes.c_void_p(user_data), 1, 0)
+        status = uclib.uc_hook_add(self._uch, ctypes.byref(handle), kind, ctypes.c_void_p(function),
+                                   ctypes.c_void_p(user_data), lo, hi)
         if status != unicorn.UC_ERR_OK:
             raise unicorn.UcError(status)
         self._hooks.append(handle.value)
-        self._mute_native = mute
 
     def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
+        callback = self._edged(callback)
         return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
 
     def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> None:
+        callback = self._edged(callback)
         self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)
 
     def on_write(self, lo: int, hi: int, callback: Callable[[int, int, int], None]) -> None:
+        callback = self._edged(callback)
         self._add(unicorn.UC_HOOK_MEM_WRITE, lambda uc, acc, a, s, v, _: callback(a, s, v & 0xFFFFFFFF), lo, hi)
 
     def on_interrupt(self, callback: Callable[[int], None]) -> None:
+        callback = self._edged(callback)
         self._add(unicorn.UC_HOOK_INTR, lambda uc, intno, _: callback(intno))
 
     def remove_hook(self, handle: int) -> None:
@@ -189,11 +233,14 @@ class UnicornCpu:
         """Run from ``pc`` until stopped; raise CpuFault if the firmware faulted.  No engine
         timeout: it starts a thread per call (the block clock watches the wall clock)."""
         self._fault = None
+        self._leave_python()
         try:
             # until=0 means "no stop address"; 0 itself is a real PC (Book E reset at 0).
             self.uc.emu_start(pc, until or NO_UNTIL, count=count)
         except unicorn.UcError as exc:
             raise self._fault or CpuFault(_error_kind(exc), self.reg("pc")) from None
+        finally:
+            self._enter_python()
 
     def run_stub(self, pc: int, end: int, max_instructions: int = 64) -> None:
         """Run host-side glue code (e.g. PowerPC mtspr stubs) from ``pc`` to ``end`` with the
@@ -218,6 +265,10 @@ class UnicornCpu:
         finally:
             self._muted = False
             self._mute_native(False)
+
+
+def _nothing() -> None:
+    return None
 
 
 class _Batch:

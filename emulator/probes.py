@@ -6,7 +6,7 @@ Nothing here runs per executed instruction of unwatched code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .events import CallEntered, CallReturned, StackSample, StackWrite
 
@@ -22,8 +22,35 @@ _PPC_UPDATE_STORES = (37, 39, 45, 53, 55)              # primary opcodes
 _PPC_UPDATE_STORES_X = (183, 247, 439, 695, 759)       # opcode 31 extended opcodes
 
 
+class Where(NamedTuple):
+    """The block clock at a probed instruction: its block's costs, when it began, and now."""
+
+    block: object                  # cyclemodel block cost (before/sizes/total/penalty) or None
+    block_start: int
+    now: int
+
+    def cycle_at(self, pc: int) -> int:
+        """The cycle at which the instruction at ``pc`` of the block starts (Machine.cycle_at)."""
+        block = self.block
+        if block is None or pc not in block.before:
+            return self.now
+        return self.block_start + block.before[pc]
+
+    def cycle_after(self, pc: int) -> int:
+        """The cycle at which the instruction at ``pc`` of the block completes."""
+        block = self.block
+        if block is None or pc not in block.before:
+            return self.now
+        return self.block_start + block.before.get(pc + block.sizes[pc], block.total)
+
+
 class CallProbe:
-    """Emits CallEntered/CallReturned for each watched function (by symbol name)."""
+    """Emits CallEntered/CallReturned for each watched function (by symbol name).
+
+    Each site (entry, return instruction) calls its handler with the instruction's address,
+    the registers (None: read the CPU now) and ``Where`` the clock was; subclasses
+    (emulator/nativeprobes.py) deliver the same calls from records made in C.
+    """
 
     def __init__(self, machine, names):
         self.machine = machine
@@ -35,64 +62,64 @@ class CallProbe:
     def _watch(self, name: str) -> None:
         m = self.machine
         entry = m.symbol(name)
-        m.cpu.on_code(lambda addr, size, n=name: self._entered(n), entry, entry)
+        self._hook_site(entry, lambda pc, regs, where, n=name: self._entered(n, pc, regs, where))
         for ret in m.core.return_sites(entry, m.image.symbols.by_name[name].size):
-            m.cpu.on_code(lambda addr, size, n=name: self._returning(n, addr), ret, ret)
+            self._hook_site(ret, lambda pc, regs, where, n=name: self._returning(n, pc, regs, where))
 
-    def _entered(self, name: str) -> None:
+    def _hook_site(self, addr: int, handler) -> None:
+        m = self.machine
+        m.cpu.on_code(lambda pc, size: handler(pc, None, Where(m.clock.block, m.clock.block_start,
+                                                               m.now)), addr, addr)
+
+    def _entered(self, name: str, pc: int, regs, where: Where) -> None:
         m, core = self.machine, self.machine.core
-        pc = m.cpu.reg("pc")
-        ret = core.return_address()
+        ret = core.return_address(regs)
         self.next_id += 1
         self.open.append((self.next_id, name, ret))
         call_pc = core.call_site(ret)
-        m.emit(CallEntered(m.cycle_at(pc), self.next_id, name, core.arguments(), ret,
-                           m.describe(call_pc), m.cpu.reg("sp"), core.context(),
+        m.emit(CallEntered(where.cycle_at(pc), self.next_id, name, core.arguments(regs), ret,
+                           m.describe(call_pc), (regs or m.cpu).reg("sp"), core.context(regs),
                            core.backtrace(ret), call_pc))
 
-    def _returning(self, name: str, pc: int) -> None:
+    def _returning(self, name: str, pc: int, regs, where: Where) -> None:
         m = self.machine
-        if not m.core.return_taken(pc):
+        if not m.core.return_taken(pc, regs):
             return
         for i in range(len(self.open) - 1, -1, -1):
             call_id, fn, _ = self.open[i]
             if fn == name:
                 del self.open[i]
-                m.emit(CallReturned(self._return_cycle(pc), call_id, name, m.core.return_value(),
-                                    m.core.context()))
+                m.emit(CallReturned(_return_cycle(pc, where), call_id, name,
+                                    m.core.return_value(regs), m.core.context(regs)))
                 return
 
-    def _return_cycle(self, pc: int) -> int:
-        """When the caller resumes: after the return instruction at ``pc``, refill included.
 
-        An unconditional return's 1+P is part of its block's static cost, but the clock charges
-        a conditional branch's P to the next block when it was taken (cyclemodel), which for a
-        taken conditional return (PPC ``beqlr``, Thumb ``bxeq lr``) is the caller's: add it here
-        so both kinds of return end the call at the same point.
-        """
-        m = self.machine
-        block = m.clock.block
-        last = block is not None and pc in block.before and pc + block.sizes[pc] not in block.before
-        return m.cycle_after(pc) + (block.penalty if last else 0)
+def _return_cycle(pc: int, where: Where) -> int:
+    """When the caller resumes: after the return instruction at ``pc``, refill included.
+
+    An unconditional return's 1+P is part of its block's static cost, but the clock charges
+    a conditional branch's P to the next block when it was taken (cyclemodel), which for a
+    taken conditional return (PPC ``beqlr``, Thumb ``bxeq lr``) is the caller's: add it here
+    so both kinds of return end the call at the same point.
+    """
+    block = where.block
+    last = block is not None and pc in block.before and pc + block.sizes[pc] not in block.before
+    return where.cycle_after(pc) + (block.penalty if last else 0)
 
 
-@dataclass
 class StackProbe:
     """Watches one stack: writes below its base while interrupts use it, and its deepest use."""
 
-    machine: object
-    name: str
-    base: int
-    top: int
-    lowest: int = field(init=False)
-    reported: set = field(default_factory=set, init=False)
+    def __init__(self, machine, name: str, base: int, top: int):
+        self.machine, self.name, self.base, self.top = machine, name, base, top
+        self.reported: set = set()
+        self._install(max(0, base - GUARD))
+        self.lowest = top
+        machine.stack_watchers.append(self)
+        machine.subscribe(self._on_event)
 
-    def __post_init__(self):
-        self.lowest = self.top
-        lo = max(0, self.base - GUARD)
+    def _install(self, lo: int) -> None:
         self.machine.cpu.on_write(lo, self.top - 1, self._on_write)
-        self.machine.stack_watchers.append(self)
-        self.machine.subscribe(self._on_event)
 
     def _on_write(self, addr: int, size: int, value: int) -> None:
         """A store into the window; only stack accesses (at or just below SP, or a store that

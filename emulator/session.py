@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .detectors import Results, run_detectors
 from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine, RunResult
-from .probes import CallProbe, StackProbe
+from .nativeprobes import call_probe, stack_probe
 from .report import Report, build_report
 from .rules import Rules, load_rules
 
@@ -33,10 +33,10 @@ def prepare(image: str | Path, board=None, rules_path=None, base: int | None = N
     strict = rules_path is not None
     if strict or not rules.missing_symbols(present, functions=False):
         rules = rules.bind(present, functions=strict)
-        StackProbe(machine, rules.isr_stack.name, rules.isr_stack.base, rules.isr_stack.top)
+        stack_probe(machine, rules.isr_stack.name, rules.isr_stack.base, rules.isr_stack.top)
     watched = [name for name in rules.watched if name in present]
     if watched:
-        CallProbe(machine, watched)
+        call_probe(machine, watched)
     return machine, rules
 
 

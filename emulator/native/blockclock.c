@@ -7,8 +7,18 @@
  * Block costs are computed in Python (emulator/cyclemodel.py) the first time a block runs and
  * cached here in an open-addressing table keyed by (address, size).
  *
- * No Unicorn header or library is needed at build time: the engine handle and uc_emu_stop are
- * passed in by address from Python, which registers bc_hook_block with uc_hook_add.
+ * Two probe hooks share the state (emulator/probes.py owns their Python side):
+ *  - bc_hook_probe, a UC_HOOK_CODE callback on the first and return instructions of watched
+ *    functions, records the instruction, its block and the registers the core's probe methods
+ *    read; Python turns the records into events the next time it runs (any Python callback, or
+ *    the end of the slice), so Python state (the active handlers) is still what it was;
+ *  - bc_hook_stack_write, a UC_HOOK_MEM_WRITE callback on a watched stack and its guard region,
+ *    keeps the stack's deepest interrupt-time write and calls Python only for writes below the
+ *    stack's base or far below SP (overflow candidates, large frames).
+ *
+ * No Unicorn header or library is needed at build time: the engine handle and uc_emu_stop,
+ * uc_reg_read and uc_reg_read_batch are passed in by address from Python, which registers the
+ * hooks with uc_hook_add.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +28,14 @@
 enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3, STOP_TIMEOUT = 4 };
 enum { WALL_POLL = 1024 };               /* blocks between two looks at the wall clock */
 enum { FLAG_SPIN = 1 };
+enum { PROBE_REGS_MAX = 12, SP_REACH = 128 };   /* SP_REACH: emulator/probes.py */
+
+/* Mirrored by emulator/probes.py:_Record. */
+struct bc_record {
+    uint32_t pc, block_addr, block_size, pad;
+    uint64_t block_start, now;
+    uint64_t regs[PROBE_REGS_MAX];
+};
 
 struct bc_entry {
     uint32_t addr, size, total, count, penalty, fallthrough, flags, used;
@@ -36,6 +54,16 @@ struct bc_state {
     struct bc_entry *table;
     uint32_t mask, used;
     uint32_t polls, pad;
+    /* call probes */
+    int (*reg_read_batch)(void *uc, int *ids, void **vals, int count);
+    int (*drain)(void);                            /* Python: empty the record buffer, 0 = ok */
+    struct bc_record *records;
+    uint32_t rec_count, rec_cap, nregs, pad2;
+    int reg_ids[PROBE_REGS_MAX];
+    /* stack watch */
+    int (*reg_read)(void *uc, int id, void *value);
+    int (*stack_slow)(uint32_t addr, uint32_t size, uint32_t value);  /* Python, 0 = ok */
+    uint32_t stack_base, lowest, in_interrupt, sp_id;
 };
 
 static uint32_t slot_of(uint32_t addr, uint32_t size, uint32_t mask)
@@ -157,4 +185,50 @@ void bc_hook_block(void *uc, uint64_t address, uint32_t size, struct bc_state *s
         s->penalty = e->penalty;
         s->fallthrough = e->fallthrough;
     }
+}
+
+/* UC_HOOK_CODE callback at a watched instruction: record it (see the file comment). */
+void bc_hook_probe(void *uc, uint64_t address, uint32_t size, struct bc_state *s)
+{
+    (void)size;
+    if (s->rec_count >= s->rec_cap && (s->drain() != 0 || s->rec_count >= s->rec_cap)) {
+        stop(s, STOP_ERROR);
+        return;
+    }
+    struct bc_record *r = &s->records[s->rec_count++];
+    void *vals[PROBE_REGS_MAX];
+    r->pc = (uint32_t)address;
+    r->block_addr = s->block_addr;
+    r->block_size = s->block_size;
+    r->block_start = s->block_start;
+    r->now = s->now;
+    for (uint32_t i = 0; i < s->nregs; i++) {
+        r->regs[i] = 0;
+        vals[i] = &r->regs[i];
+    }
+    s->reg_read_batch(uc, s->reg_ids, vals, (int)s->nregs);
+}
+
+/* UC_HOOK_MEM_WRITE callback on a watched stack window: StackProbe._on_write's common case.
+ * A write at or above the base, within SP_REACH below SP, while an interrupt is active, only
+ * lowers the high-water mark; one at or above the base outside interrupts is not this stack's
+ * use.  Everything else (the guard region, stores far below SP) goes to Python. */
+void bc_hook_stack_write(void *uc, int type, uint64_t address, int size, int64_t value,
+                         struct bc_state *s)
+{
+    (void)type;
+    uint32_t addr = (uint32_t)address;
+    if (addr >= s->stack_base) {
+        if (!s->in_interrupt)
+            return;
+        uint64_t sp = 0;
+        s->reg_read(uc, s->sp_id, &sp);
+        if ((uint64_t)addr + SP_REACH >= (uint32_t)sp) {
+            if (addr < s->lowest)
+                s->lowest = addr;
+            return;
+        }
+    }
+    if (s->stack_slow(addr, (uint32_t)size, (uint32_t)value) != 0)
+        stop(s, STOP_ERROR);
 }

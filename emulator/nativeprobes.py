@@ -1,0 +1,167 @@
+"""The probes with their hot half in C (blockclock.c: bc_hook_probe, bc_hook_stack_write).
+
+The C hooks record what ``probes.CallProbe`` and ``probes.StackProbe`` would read, and this
+module hands the records to those same classes' handlers, so both paths emit the same events
+(tests/test_clock.py compares every image's report through both).  Records are drained each
+time control passes from the engine to Python (``UnicornCpu.set_python_edges``): Python state
+(the active handlers) cannot change between a record and its drain, and events stay in order.
+"""
+from __future__ import annotations
+
+import ctypes
+import weakref
+
+from .probes import CallProbe, StackProbe, Where
+
+REGS_MAX = 12                      # PROBE_REGS_MAX in blockclock.c
+RECORDS = 1024                     # records between two drains at most
+
+
+class _Record(ctypes.Structure):
+    """``struct bc_record`` of blockclock.c, field for field."""
+
+    _fields_ = [("pc", ctypes.c_uint32), ("block_addr", ctypes.c_uint32),
+                ("block_size", ctypes.c_uint32), ("pad", ctypes.c_uint32),
+                ("block_start", ctypes.c_uint64), ("now", ctypes.c_uint64),
+                ("regs", ctypes.c_uint64 * REGS_MAX)]
+
+
+_DRAIN = ctypes.CFUNCTYPE(ctypes.c_int)
+_STACK_SLOW = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
+
+
+class RegisterSnapshot:
+    """Registers recorded at a probed instruction, read like the CPU (``reg``/``regs_read``)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, int]):
+        self.values = values
+
+    def reg(self, name: str) -> int:
+        return self.values[name]
+
+    def regs_read(self, names) -> list[int]:
+        values = self.values
+        return [values[name] for name in names]
+
+
+class NativeHost:
+    """One machine's record buffer, its probe sites, and the Python edges."""
+
+    def __init__(self, machine):
+        self.machine, self.clock = machine, machine.clock
+        self.state, self.address = self.clock.state, ctypes.addressof(self.clock.state)
+        self.names = tuple(machine.core.probe_regs)
+        self.records = (_Record * RECORDS)()
+        self.sites: dict[int, list] = {}
+        self.stack: StackProbe | None = None
+        self._callbacks = (_DRAIN(self._drain_from_c), _STACK_SLOW(self._stack_slow))
+        self._set_up(machine.cpu)
+
+    def _set_up(self, cpu) -> None:
+        s = self.state
+        s.records, s.rec_cap, s.nregs = ctypes.addressof(self.records), RECORDS, len(self.names)
+        for i, name in enumerate(self.names):
+            s.reg_ids[i] = cpu.reg_id(name)
+        s.reg_read, s.reg_read_batch = cpu.native_reg_readers()
+        s.drain, s.stack_slow = (ctypes.cast(cb, ctypes.c_void_p).value for cb in self._callbacks)
+        cpu.set_python_edges(self.drain, self.publish)
+
+    def watch_site(self, addr: int, handler) -> None:
+        """``handler(pc, regs, where)`` runs for each execution of the instruction at ``addr``."""
+        if addr not in self.sites:
+            self.sites[addr] = []
+            self.machine.cpu.on_native_code(self.clock.function("bc_hook_probe"), self.address,
+                                            addr, addr)
+        self.sites[addr].append(handler)
+
+    def watch_stack(self, probe: StackProbe, lo: int) -> None:
+        if self.stack is not None:
+            raise ValueError("one native stack probe per machine")
+        self.stack = probe
+        s = self.state
+        s.stack_base, s.lowest, s.sp_id = probe.base, probe.top, self.machine.cpu.reg_id("sp")
+        self.machine.cpu.on_native_write(self.clock.function("bc_hook_stack_write"), self.address,
+                                         lo, probe.top - 1)
+
+    # the Python edges ------------------------------------------------------------------------
+    def drain(self) -> None:
+        """Hand every record to its site's handlers, oldest first."""
+        count = self.state.rec_count
+        if not count:
+            return
+        self.state.rec_count = 0
+        costs, names = self.clock.costs, self.names
+        for rec in self.records[:count]:
+            regs = RegisterSnapshot({n: v & 0xFFFFFFFF for n, v in zip(names, rec.regs)})
+            where = Where(costs.get((rec.block_addr, rec.block_size)), rec.block_start, rec.now)
+            for handler in self.sites[rec.pc]:
+                handler(rec.pc, regs, where)
+
+    def publish(self) -> None:
+        """What the stack hook needs of Python state: whether an interrupt is active."""
+        if self.stack is not None:
+            self.state.in_interrupt = int(self.machine.core.in_interrupt())
+
+    # called from C -----------------------------------------------------------------------------
+    def _drain_from_c(self) -> int:
+        return self._guarded(self.drain)
+
+    def _stack_slow(self, addr: int, size: int, value: int) -> int:
+        def slow():
+            self.drain()
+            self.stack._on_write(addr, size, value)
+            self.publish()
+        return self._guarded(slow)
+
+    def _guarded(self, work) -> int:
+        try:
+            work()
+            return 0
+        except BaseException as exc:              # the clock raises it after the slice
+            self.clock.fail(exc)
+            return 1
+
+
+_HOSTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def host_for(machine) -> NativeHost:
+    host = _HOSTS.get(machine)
+    if host is None:
+        host = _HOSTS[machine] = NativeHost(machine)
+    return host
+
+
+class NativeCallProbe(CallProbe):
+    """CallProbe whose sites are recorded by bc_hook_probe."""
+
+    def _hook_site(self, addr: int, handler) -> None:
+        host_for(self.machine).watch_site(addr, handler)
+
+
+class NativeStackProbe(StackProbe):
+    """StackProbe whose common case (an interrupt-time write above the base) runs in C."""
+
+    def _install(self, lo: int) -> None:
+        host_for(self.machine).watch_stack(self, lo)
+
+    @property
+    def lowest(self) -> int:
+        return host_for(self.machine).state.lowest
+
+    @lowest.setter
+    def lowest(self, value: int) -> None:
+        host_for(self.machine).state.lowest = value
+
+
+def call_probe(machine, names) -> CallProbe:
+    """The call probe for ``machine``: native with the native block clock, else Python."""
+    cls = NativeCallProbe if machine.clock.kind == "native" else CallProbe
+    return cls(machine, names)
+
+
+def stack_probe(machine, name: str, base: int, top: int) -> StackProbe:
+    cls = NativeStackProbe if machine.clock.kind == "native" else StackProbe
+    return cls(machine, name, base, top)
