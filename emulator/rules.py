@@ -175,12 +175,13 @@ class Rules:
     budgets: Budgets = Budgets()
 
     @cached_property
-    def _by_name(self) -> dict[str, FunctionRule]:
+    def by_name(self) -> Mapping[str, FunctionRule]:
+        """Every rule by function name (``by_name.get`` is ``get`` for hot loops)."""
         return {rule.name: rule for rule in self.functions}
 
     def get(self, name: str) -> FunctionRule | None:
         """The rule for function ``name``, or None when it is not watched."""
-        return self._by_name.get(name)
+        return self.by_name.get(name)
 
     @property
     def watched(self) -> tuple[str, ...]:

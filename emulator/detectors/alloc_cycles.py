@@ -2,20 +2,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import AllocCall, AllocStats, Finding
 from ..rules import Rules
 from .base import Dispatching, Handlers
-
-
-@dataclass
-class _Open:
-    """A call that has been entered and not yet returned."""
-
-    entered: CallEntered
-    preempted: int = 0                  # cycles spent in interrupts that preempted it
 
 
 def nearest_rank(sorted_values: list[int], percent: float) -> int:
@@ -42,21 +33,27 @@ class AllocCyclesDetector(Dispatching):
 
     def __init__(self, rules: Rules):
         self.rules = rules
-        self.open: dict[int, _Open] = {}
+        self.rule_of = rules.by_name.get        # function name -> its rule, or None
+        self.open: dict[int, CallEntered] = {}
+        self.preempted: dict[int, int] = {}     # open call id -> cycles in interrupts preempting it
         self.irq_start: dict[int, int] = {}     # depth of the interrupt -> entry cycle
         self.done: list[AllocCall] = []
+        self.args_text: dict[tuple[str, tuple[int, ...]], str] = {}
+        self._stats: tuple[int, tuple[AllocStats, ...]] = (0, ())   # (len(done), stats)
 
     def handlers(self) -> Handlers:
         return {CallEntered: self.on_call_entered, CallReturned: self.on_call_returned,
                 InterruptEntered: self.on_interrupt_entered, InterruptExited: self.on_interrupt_exited}
 
     def on_call_entered(self, event: CallEntered) -> None:
-        if self.rules.get(event.function):
-            self.open[event.call_id] = _Open(event)
+        if self.rule_of(event.function):
+            self.open[event.call_id] = event
+            self.preempted.pop(event.call_id, None)
 
     def on_call_returned(self, event: CallReturned) -> None:
-        if event.call_id in self.open:
-            self._complete(self.open.pop(event.call_id), event.cycle)
+        entered = self.open.pop(event.call_id, None)
+        if entered is not None:
+            self._complete(entered, event.cycle, self.preempted.pop(event.call_id, 0))
 
     def on_interrupt_entered(self, event: InterruptEntered) -> None:
         self.irq_start.setdefault(event.context.depth, event.cycle - event.entry_cycles)
@@ -69,23 +66,36 @@ class AllocCyclesDetector(Dispatching):
         start = self.irq_start.pop(depth + 1, None)
         if start is None:
             return
-        for call in self.open.values():
-            if call.entered.context.depth == depth:
-                call.preempted += cycle - start
+        for call_id, call in self.open.items():
+            if call.context.depth == depth:
+                self.preempted[call_id] = self.preempted.get(call_id, 0) + cycle - start
 
-    def _complete(self, call: _Open, cycle: int) -> None:
-        entered = call.entered
+    def _complete(self, entered: CallEntered, cycle: int, preempted: int) -> None:
         inclusive = cycle - entered.cycle
-        rule = self.rules.get(entered.function)
         self.done.append(AllocCall(
             function=entered.function, context=entered.context.name, cycle=entered.cycle,
-            call_site=entered.call_site, args=rule.format_args(entered.args) if rule else "",
-            inclusive=inclusive, exclusive=inclusive - call.preempted))
+            call_site=entered.call_site, args=self._args(entered),
+            inclusive=inclusive, exclusive=inclusive - preempted))
+
+    def _args(self, entered: CallEntered) -> str:
+        """The rule's rendering of a call's arguments, made once per (function, args)."""
+        key = (entered.function, entered.args)
+        text = self.args_text.get(key)
+        if text is None:
+            rule = self.rule_of(entered.function)
+            text = self.args_text[key] = rule.format_args(entered.args) if rule else ""
+        return text
 
     def calls(self) -> tuple[AllocCall, ...]:
         return tuple(self.done)
 
     def stats(self) -> tuple[AllocStats, ...]:
+        """Statistics of the calls completed so far (computed again only after new ones)."""
+        if self._stats[0] != len(self.done):
+            self._stats = (len(self.done), self._summarise_groups())
+        return self._stats[1]
+
+    def _summarise_groups(self) -> tuple[AllocStats, ...]:
         groups: dict[tuple[str, str], list[AllocCall]] = {}
         for call in self.done:
             groups.setdefault((call.function, call.context), []).append(call)

@@ -21,13 +21,14 @@ class AllocInIsrDetector(Dispatching):
 
     def __init__(self, rules: Rules):
         self.rules = rules
+        self.rule_of = rules.by_name.get        # function name -> its rule, or None
         self.book = FindingBook()
 
     def handlers(self) -> Handlers:
         return {CallEntered: self.on_call_entered}
 
     def on_call_entered(self, event: CallEntered) -> None:
-        rule = self.rules.get(event.function)
+        rule = self.rule_of(event.function)
         if rule is None or not invalid_context(event, rule) or rule.allowed_in_interrupt(event.args):
             return
         key = (event.function, event.call_site, event.context.handler)

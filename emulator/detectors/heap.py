@@ -57,23 +57,29 @@ class HeapIntegrityDetector(Dispatching):
 
     def __init__(self, rules: Rules):
         self.rules = rules
-        self.heaps: dict[str, _Heap] = {}
+        self.rule_of = rules.by_name.get        # function name -> its rule, or None
+        self.heaps: dict[str, _Heap] = {}       # by group, in name order
         self.pending: dict[int, CallEntered] = {}
         self.book = FindingBook()
 
     def heap(self, group: str) -> _Heap:
-        return self.heaps.setdefault(group, _Heap())
+        """The group's heap, made on first use (``heaps`` stays sorted by name)."""
+        heap = self.heaps.get(group)
+        if heap is None:
+            self.heaps[group] = heap = _Heap()
+            self.heaps = dict(sorted(self.heaps.items()))
+        return heap
 
     def handlers(self) -> Handlers:
         return {CallEntered: self.on_call_entered, CallReturned: self.on_call_returned}
 
     def on_call_entered(self, event: CallEntered) -> None:
-        rule = self.rules.get(event.function)
+        rule = self.rule_of(event.function)
         if rule is not None:
             self._entered(event, rule)
 
     def on_call_returned(self, event: CallReturned) -> None:
-        rule = self.rules.get(event.function)
+        rule = self.rule_of(event.function)
         if rule is not None and event.call_id in self.pending:
             self._allocated(self.pending.pop(event.call_id), event.value, rule)
 
@@ -89,7 +95,7 @@ class HeapIntegrityDetector(Dispatching):
             return
         end = value + rule.block_bytes(call.args)
         self._check_region(call, value, end, rule)
-        for group, heap in sorted(self.heaps.items()):
+        for group, heap in self.heaps.items():
             other = heap.containing(value, end)
             if other is not None:
                 self._report("overlap", call, value, overlap_text(value, end, group, heap, other))
@@ -115,7 +121,7 @@ class HeapIntegrityDetector(Dispatching):
             self._report("invalid-free", event, ptr, self._never_returned(ptr, rule.group))
 
     def _never_returned(self, ptr: int, group: str) -> str:
-        for name, heap in sorted(self.heaps.items()):
+        for name, heap in self.heaps.items():
             if name != group and ptr in heap.live:
                 return f"free of {ptr:#x}, a live block of the {name} allocator, through {group}"
             inside = heap.containing(ptr, ptr + 1)
@@ -131,7 +137,7 @@ class HeapIntegrityDetector(Dispatching):
         return self.book.findings()
 
     def stats(self) -> tuple[HeapStats, ...]:
-        return tuple(heap_stats(name, heap) for name, heap in sorted(self.heaps.items()))
+        return tuple(heap_stats(name, heap) for name, heap in self.heaps.items())
 
 
 def overlap_text(start: int, end: int, group: str, heap: _Heap, other: int) -> str:

@@ -27,6 +27,7 @@ class AllocatorReentryDetector(Dispatching):
 
     def __init__(self, rules: Rules):
         self.rules = rules
+        self.rule_of = rules.by_name.get        # function name -> its rule, or None
         self.open: dict[int, CallEntered] = {}
         self.entries: dict[int, InterruptEntered] = {}  # depth -> latest entry at that depth
         self.preempted: dict[int, CallEntered] = {}     # depth -> call implied by a preempted PC
@@ -45,7 +46,7 @@ class AllocatorReentryDetector(Dispatching):
             self.preempted.pop(event.context.depth, None)
 
     def on_call_entered(self, event: CallEntered) -> None:
-        rule = self.rules.get(event.function)
+        rule = self.rule_of(event.function)
         if rule is None:
             return
         if event.context.in_interrupt:
@@ -67,7 +68,7 @@ class AllocatorReentryDetector(Dispatching):
     def _note_preempted(self, event: InterruptEntered) -> None:
         function = event.preempted_location.split("+")[0]
         depth = event.context.depth - 1
-        if self.rules.get(function) is None or event.tail_chained:
+        if self.rule_of(function) is None or event.tail_chained:
             return
         outer = Context(handler=(event.context.chain[:-1] or (None,))[-1], depth=depth,
                         chain=event.context.chain[:-1])
@@ -82,13 +83,13 @@ class AllocatorReentryDetector(Dispatching):
         return list(self.open.values()) + implied
 
     def _victims(self, event: CallEntered, group: str) -> list[CallEntered]:
-        instance = self.rules.get(event.function).instance(event.args)
+        instance = self.rule_of(event.function).instance(event.args)
         return [call for call in self._candidates()
                 if self._exposed(call, group, instance) and call.context.depth < event.context.depth]
 
     def _exposed(self, call: CallEntered, group: str, instance: int | None) -> bool:
         """Whether open ``call`` shares ``group``/``instance`` and is not protected."""
-        rule = self.rules.get(call.function)
+        rule = self.rule_of(call.function)
         other = rule.instance(call.args)
         same = instance is None or other is None or instance == other
         return rule.group == group and same and not rule.reentrant and not call.context.masked
