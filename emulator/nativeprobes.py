@@ -9,6 +9,8 @@ time control passes from the engine to Python (``UnicornCpu.set_python_edges``):
 from __future__ import annotations
 
 import ctypes
+import operator
+import struct
 import weakref
 
 from .probes import CallProbe, StackProbe, Where
@@ -26,24 +28,44 @@ class _Record(ctypes.Structure):
                 ("regs", ctypes.c_uint64 * REGS_MAX)]
 
 
+_RECORD = struct.Struct(f"=4I2Q{REGS_MAX}Q")        # _Record, for unpacking a batch at once
+assert _RECORD.size == ctypes.sizeof(_Record)
+
 _DRAIN = ctypes.CFUNCTYPE(ctypes.c_int)
 _STACK_SLOW = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
+
+
+class RegisterLayout:
+    """Where each probe register sits in a record (the core's probe_regs order)."""
+
+    def __init__(self, names: tuple[str, ...]):
+        self.index = {name: i for i, name in enumerate(names)}
+        self._getters: dict[tuple[str, ...], operator.itemgetter] = {}
+
+    def getter(self, names: tuple[str, ...]):
+        """A function from a record's values to the tuple of ``names``' values."""
+        found = self._getters.get(names)
+        if found is None:
+            positions = [self.index[name] for name in names]
+            found = operator.itemgetter(*positions) if len(positions) > 1 else (
+                lambda values, i=positions[0]: (values[i],))
+            self._getters[names] = found
+        return found
 
 
 class RegisterSnapshot:
     """Registers recorded at a probed instruction, read like the CPU (``reg``/``regs_read``)."""
 
-    __slots__ = ("values",)
+    __slots__ = ("layout", "values")
 
-    def __init__(self, values: dict[str, int]):
-        self.values = values
+    def __init__(self, layout: RegisterLayout, values):
+        self.layout, self.values = layout, values
 
     def reg(self, name: str) -> int:
-        return self.values[name]
+        return self.values[self.layout.index[name]]
 
-    def regs_read(self, names) -> list[int]:
-        values = self.values
-        return [values[name] for name in names]
+    def regs_read(self, names) -> tuple[int, ...]:
+        return self.layout.getter(names)(self.values)
 
 
 class NativeHost:
@@ -53,9 +75,11 @@ class NativeHost:
         self.machine, self.clock = machine, machine.clock
         self.state, self.address = self.clock.state, ctypes.addressof(self.clock.state)
         self.names = tuple(machine.core.probe_regs)
+        self.layout = RegisterLayout(self.names)
         self.records = (_Record * RECORDS)()
         self.sites: dict[int, list] = {}
         self.stack: StackProbe | None = None
+        self.batch_memo: dict = {}     # per drain: values that depend only on Python state
         self._callbacks = (_DRAIN(self._drain_from_c), _STACK_SLOW(self._stack_slow))
         self._set_up(machine.cpu)
 
@@ -92,12 +116,15 @@ class NativeHost:
         if not count:
             return
         self.state.rec_count = 0
-        costs, names = self.clock.costs, self.names
-        for rec in self.records[:count]:
-            regs = RegisterSnapshot({n: v & 0xFFFFFFFF for n, v in zip(names, rec.regs)})
-            where = Where(costs.get((rec.block_addr, rec.block_size)), rec.block_start, rec.now)
-            for handler in self.sites[rec.pc]:
-                handler(rec.pc, regs, where)
+        self.batch_memo.clear()
+        costs, layout, sites = self.clock.costs, self.layout, self.sites
+        raw = memoryview(self.records).cast("B")[:count * _RECORD.size]
+        # registers are at most 32 bits wide and zeroed before each read (bc_hook_probe)
+        for pc, block_addr, block_size, _, block_start, now, *values in _RECORD.iter_unpack(raw):
+            regs = RegisterSnapshot(layout, values)
+            where = Where(costs.get((block_addr, block_size)), block_start, now)
+            for handler in sites[pc]:
+                handler(pc, regs, where)
 
     def publish(self) -> None:
         """What the stack hook needs of Python state: whether an interrupt is active."""
@@ -135,10 +162,39 @@ def host_for(machine) -> NativeHost:
 
 
 class NativeCallProbe(CallProbe):
-    """CallProbe whose sites are recorded by bc_hook_probe."""
+    """CallProbe whose sites are recorded by bc_hook_probe.
+
+    Records are handled in batches during which Python state cannot change, so the context
+    (a function of that state and the mask registers) and the backtrace (of that state and the
+    return address) are computed once per batch and key, or once for good in thread mode.
+    """
+
+    def __init__(self, machine, names):
+        self.host = host_for(machine)
+        self._context_regs = tuple(machine.core.context_regs)
+        self._thread_callers: dict[int, tuple] = {}
+        self._thread_contexts: dict[tuple, object] = {}
+        super().__init__(machine, names)
 
     def _hook_site(self, addr: int, handler) -> None:
-        host_for(self.machine).watch_site(addr, handler)
+        self.host.watch_site(addr, handler)
+
+    def _caller(self, ret: int):
+        # In thread mode the backtrace is the call site alone, a function of ``ret``.
+        memo = self.host.batch_memo if self.machine.core.in_interrupt() else self._thread_callers
+        found = memo.get(ret)
+        if found is None:
+            found = memo[ret] = super()._caller(ret)
+        return found
+
+    def _context(self, regs):
+        # In thread mode the context is a function of the mask registers alone.
+        memo = self.host.batch_memo if self.machine.core.in_interrupt() else self._thread_contexts
+        key = regs.regs_read(self._context_regs)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self.machine.core.context(regs)
+        return found
 
 
 class NativeStackProbe(StackProbe):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .events import CallEntered, CallReturned, StackSample, StackWrite
+from .events import CallEntered, CallReturned, Context, InterruptExited, StackSample, StackWrite
 
 GUARD = 0x1000                     # bytes below a watched stack's base that count as overflow
 SP_REACH = 128                     # a push writes at most this far below SP (16 words, VPUSH 32)
@@ -76,10 +76,10 @@ class CallProbe:
         ret = core.return_address(regs)
         self.next_id += 1
         self.open.append((self.next_id, name, ret))
-        call_pc = core.call_site(ret)
+        call_pc, call_site, backtrace = self._caller(ret)
         m.emit(CallEntered(where.cycle_at(pc), self.next_id, name, core.arguments(regs), ret,
-                           m.describe(call_pc), (regs or m.cpu).reg("sp"), core.context(regs),
-                           core.backtrace(ret), call_pc))
+                           call_site, (regs or m.cpu).reg("sp"), self._context(regs), backtrace,
+                           call_pc))
 
     def _returning(self, name: str, pc: int, regs, where: Where) -> None:
         m = self.machine
@@ -90,8 +90,17 @@ class CallProbe:
             if fn == name:
                 del self.open[i]
                 m.emit(CallReturned(_return_cycle(pc, where), call_id, name,
-                                    m.core.return_value(regs), m.core.context(regs)))
+                                    m.core.return_value(regs), self._context(regs)))
                 return
+
+    def _caller(self, ret: int) -> tuple[int, str, tuple[str, ...]]:
+        """The calling instruction, its 'symbol+0xoff', and the backtrace from it."""
+        m = self.machine
+        call_pc = m.core.call_site(ret)
+        return call_pc, m.describe(call_pc), m.core.backtrace(ret)
+
+    def _context(self, regs):
+        return self.machine.core.context(regs)
 
 
 def _return_cycle(pc: int, where: Where) -> int:
@@ -157,7 +166,6 @@ class StackProbe:
                               m.describe(pc), m.cpu.reg("sp"), ctx, by_exception_frame=frame))
 
     def _on_event(self, event) -> None:
-        from .events import InterruptExited
         if isinstance(event, InterruptExited) and self.lowest < self.top:
             m = self.machine
             ctx = event.context
@@ -177,6 +185,5 @@ def ppc_updates_r1(word: int) -> bool:
 
 def _exited_context(event):
     """The context of the handler that just returned (its chain ends with that handler)."""
-    from .events import Context
     chain = event.context.chain + (event.handler,)
     return Context(event.handler, event.number, len(chain), chain, False)
