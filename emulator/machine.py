@@ -156,6 +156,10 @@ class Machine:
         """``sink(event)`` is called for every event, in order, as it happens."""
         self.sinks.append(sink)
 
+    def recording(self) -> bool:
+        """Whether ``emit`` goes anywhere: hot paths build events only then."""
+        return self.events is not None or bool(self.sinks)
+
     def emit(self, event) -> None:
         if self.events is not None:
             self.events.append(event)
@@ -210,6 +214,8 @@ class Machine:
         self.clock.until = until if until else NO_UNTIL
         self._budget_end = self.now + max_cycles
         wall_end = time.monotonic() + timeout
+        self.clock.wall_deadline_ns = int(wall_end * 1e9)
+        self.clock.deadline = min(self.next_timer_event(), self._budget_end)
         start_instr = self.instructions
         while self.result is None:
             self._run_slice(wall_end)
@@ -220,30 +226,30 @@ class Machine:
 
     # the run loop ----------------------------------------------------------------------------------
     def _run_slice(self, wall_end: float) -> None:
-        remaining = wall_end - time.monotonic()
-        if remaining <= 0:
+        """One emu_start.  The clock's deadline is already current: set by ``run`` and then by
+        ``after_state_change``, the last thing every ``_service`` does."""
+        if wall_end - time.monotonic() <= 0:
             self.finish("timeout", None, "wall-clock timeout")
             return
-        self.clock.deadline = min(self.next_timer_event(), self._budget_end)
-        self.clock.stopped = False
-        self.clock.wall_deadline_ns = int(wall_end * 1e9)
-        pc = self.cpu.reg("pc")
+        clock = self.clock
+        clock.stopped = False
         try:
-            self.cpu.start(self.core.exec_pc(pc), self._until)
+            self.cpu.start(self.core.exec_pc(self.cpu.reg("pc")), self._until)
         except CpuFault as exc:
             self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
-        if self.clock.stopped == "error":
-            raise self.clock.take_error() or RuntimeError("block clock failed")
-        if self.clock.stopped == "timeout":
+        stopped = clock.stopped
+        if stopped == "error":
+            raise clock.take_error() or RuntimeError("block clock failed")
+        if stopped == "timeout":
             self.finish("timeout", None, "wall-clock timeout")
         if self.result is None:
-            self._after_slice()
+            self._after_slice(stopped)
 
-    def _after_slice(self) -> None:
+    def _after_slice(self, stopped) -> None:
         pc = self.cpu.reg("pc")
         if self._until and pc == self._until:
             self.finish("returned", None)
-        elif self.clock.stopped == "spin" or (not self.clock.stopped and self.core.idle_at(pc)):
+        elif stopped == "spin" or (not stopped and self.core.idle_at(pc)):
             self._sleep()
         if self.result is None:
             self._service()
@@ -269,7 +275,7 @@ class Machine:
 
     def _service(self) -> None:
         self.fire_timers()
-        if self.now >= self._budget_end:
+        if self.clock.now >= self._budget_end:
             self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached")
             return
         self.core.take_pending(self.cpu.reg("pc"))
@@ -281,22 +287,36 @@ class Machine:
         self.cpu.stop()
 
     # time ----------------------------------------------------------------------------------------
+    # (plain loops, not min()/any() over generators: these run several times per interrupt)
     def next_timer_event(self) -> int:
-        return min((t for t in (p.next_event() for p in self.clocked) if t is not None), default=NEVER)
-
-    def fire_timers(self) -> None:
-        """Advance every timer to ``now``; pend the interrupt of each that raised its line."""
+        soonest = NEVER
         for p in self.clocked:
-            if p.advance(self.now) and p.irq is not None:
+            t = p.next_event()
+            if t is not None and t < soonest:
+                soonest = t
+        return soonest
+
+    def fire_timers(self) -> bool:
+        """Advance every timer to ``now``; pend the interrupt of each that raised its line.
+        True if any interrupt was pended."""
+        now, pended = self.clock.now, False
+        for p in self.clocked:
+            if p.advance(now) and p.irq is not None:
                 self.core.nvic.set_pending(p.irq)
+                pended = True
+        return pended
 
     def irq_level(self, number: int) -> bool:
-        return any(p.irq == number and p.irq_level() for p in self.clocked)
+        for p in self.clocked:
+            if p.irq == number and p.irq_level():
+                return True
+        return False
 
     def after_state_change(self) -> None:
-        """Re-evaluate whether the block hook must watch the interrupt masks."""
-        self.clock.attention = self.core.held_by_masks()
-        self.clock.deadline = min(self.next_timer_event(), self._budget_end)
+        """Re-evaluate whether the block hook must watch the interrupt masks, and the deadline."""
+        clock = self.clock
+        clock.attention = self.core.held_by_masks()
+        clock.deadline = min(self.next_timer_event(), self._budget_end)
 
     def cycle_at(self, pc: int) -> int:
         """The exact cycle at which the instruction at ``pc`` of the current block starts."""
