@@ -138,7 +138,7 @@ class CortexMCore:
         return self.nvic.would_take_unmasked()
 
     def deliverable(self) -> bool:
-        return self.nvic.next_to_take(self.exc.masks()) is not None
+        return self.exc.next_to_take() is not None
 
     def wake_pending(self) -> bool:
         """B1.5.19 WFI wakes on any pending exception that would preempt if unmasked."""

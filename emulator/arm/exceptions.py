@@ -20,6 +20,7 @@ FRAME_WORDS = 8                    # r0-r3, r12, lr, ReturnAddress, xPSR (no FP 
 XPSR_ALIGN = 1 << 9                # B1.5.7 stack alignment on exception entry
 XPSR_T = 1 << 24                   # EPSR.T: Unicorn reads it as 0; the frame must hold 1
 FRAME_REGS = ("r0", "r1", "r2", "r3", "r12", "lr", "xpsr")    # the frame less ReturnAddress
+FRAME_REGS_MSP = FRAME_REGS + ("msp", "pc")                    # PopStack of an MSP frame
 ENTRY_REGS = ("r0", "r1", "r2", "r3", "r12", "lr", "xpsr", "control", "msp", "psp")
 MASK_REGS = ("primask", "basepri", "faultmask")
 
@@ -56,19 +57,34 @@ class CortexMExceptions:
 
     def context(self, regs=None) -> Context:
         """The current context; mask registers from ``regs`` (recorded earlier) if given."""
-        chain = tuple(self.handler_name(n) for n in self.nvic.active)
-        masks = self.masks(regs)
+        return self._context(self.masks(regs))
+
+    def _context(self, masks: N.Masks, top_handler: str | None = None) -> Context:
+        """The context under ``masks``; ``top_handler``: the innermost handler's name if known."""
+        active = self.nvic.active
         masked = bool(masks.primask & 1 or masks.faultmask & 1 or masks.basepri & self.nvic.priority_mask)
-        if not chain:
+        if not active:
             return Context(masked=masked)
-        return Context(chain[-1], self.nvic.current, len(chain), chain, masked)
+        chain = [self.handler_name(n) for n in active[:-1]]
+        chain.append(self.handler_name(active[-1]) if top_handler is None else top_handler)
+        return Context(chain[-1], active[-1], len(chain), tuple(chain), masked)
+
+    def next_to_take(self) -> int | None:
+        """``Nvic.next_to_take`` under the current masks, read only if something is pending."""
+        number = self.nvic.highest_pending()
+        if number is None or not self.nvic.preempts(number, self.masks()):
+            return None
+        return number
 
     def vector(self, number: int) -> int:
         raw = self.cpu.read(self.scs.vtor + 4 * number, 4)
         return struct.unpack("<I", raw)[0]
 
     def handler_name(self, number: int) -> str:
-        vector = self.vector(number) & ~1
+        return self._name_at(self.vector(number))
+
+    def _name_at(self, vector: int) -> str:
+        vector &= ~1
         name = self._names.get(vector)
         if name is None:
             name = self._names[vector] = self.machine.describe(vector)
@@ -77,15 +93,18 @@ class CortexMExceptions:
     # B1.5.6 exception entry ------------------------------------------------------------------
     def take_pending(self, return_address: int) -> bool:
         """Take the highest pending exception if it preempts; late arrival within the entry."""
-        number = self.nvic.next_to_take(self.masks())
+        nvic = self.nvic
+        number = nvic.highest_pending()
         if number is None:
             return False
-        masks_before = self.masks()
+        masks = self.masks()
+        if not nvic.preempts(number, masks):
+            return False
         frame = self.push_stack(return_address)
-        self.machine.now += self.model.exception_entry
-        self.machine.fire_timers()                         # late arrival: re-choose after stacking
-        number = self.nvic.next_to_take(masks_before) or number
-        self.exception_taken(number, frame, return_address, tail_chained=False)
+        self.machine.clock.now += self.model.exception_entry
+        if self.machine.fire_timers():                     # late arrival: re-choose after stacking
+            number = nvic.next_to_take(masks) or number
+        self.exception_taken(number, frame, return_address, False, masks)
         return True
 
     def push_stack(self, return_address: int) -> Frame:
@@ -102,39 +121,47 @@ class CortexMExceptions:
                                        EXC_RETURN_THREAD_PSP if thread_psp else EXC_RETURN_THREAD_MSP))
         return Frame(new_sp, stack)
 
-    def exception_taken(self, number: int, frame: Frame, return_address: int, tail_chained: bool) -> None:
-        """B1.5.6 ExceptionTaken(): handler mode on MSP, IPSR = number, PC = vector."""
+    def exception_taken(self, number: int, frame: Frame, return_address: int, tail_chained: bool,
+                        masks: N.Masks) -> None:
+        """B1.5.6 ExceptionTaken(): handler mode on MSP, IPSR = number, PC = vector.
+        ``masks``: PRIMASK/BASEPRI/FAULTMASK as read to choose ``number`` (entry keeps them)."""
         cpu = self.cpu
         if frame.stack == "psp" and not tail_chained:
             cpu.set_reg("control", cpu.reg("control") & ~SPSEL)
-        cpu.set_reg("ipsr", number)
+        vector = self.vector(number)
         self.nvic.activate(number)
         if not tail_chained:
             self.preempted.append(return_address)
-        cpu.set_reg("pc", self.vector(number) | 1)      # Unicorn: PC bit 0 sets EPSR.T
+        cpu.regs_write(("ipsr", "pc"), (number, vector | 1))   # Unicorn: PC bit 0 sets EPSR.T
         self.max_depth = max(self.max_depth, len(self.nvic.active))
-        self.machine.emit(InterruptEntered(self.machine.now, number, N.exception_name(number),
-                                           self.handler_name(number), self.context(),
-                                           cpu.reg("sp"), return_address, tail_chained,
-                                           self.machine.describe(return_address),
-                                           0 if tail_chained else self.model.exception_entry))
+        m = self.machine
+        if m.recording():
+            handler = self._name_at(vector)
+            m.emit(InterruptEntered(m.clock.now, number, N.exception_name(number), handler,
+                                    self._context(masks, handler), cpu.reg("sp"), return_address,
+                                    tail_chained, m.describe(return_address),
+                                    0 if tail_chained else self.model.exception_entry))
 
     # B1.5.8 exception return -----------------------------------------------------------------
     def exception_return(self, exc_return: int) -> None:
         """Handle a branch to EXC_RETURN: tail-chain to a pending exception, or unstack."""
         returning = self.nvic.current
         self._check_exc_return(exc_return, returning)
-        handler = self.handler_name(returning)
+        m = self.machine
+        handler = self.handler_name(returning) if m.recording() else ""
         self.nvic.deactivate(returning)
-        self.machine.core.repend_level(returning)
-        nxt = self.nvic.next_to_take(self.masks())
-        if nxt is not None:                                 # tail-chaining: no unstack/restack
-            self._tail_chain(returning, handler, nxt, exc_return)
-            return
-        self.machine.now += self.model.exception_exit
+        m.core.repend_level(returning)
+        nxt = self.nvic.highest_pending()
+        if nxt is not None:
+            masks = self.masks()
+            if self.nvic.preempts(nxt, masks):              # tail-chaining: no unstack/restack
+                self._tail_chain(returning, handler, nxt, exc_return, masks)
+                return
+        m.clock.now += self.model.exception_exit
         return_pc = self.pop_stack(exc_return)
         self.preempted.pop()
-        self.machine.emit(InterruptExited(self.machine.now, returning, handler, self.context(), return_pc))
+        if m.recording():
+            m.emit(InterruptExited(m.clock.now, returning, handler, self.context(), return_pc))
 
     def _check_exc_return(self, exc_return: int, returning: int) -> None:
         if returning == 0:
@@ -148,36 +175,44 @@ class CortexMExceptions:
         if not to_thread and len(self.nvic.active) == 1:
             raise BadExcReturn(f"EXC_RETURN 0x{exc_return:08x} returns to handler mode with none active")
 
-    def _tail_chain(self, returning: int, handler: str, nxt: int, exc_return: int) -> None:
-        self.machine.now += self.model.tail_chain
-        self.machine.emit(InterruptExited(self.machine.now, returning, handler, self.context(),
-                                          0, tail_chained_to=nxt))
+    def _tail_chain(self, returning: int, handler: str, nxt: int, exc_return: int,
+                    masks: N.Masks) -> None:
+        m = self.machine
+        m.clock.now += self.model.tail_chain
+        if m.recording():
+            m.emit(InterruptExited(m.clock.now, returning, handler, self._context(masks),
+                                   0, tail_chained_to=nxt))
         self.cpu.set_reg("lr", exc_return)
         stack = "psp" if exc_return == EXC_RETURN_THREAD_PSP else "msp"
         resume = self.preempted[-1] if self.preempted else 0
-        self.exception_taken(nxt, Frame(self.cpu.reg(stack), stack), resume, tail_chained=True)
+        self.exception_taken(nxt, Frame(self.cpu.reg(stack), stack), resume, True, masks)
 
     def pop_stack(self, exc_return: int) -> int:
-        """B1.5.8 PopStack(): restore r0-r3, r12, lr, pc, xPSR; undo the alignment pad."""
+        """B1.5.8 PopStack(): restore r0-r3, r12, lr, pc, xPSR; undo the alignment pad.
+        Register writes in this order: the frame (xPSR restores IPSR too), CONTROL.SPSEL for a
+        PSP return, the stack pointer, PC (bit 0 keeps EPSR.T set)."""
         cpu = self.cpu
         stack = "psp" if exc_return == EXC_RETURN_THREAD_PSP else "msp"
         sp = cpu.reg(stack)
         *regs, pc, xpsr = struct.unpack("<8I", cpu.read(sp, 4 * FRAME_WORDS))
-        cpu.regs_write(FRAME_REGS, (*regs, xpsr & ~XPSR_ALIGN))   # xPSR restores IPSR too
+        frame = (*regs, xpsr & ~XPSR_ALIGN)
+        new_sp = sp + 4 * FRAME_WORDS + (4 if xpsr & XPSR_ALIGN else 0)
         if stack == "psp":
-            cpu.set_reg("control", cpu.reg("control") | SPSEL)
-        cpu.set_reg(stack, sp + 4 * FRAME_WORDS + (4 if xpsr & XPSR_ALIGN else 0))
-        cpu.set_reg("pc", pc | 1)                           # bit 0 keeps EPSR.T set
+            cpu.regs_write(FRAME_REGS, frame)
+            cpu.regs_write(("control", "psp", "pc"), (cpu.reg("control") | SPSEL, new_sp, pc | 1))
+        else:
+            cpu.regs_write(FRAME_REGS_MSP, (*frame, new_sp, pc | 1))
         return pc & ~1
 
     # synchronous exceptions ------------------------------------------------------------------
     def take_synchronous(self, number: int, return_address: int) -> bool:
         """SVC / HardFault: taken at once if their priority allows, else False (escalation)."""
         self.nvic.set_pending(number)
-        if self.nvic.next_to_take(self.masks()) != number:
+        masks = self.masks()
+        if self.nvic.next_to_take(masks) != number:
             self.nvic.clear_pending(number)
             return False
         frame = self.push_stack(return_address)
-        self.machine.now += self.model.exception_entry
-        self.exception_taken(number, frame, return_address, tail_chained=False)
+        self.machine.clock.now += self.model.exception_entry
+        self.exception_taken(number, frame, return_address, False, masks)
         return True

@@ -6,7 +6,7 @@ PRIMASK/BASEPRI/FAULTMASK boosts, and the choice of the pending exception to tak
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 RESET, NMI, HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 1, 2, 3, 4, 5, 6
 SVCALL, DEBUGMON, PENDSV, SYSTICK = 11, 12, 14, 15
@@ -22,13 +22,15 @@ def exception_name(number: int) -> str:
     return NAMES.get(number, f"IRQ{number - IRQ0}" if number >= IRQ0 else f"exception{number}")
 
 
-@dataclass(frozen=True)
-class Masks:
-    """The special-purpose mask registers (B1.4.3)."""
+class Masks(NamedTuple):
+    """The special-purpose mask registers (B1.4.3).  A tuple: built on every exception entry."""
 
     primask: int = 0
     basepri: int = 0
     faultmask: int = 0
+
+
+NO_MASKS = Masks()
 
 
 class Nvic:
@@ -58,8 +60,9 @@ class Nvic:
 
     # B1.5.4 ExecutionPriority() ------------------------------------------------------------
     def execution_priority(self, masks: Masks) -> int:
-        highest = min((self.group_priority(self.priority[n]) for n in self.active),
-                      default=NO_PRIORITY)
+        highest = NO_PRIORITY
+        for n in self.active:
+            highest = min(highest, self.group_priority(self.priority[n]))
         boosted = NO_PRIORITY
         if masks.basepri & self.priority_mask:
             boosted = self.group_priority(masks.basepri & self.priority_mask)
@@ -71,6 +74,8 @@ class Nvic:
 
     def highest_pending(self) -> int | None:
         """The pending, enabled exception with the highest priority; ties go to the lowest number."""
+        if not self._pending:
+            return None
         best = None
         for n in sorted(self._pending):
             if self.enabled[n] and n not in self.active:
@@ -78,16 +83,20 @@ class Nvic:
                     best = n
         return best
 
+    def preempts(self, number: int, masks: Masks) -> bool:
+        """B1.5.4: ``number``'s group priority beats the execution priority."""
+        return self.group_priority(self.priority[number]) < self.execution_priority(masks)
+
     def next_to_take(self, masks: Masks) -> int | None:
         """The exception that preempts now: its group priority beats the execution priority."""
         n = self.highest_pending()
-        if n is not None and self.group_priority(self.priority[n]) < self.execution_priority(masks):
+        if n is not None and self.preempts(n, masks):
             return n
         return None
 
     def would_take_unmasked(self) -> bool:
         """A pending exception is held off by PRIMASK/BASEPRI/FAULTMASK alone (wakes WFI)."""
-        return self.next_to_take(Masks()) is not None
+        return self.next_to_take(NO_MASKS) is not None
 
     # state changes ---------------------------------------------------------------------------
     def set_pending(self, number: int) -> None:
