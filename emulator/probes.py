@@ -6,6 +6,7 @@ Nothing here runs per executed instruction of unwatched code.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 from .events import CallEntered, CallReturned, Context, InterruptExited, StackSample, StackWrite
@@ -62,9 +63,9 @@ class CallProbe:
     def _watch(self, name: str) -> None:
         m = self.machine
         entry = m.symbol(name)
-        self._hook_site(entry, lambda pc, regs, where, n=name: self._entered(n, pc, regs, where))
+        self._hook_site(entry, partial(self._entered, name))
         for ret in m.core.return_sites(entry, m.image.symbols.by_name[name].size):
-            self._hook_site(ret, lambda pc, regs, where, n=name: self._returning(n, pc, regs, where))
+            self._hook_site(ret, partial(self._returning, name))
 
     def _hook_site(self, addr: int, handler) -> None:
         m = self.machine
