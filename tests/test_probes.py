@@ -1,9 +1,25 @@
-"""Call and stack probes: range-limited hooks produce exact CallEntered/StackWrite events."""
+"""Call and stack probes: range-limited hooks produce exact CallEntered/StackWrite events.
+
+Every behaviour is checked on both implementations: the Python hooks (probes.py) and the C
+hooks whose records Python drains (nativeprobes.py).
+"""
 from __future__ import annotations
 
-from armfw import machine
+import pytest
+
+from armfw import FINISH, machine
 from emulator.events import CallEntered, CallReturned, StackSample, StackWrite
+from emulator.nativeprobes import RECORDS, NativeCallProbe, NativeStackProbe
 from emulator.probes import CallProbe, StackProbe
+
+KINDS = {"python": (CallProbe, StackProbe), "native": (NativeCallProbe, NativeStackProbe)}
+
+
+@pytest.fixture(params=sorted(KINDS))
+def kind(request, monkeypatch):
+    """The probe classes under test (the native ones need the native clock)."""
+    monkeypatch.setenv("FWSANDBOX_CLOCK", "native")
+    return KINDS[request.param]
 
 SOURCE = """
 reset:
@@ -38,15 +54,16 @@ irq0:
 BASE, TOP = 0x2000FF00, 0x20010000          # a 256-byte interrupt stack under the initial MSP
 
 
-def probed(tmp_path, frame):
+def probed(tmp_path, frame, kind):
+    call_probe, stack_probe = kind
     m = machine(tmp_path, SOURCE.replace("{frame}", str(frame)), {16: "irq0"})
-    CallProbe(m, ["alloc"])
-    StackProbe(m, "isr", BASE, TOP)
+    call_probe(m, ["alloc"])
+    stack_probe(m, "isr", BASE, TOP)
     return m, m.run(max_cycles=100_000, timeout=10)
 
 
-def test_calls_are_seen_with_arguments_context_and_return_values(tmp_path):
-    _, result = probed(tmp_path, 16)
+def test_calls_are_seen_with_arguments_context_and_return_values(tmp_path, kind):
+    _, result = probed(tmp_path, 16, kind)
     calls = [e for e in result.events if isinstance(e, CallEntered)]
     rets = [e for e in result.events if isinstance(e, CallReturned)]
     assert [(c.args[0], c.context.name, c.call_site.split("+")[0]) for c in calls] == [
@@ -56,23 +73,23 @@ def test_calls_are_seen_with_arguments_context_and_return_values(tmp_path):
     assert rets[0].cycle - calls[0].cycle == 9
 
 
-def test_an_isr_frame_that_fits_leaves_only_a_high_water_mark(tmp_path):
-    _, result = probed(tmp_path, 16)
+def test_an_isr_frame_that_fits_leaves_only_a_high_water_mark(tmp_path, kind):
+    _, result = probed(tmp_path, 16, kind)
     assert not [e for e in result.events if isinstance(e, StackWrite)]
     sample = [e for e in result.events if isinstance(e, StackSample)][-1]
     # the frame went to the thread's PSP; on MSP: push of 5 registers, 16 bytes, push {r4, lr}
     assert sample.lowest == TOP - 20 - 16 - 8
 
 
-def test_an_isr_frame_that_overflows_is_reported_at_the_first_write_below_base(tmp_path):
-    _, result = probed(tmp_path, 240)
+def test_an_isr_frame_that_overflows_is_reported_at_the_first_write_below_base(tmp_path, kind):
+    _, result = probed(tmp_path, 240, kind)
     writes = [e for e in result.events if isinstance(e, StackWrite)]
     # 'sub sp' writes nothing: the first write below the base is alloc's push, called from irq0
     assert writes and writes[0].context.name == "irq0" and writes[0].location == "alloc"
     assert writes[0].address == TOP - 20 - 240 - 8 and writes[0].address < BASE
 
 
-def test_a_conditional_return_that_is_not_taken_does_not_end_the_call(tmp_path):
+def test_a_conditional_return_that_is_not_taken_does_not_end_the_call(tmp_path, kind):
     source = """
 reset:
   movs r0, #3
@@ -91,7 +108,7 @@ maybe:
   bx lr
 """
     m = machine(tmp_path, source, {})
-    CallProbe(m, ["maybe"])
+    kind[0](m, ["maybe"])
     result = m.run(max_cycles=10_000, timeout=10)
     rets = [e for e in result.events if isinstance(e, CallReturned)]
     assert [(r.call_id, r.value) for r in rets] == [(1, 5), (2, 0)]
@@ -107,12 +124,43 @@ def test_condition_passed_follows_the_apsr_flags():
     assert condition_passed(15, 0)                                        # AL
 
 
-def test_a_frame_pushed_on_a_thread_stack_just_below_the_interrupt_stack_is_not_its_use(tmp_path):
+def test_a_frame_pushed_on_a_thread_stack_just_below_the_interrupt_stack_is_not_its_use(tmp_path, kind):
     # The thread's PSP stack ends where the interrupt stack begins: IRQ0's hardware frame goes
     # to PSP, inside the guard region below BASE, and is not interrupt-stack use at all.
     source = SOURCE.replace("{frame}", "16").replace("=0x20008000", f"=0x{BASE:08x}")
     m = machine(tmp_path, source, {16: "irq0"})
-    StackProbe(m, "isr", BASE, TOP)
+    kind[1](m, "isr", BASE, TOP)
     result = m.run(max_cycles=100_000, timeout=10)
     assert result.reason == "exit"
     assert not [e for e in result.events if isinstance(e, StackWrite)]
+
+
+def test_more_calls_than_the_record_buffer_holds_between_two_python_edges(tmp_path, kind):
+    # No interrupt, MMIO or other Python hook in the loop: the native probe's buffer fills
+    # and is drained from C; every call is still seen, in order, with its own cycles.
+    calls = RECORDS + 300
+    source = f"""
+reset:
+  movs r4, #0
+  ldr r5, ={calls}
+again:
+  mov r0, r4
+  bl leaf
+  adds r4, #1
+  cmp r4, r5
+  blt again
+  b finish
+leaf:
+  adds r0, #1
+  bx lr
+""" + FINISH
+    m = machine(tmp_path, source, {})
+    kind[0](m, ["leaf"])
+    result = m.run(max_cycles=1_000_000, timeout=20)
+    entered = [e for e in result.events if isinstance(e, CallEntered)]
+    returned = [e for e in result.events if isinstance(e, CallReturned)]
+    assert [e.args[0] for e in entered] == list(range(calls))
+    assert [r.value for r in returned] == [n + 1 for n in range(calls)]
+    # adds 1 + bx lr 1+P(2): every call 4 cycles; one loop iteration 4 + mov, adds, cmp, blt, bl
+    assert {r.cycle - e.cycle for e, r in zip(entered, returned)} == {4}
+    assert len({b.cycle - a.cycle for a, b in zip(entered, entered[1:])}) == 1
