@@ -149,7 +149,7 @@ class StackProbe:
         """Called by exception entry for the hardware-pushed frame.  It is this stack's use if
         it nests (handlers run on this stack) or if the interrupted SP was inside the stack; a
         frame pushed from a thread stack that merely lies below the base is not."""
-        nested = self.machine.core.context().in_interrupt
+        nested = self.machine.core.in_interrupt()
         if not (nested or self.base < addr + size <= self.top):
             return
         if addr < self.top and addr + size > self.base - GUARD:
@@ -157,14 +157,15 @@ class StackProbe:
 
     def _touch(self, addr: int, size: int, pc: int, frame: bool) -> None:
         m = self.machine
-        ctx = m.core.context()
-        if not (ctx.in_interrupt or frame):          # a frame pushed here starts an interrupt
+        if not (frame or m.core.in_interrupt()):     # a frame pushed here starts an interrupt
             return
-        self.lowest = min(self.lowest, addr)
+        if addr < self.lowest:
+            self.lowest = addr
         if addr < self.base and (pc, frame) not in self.reported:
             self.reported.add((pc, frame))
             m.emit(StackWrite(m.cycle_at(pc), self.name, self.base, self.top, addr, size, pc,
-                              m.describe(pc), m.cpu.reg("sp"), ctx, by_exception_frame=frame))
+                              m.describe(pc), m.cpu.reg("sp"), m.core.context(),
+                              by_exception_frame=frame))
 
     def _on_event(self, event) -> None:
         if isinstance(event, InterruptExited) and self.lowest < self.top:
