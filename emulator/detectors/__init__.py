@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from ..events import RunEnded
 from ..report.model import AllocCall, AllocStats, Finding, HeapStats, InterruptStats, StackStats
@@ -26,7 +26,7 @@ class Results:
 
     findings: tuple[Finding, ...]
     allocations: tuple[AllocStats, ...]
-    calls: tuple[AllocCall, ...]
+    calls: Sequence[AllocCall]          # made into records on first read (alloc_cycles.py)
     stacks: tuple[StackStats, ...]
     interrupts: tuple[InterruptStats, ...]
     heaps: tuple[HeapStats, ...]

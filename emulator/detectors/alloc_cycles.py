@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import math
+from operator import attrgetter
+from typing import Sequence
 
 from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import AllocCall, AllocStats, Finding
 from ..rules import Rules
-from .base import Dispatching, Handlers
+from .base import Dispatching, Handlers, LazySequence
+
+Done = tuple[CallEntered, int, int]             # a completed call: (entry, inclusive, exclusive)
 
 
 def nearest_rank(sorted_values: list[int], percent: float) -> int:
@@ -25,7 +29,8 @@ class AllocCyclesDetector(Dispatching):
     returns to depth d (nested interrupts are inside that span; a tail-chained exit/entry pair
     continues the same span).  Calls that never return are not counted.
     ``stats()``: ``AllocStats`` per (function, context name) over exclusive cycles, sorted;
-    ``calls()``: every completed call in completion order;
+    ``calls()``: every completed call in completion order (its ``AllocCall`` records, with the
+    arguments formatted, are made when first read: reports mostly need the statistics only);
     ``findings()``: one ``alloc-cycles`` finding per budget (max or p99) exceeded.
     """
 
@@ -37,7 +42,7 @@ class AllocCyclesDetector(Dispatching):
         self.open: dict[int, CallEntered] = {}
         self.preempted: dict[int, int] = {}     # open call id -> cycles in interrupts preempting it
         self.irq_start: dict[int, int] = {}     # depth of the interrupt -> entry cycle
-        self.done: list[AllocCall] = []
+        self.done: list[Done] = []              # completed calls, in completion order
         self.args_text: dict[tuple[str, tuple[int, ...]], str] = {}
         self._stats: tuple[int, tuple[AllocStats, ...]] = (0, ())   # (len(done), stats)
 
@@ -53,7 +58,8 @@ class AllocCyclesDetector(Dispatching):
     def on_call_returned(self, event: CallReturned) -> None:
         entered = self.open.pop(event.call_id, None)
         if entered is not None:
-            self._complete(entered, event.cycle, self.preempted.pop(event.call_id, 0))
+            inclusive = event.cycle - entered.cycle
+            self.done.append((entered, inclusive, inclusive - self.preempted.pop(event.call_id, 0)))
 
     def on_interrupt_entered(self, event: InterruptEntered) -> None:
         self.irq_start.setdefault(event.context.depth, event.cycle - event.entry_cycles)
@@ -70,12 +76,12 @@ class AllocCyclesDetector(Dispatching):
             if call.context.depth == depth:
                 self.preempted[call_id] = self.preempted.get(call_id, 0) + cycle - start
 
-    def _complete(self, entered: CallEntered, cycle: int, preempted: int) -> None:
-        inclusive = cycle - entered.cycle
-        self.done.append(AllocCall(
+    def _record(self, done: Done) -> AllocCall:
+        entered, inclusive, exclusive = done
+        return AllocCall(
             function=entered.function, context=entered.context.name, cycle=entered.cycle,
             call_site=entered.call_site, args=self._args(entered),
-            inclusive=inclusive, exclusive=inclusive - preempted))
+            inclusive=inclusive, exclusive=exclusive)
 
     def _args(self, entered: CallEntered) -> str:
         """The rule's rendering of a call's arguments, made once per (function, args)."""
@@ -86,8 +92,8 @@ class AllocCyclesDetector(Dispatching):
             text = self.args_text[key] = rule.format_args(entered.args) if rule else ""
         return text
 
-    def calls(self) -> tuple[AllocCall, ...]:
-        return tuple(self.done)
+    def calls(self) -> Sequence[AllocCall]:
+        return LazySequence(tuple(self.done), self._record)
 
     def stats(self) -> tuple[AllocStats, ...]:
         """Statistics of the calls completed so far (computed again only after new ones)."""
@@ -96,9 +102,10 @@ class AllocCyclesDetector(Dispatching):
         return self._stats[1]
 
     def _summarise_groups(self) -> tuple[AllocStats, ...]:
-        groups: dict[tuple[str, str], list[AllocCall]] = {}
-        for call in self.done:
-            groups.setdefault((call.function, call.context), []).append(call)
+        groups: dict[tuple[str, str], list[Done]] = {}
+        for done in self.done:
+            entered = done[0]
+            groups.setdefault((entered.function, entered.context.name), []).append(done)
         return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(groups.items()))
 
     def findings(self) -> tuple[Finding, ...]:
@@ -114,16 +121,18 @@ class AllocCyclesDetector(Dispatching):
                 yield budget_finding(stats, label, value, limit)
 
 
-def summarise(function: str, context: str, calls: list[AllocCall]) -> AllocStats:
-    values = sorted(call.exclusive for call in calls)
-    slowest = max(calls, key=lambda call: (call.exclusive, -call.cycle))
+def summarise(function: str, context: str, calls: list[Done]) -> AllocStats:
+    """Statistics of completed ``calls``; the slowest is the earliest of the largest exclusive."""
+    values = sorted(exclusive for _, _, exclusive in calls)
+    slowest = min((entered for entered, _, exclusive in calls if exclusive == values[-1]),
+                  key=attrgetter("cycle"))
+    inclusive = [cycles for _, cycles, _ in calls]
     total = sum(values)
     return AllocStats(
         function=function, context=context, calls=len(values), min=values[0],
         p50=nearest_rank(values, 50), mean=total / len(values), p99=nearest_rank(values, 99),
         max=values[-1], total=total, max_at=slowest.call_site, max_cycle=slowest.cycle,
-        inclusive_max=max(call.inclusive for call in calls),
-        inclusive_total=sum(call.inclusive for call in calls))
+        inclusive_max=max(inclusive), inclusive_total=sum(inclusive))
 
 
 def budget_finding(stats: AllocStats, label: str, value: int, limit: int) -> Finding:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Hashable, Mapping, Protocol
+from typing import Callable, Generic, Hashable, Iterator, Mapping, Protocol, Sequence, TypeVar
 
 from ..report.model import Finding
 
 Handler = Callable[[object], None]
 Handlers = Mapping[type, Handler]
+Row, Item = TypeVar("Row"), TypeVar("Item")
 
 
 class Detector(Protocol):
@@ -83,3 +84,37 @@ def chain_text(chain: tuple[str, ...]) -> str:
 def call_pc(event) -> int:
     """Address of a ``CallEntered``'s calling instruction, or its return address if unknown."""
     return event.call_pc if event.call_pc is not None else event.return_address & ~1
+
+
+class LazySequence(Sequence[Item], Generic[Row, Item]):
+    """A read-only sequence of ``make(row)`` for each of ``rows``, made on first read.
+
+    It equals (and hashes like) the tuple of its items, so it stands where a tuple is expected.
+    """
+
+    def __init__(self, rows: tuple[Row, ...], make: Callable[[Row], Item]):
+        self._rows, self._make = rows, make
+        self._items: tuple[Item, ...] | None = None
+
+    def items(self) -> tuple[Item, ...]:
+        if self._items is None:
+            self._items = tuple(map(self._make, self._rows))
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        return self.items()[index]
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items())
+
+    def __eq__(self, other: object) -> bool:
+        return self.items() == (other.items() if isinstance(other, LazySequence) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.items())
+
+    def __repr__(self) -> str:
+        return repr(self.items())

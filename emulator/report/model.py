@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 from ..events import Context
 
@@ -129,4 +130,4 @@ class Report:
     stacks: tuple[StackStats, ...] = ()
     interrupts: tuple[InterruptStats, ...] = ()
     heaps: tuple[HeapStats, ...] = ()
-    calls: tuple[AllocCall, ...] = ()
+    calls: Sequence[AllocCall] = ()     # a tuple, or records made on first read
