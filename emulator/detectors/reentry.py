@@ -1,6 +1,8 @@
 """allocator-reentry: an interrupt enters an allocator group while the code it preempted is inside it."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import Finding
 from ..rules import FunctionRule, Rules
@@ -32,6 +34,8 @@ class AllocatorReentryDetector(Dispatching):
         self.entries: dict[int, InterruptEntered] = {}  # depth -> latest entry at that depth
         self.preempted: dict[int, CallEntered] = {}     # depth -> call implied by a preempted PC
         self.book = FindingBook()
+        # only a group with a non-reentrant function can be entered unsafely
+        self.exposed_groups = {rule.group for rule in rules.functions if not rule.reentrant}
 
     def handlers(self) -> Handlers:
         return {InterruptEntered: self.on_interrupt_entered, InterruptExited: self.on_interrupt_exited,
@@ -58,34 +62,44 @@ class AllocatorReentryDetector(Dispatching):
 
     def _check(self, event: CallEntered, rule: FunctionRule) -> None:
         """``event`` is in an interrupt: report each exposed open call of its group."""
-        if not rule.allowed_in_interrupt(event.args):
+        if rule.group not in self.exposed_groups or not rule.allowed_in_interrupt(event.args):
             return
-        for victim in self._victims(event, rule.group):
+        for victim in self._victims(event, rule):
             preemption = self.entries.get(victim.context.depth + 1)
             key = (victim.call_site, event.call_site, event.context.handler)
             self.book.add(key, lambda: reentry_finding(event, victim, preemption, rule.group))
 
     def _note_preempted(self, event: InterruptEntered) -> None:
+        """Imply a call of the watched function the interrupt preempted (none: not watched).
+
+        A reentrant function's implied call could never be exposed, so it is not made.
+        """
         function = event.preempted_location.split("+")[0]
         depth = event.context.depth - 1
-        if self.rule_of(function) is None or event.tail_chained:
+        rule = self.rule_of(function)
+        if rule is None or event.tail_chained:
             return
-        outer = Context(handler=(event.context.chain[:-1] or (None,))[-1], depth=depth,
-                        chain=event.context.chain[:-1])
+        if rule.reentrant:
+            self.preempted.pop(depth, None)
+            return
+        outer = outer_context(event.context.chain, depth)
         self.preempted[depth] = CallEntered(cycle=event.cycle, call_id=-1, function=function,
                                             args=(), return_address=0, call_site="",
                                             sp=event.sp, context=outer)
 
     def _candidates(self) -> list[CallEntered]:
-        real = {(call.function, call.context.depth) for call in self.open.values()}
-        implied = [call for call in self.preempted.values()
-                   if (call.function, call.context.depth) not in real]
-        return list(self.open.values()) + implied
+        """Open calls, then calls implied by preempted PCs that no open call explains."""
+        calls = list(self.open.values())
+        if self.preempted:
+            real = {(call.function, call.context.depth) for call in calls}
+            calls += [call for call in self.preempted.values()
+                      if (call.function, call.context.depth) not in real]
+        return calls
 
-    def _victims(self, event: CallEntered, group: str) -> list[CallEntered]:
-        instance = self.rule_of(event.function).instance(event.args)
+    def _victims(self, event: CallEntered, rule: FunctionRule) -> list[CallEntered]:
+        instance, depth = rule.instance(event.args), event.context.depth
         return [call for call in self._candidates()
-                if self._exposed(call, group, instance) and call.context.depth < event.context.depth]
+                if call.context.depth < depth and self._exposed(call, rule.group, instance)]
 
     def _exposed(self, call: CallEntered, group: str, instance: int | None) -> bool:
         """Whether open ``call`` shares ``group``/``instance`` and is not protected."""
@@ -96,6 +110,13 @@ class AllocatorReentryDetector(Dispatching):
 
     def findings(self) -> tuple[Finding, ...]:
         return self.book.findings()
+
+
+@lru_cache(maxsize=64)
+def outer_context(chain: tuple[str, ...], depth: int) -> Context:
+    """The (unmasked) context at ``depth`` that an interrupt with handler ``chain`` preempted."""
+    outer = chain[:-1]
+    return Context(handler=(outer or (None,))[-1], depth=depth, chain=outer)
 
 
 def preemption_text(entry: InterruptEntered | None) -> tuple[str, int | None]:
