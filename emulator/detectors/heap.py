@@ -27,7 +27,8 @@ class _Heap:
         self.live[start] = (end, call)
         self.freed.discard(start)
         self.allocs += 1
-        self.peak = max(self.peak, len(self.live))
+        if len(self.live) > self.peak:
+            self.peak = len(self.live)
 
     def remove(self, start: int) -> None:
         del self.live[start]
@@ -41,6 +42,16 @@ class _Heap:
         if index and self.live[self.starts[index - 1]][0] > start:
             return self.starts[index - 1]
         return None
+
+
+class _Heaps(dict):
+    """Heaps by allocator group, in name order; a group's heap is made on first use."""
+
+    def __missing__(self, group: str) -> _Heap:
+        groups = sorted([*self.items(), (group, _Heap())], key=lambda item: item[0])
+        self.clear()
+        self.update(groups)
+        return self[group]
 
 
 class HeapIntegrityDetector(Dispatching):
@@ -58,17 +69,9 @@ class HeapIntegrityDetector(Dispatching):
     def __init__(self, rules: Rules):
         self.rules = rules
         self.rule_of = rules.by_name.get        # function name -> its rule, or None
-        self.heaps: dict[str, _Heap] = {}       # by group, in name order
+        self.heaps = _Heaps()
         self.pending: dict[int, CallEntered] = {}
         self.book = FindingBook()
-
-    def heap(self, group: str) -> _Heap:
-        """The group's heap, made on first use (``heaps`` stays sorted by name)."""
-        heap = self.heaps.get(group)
-        if heap is None:
-            self.heaps[group] = heap = _Heap()
-            self.heaps = dict(sorted(self.heaps.items()))
-        return heap
 
     def handlers(self) -> Handlers:
         return {CallEntered: self.on_call_entered, CallReturned: self.on_call_returned}
@@ -79,14 +82,16 @@ class HeapIntegrityDetector(Dispatching):
             self._entered(event, rule)
 
     def on_call_returned(self, event: CallReturned) -> None:
+        if event.call_id not in self.pending:
+            return
         rule = self.rule_of(event.function)
-        if rule is not None and event.call_id in self.pending:
+        if rule is not None:
             self._allocated(self.pending.pop(event.call_id), event.value, rule)
 
     def _entered(self, event: CallEntered, rule: FunctionRule) -> None:
         if rule.role == "alloc":
             self.pending[event.call_id] = event
-            self.heap(rule.group)
+            self.heaps[rule.group]              # the group exists from its first call
         elif rule.ptr_arg is not None and rule.ptr_arg < len(event.args):
             self._freed(event, event.args[rule.ptr_arg], rule)
 
@@ -94,23 +99,24 @@ class HeapIntegrityDetector(Dispatching):
         if value == 0:
             return
         end = value + rule.block_bytes(call.args)
-        self._check_region(call, value, end, rule)
+        if rule.region:
+            self._check_region(call, value, end, rule)
         for group, heap in self.heaps.items():
             other = heap.containing(value, end)
             if other is not None:
                 self._report("overlap", call, value, overlap_text(value, end, group, heap, other))
-        self.heap(rule.group).add(value, end, call)
+        self.heaps[rule.group].add(value, end, call)
 
     def _check_region(self, call: CallEntered, start: int, end: int, rule: FunctionRule) -> None:
         region = rule.region
-        if region and all(isinstance(a, int) for a in region):
+        if all(isinstance(a, int) for a in region):
             if start < region[0] or end > region[1]:
                 self._report("outside-region", call, start,
                              f"block {start:#x}-{end:#x} is outside the {rule.group} region "
                              f"{region[0]:#x}-{region[1]:#x}")
 
     def _freed(self, event: CallEntered, ptr: int, rule: FunctionRule) -> None:
-        heap = self.heap(rule.group)
+        heap = self.heaps[rule.group]
         if ptr == 0:
             return
         if ptr in heap.live:
