@@ -1,0 +1,122 @@
+"""The detectors' fast paths keep their meaning: routing by event class, records made on first read."""
+from dataclasses import dataclass
+
+from emulator.detectors import (AllocCyclesDetector, AllocInIsrDetector, AllocatorReentryDetector,
+                                FaultDetector, HeapIntegrityDetector, InterruptCounter,
+                                IsrStackDetector, run_detectors)
+from emulator.detectors.base import LazySequence, handler_for
+from emulator.events import (THREAD, CallEntered, CallReturned, Context, Fault, InterruptEntered,
+                             InterruptExited, RunEnded, StackSample, StackWrite)
+from emulator.rules import load_rules
+
+RULES = load_rules()
+SYSTICK = Context(handler="SysTick_Handler", irq=15, depth=1, chain=("SysTick_Handler",))
+POOL = 0x20000100
+
+
+def call(function, cycle, call_id, context=THREAD, args=(), site="main+0x10"):
+    return CallEntered(cycle=cycle, call_id=call_id, function=function, args=args,
+                       return_address=0x101, call_site=site, sp=0x20001000, context=context)
+
+
+def ret(entered, cycle, value=0):
+    return CallReturned(cycle=cycle, call_id=entered.call_id, function=entered.function,
+                        value=value, context=entered.context)
+
+
+def enter(cycle, location="main+0x20", tail=False):
+    return InterruptEntered(cycle=cycle, number=15, name="SysTick", handler="SysTick_Handler",
+                            context=SYSTICK, sp=0x2000F000, preempted_pc=0x200, tail_chained=tail,
+                            preempted_location=location)
+
+
+def leave(cycle):
+    return InterruptExited(cycle=cycle, number=15, handler="SysTick_Handler", context=THREAD,
+                           return_pc=0x200)
+
+
+def busy_run():
+    """A run that gives every detector something to find or count."""
+    nomask = call("pool_alloc_nomask", 10, 1, args=(POOL,), site="main+0x30")
+    block = call("heap_malloc", 40, 2, args=(16,))
+    return [nomask, enter(12), call("pool_alloc", 14, 3, SYSTICK, (POOL,)),
+            call("heap_malloc", 16, 4, SYSTICK, (8,)), leave(20), ret(nomask, 30, 0x20002000),
+            block, ret(block, 50, 0x20004000), call("heap_free", 60, 5, args=(0x20004000,)),
+            call("heap_free", 70, 6, args=(0x20004000,), site="main+0x50"),
+            StackSample(cycle=80, stack="isr", base=0x1000, top=0x1400, lowest=0x1300, context=SYSTICK),
+            StackWrite(cycle=81, stack="isr", base=0x1000, top=0x1400, address=0xFFC, size=4, pc=0x300,
+                       location="SysTick_Handler+0x4", sp=0xFFC, context=SYSTICK),
+            Fault(cycle=90, kind="unmapped-read", pc=0x400, location="main+0x60",
+                  message="read of 0x0", context=THREAD, address=0),
+            RunEnded(cycle=100, instructions=80, reason="fault")]
+
+
+def test_run_detectors_finds_what_feeding_every_event_to_on_event_finds():
+    events = busy_run()
+    detectors = [cls(RULES) for cls in (AllocInIsrDetector, IsrStackDetector, AllocCyclesDetector,
+                                        AllocatorReentryDetector, HeapIntegrityDetector,
+                                        FaultDetector, InterruptCounter)]
+    for event in events:
+        for detector in detectors:
+            detector.on_event(event)
+    fed = sorted((f for d in detectors for f in d.findings()), key=lambda f: f.sort_key)
+    results = run_detectors(events, RULES)
+    assert list(results.findings) == fed
+    assert {f.kind for f in fed} == {"alloc-in-isr", "allocator-reentry", "heap-integrity",
+                                    "isr-stack-overflow", "fault"}
+    assert results.allocations == detectors[2].stats() and results.calls == detectors[2].calls()
+    assert results.heaps == detectors[4].stats() and results.interrupts == detectors[6].stats()
+    assert results.run == events[-1]
+
+
+@dataclass(frozen=True)
+class TracedCall(CallEntered):
+    """An event class derived from one the detectors consume."""
+
+
+def test_an_event_of_a_derived_class_reaches_the_handlers_of_its_base_class():
+    event = TracedCall(cycle=5, call_id=1, function="heap_malloc", args=(8,), return_address=0x101,
+                       call_site="SysTick_Handler+0x8", sp=0x2000F000, context=SYSTICK)
+    [finding] = run_detectors([event], RULES).findings
+    assert finding.kind == "alloc-in-isr" and finding.location == "SysTick_Handler+0x8"
+    assert handler_for(AllocInIsrDetector(RULES).handlers(), TracedCall) is not None
+
+
+def test_a_detector_ignores_the_event_classes_it_has_no_handler_for():
+    detector = FaultDetector()
+    detector.on_event(RunEnded(cycle=1, instructions=1, reason="exit"))
+    detector.on_event("not an event")
+    assert detector.findings() == () and handler_for(detector.handlers(), str) is None
+
+
+def test_completed_calls_become_records_once_when_first_read_and_compare_like_a_tuple():
+    made = []
+    calls = LazySequence((1, 2, 3), lambda row: made.append(row) or row * 10)
+    assert len(calls) == 3 and made == []
+    assert calls == (10, 20, 30) and (10, 20, 30) == calls and calls[-1] == 30
+    assert list(calls) == [10, 20, 30] and hash(calls) == hash((10, 20, 30)) and made == [1, 2, 3]
+
+
+def test_completed_call_records_carry_formatted_arguments_and_exclusive_cycles():
+    c = call("page_alloc", 100, 1, args=(3,), site="main+0x44")
+    [record] = run_detectors([c, enter(110), leave(150), ret(c, 170)], RULES).calls
+    assert (record.function, record.context, record.call_site) == ("page_alloc", "thread", "main+0x44")
+    assert record.args == "flags=0x3 (PAGE_ATOMIC|PAGE_ZERO)"
+    assert (record.cycle, record.inclusive, record.exclusive) == (100, 70, 30)
+
+
+def test_an_interrupt_preempting_a_reentrant_allocator_replaces_an_earlier_implied_call():
+    events = [enter(5, "pool_alloc_nomask+0x4"), enter(8, "pool_alloc+0x2"),
+              call("pool_alloc_nomask", 9, 1, SYSTICK, (POOL,))]
+    assert run_detectors(events, RULES).findings == ()
+    assert [f.kind for f in run_detectors(events[:1] + events[2:], RULES).findings] == [
+        "allocator-reentry"]
+
+
+def test_heap_groups_are_reported_in_name_order_whatever_order_they_first_appear_in():
+    events = []
+    for index, function in enumerate(("pool_alloc", "page_alloc", "heap_malloc")):
+        entered = call(function, index * 10, index + 1, args=(POOL,))
+        events += [entered, ret(entered, index * 10 + 5, 0x20008000 + index * 0x1000)]
+    heaps = run_detectors(events, RULES).heaps
+    assert [h.allocator for h in heaps] == ["heap", "page", "pool"]
