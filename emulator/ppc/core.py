@@ -76,6 +76,7 @@ class BookECore:
         self._fault: Fault | None = None          # the machine's latest Fault event
         self._fault_entry: tuple | None = None    # (Syndrome, repeats) from an engine hook
         self._in_engine_hook = False
+        self._isr_names: dict[int, str | None] = {}
         self.progress = F.Progress()
         self.entry = 0                            # the reset address, set by reset()
         machine.subscribe(self._observe)
@@ -214,9 +215,16 @@ class BookECore:
         return ivor == B.DECREMENTER and self.timers.decrementer_pending()
 
     def next_to_take(self) -> int | None:
-        """§4.8: the highest-priority requested interrupt that MSR[CE]/MSR[EE] lets in."""
-        msr = self.cpu.reg("msr")
-        return next((i for i in B.ASYNC_PRIORITY if self.requested(i) and not B.masked_by(msr, i)), None)
+        """§4.8: the highest-priority requested interrupt that MSR[CE]/MSR[EE] lets in.
+        (MSR is read only once something is requested.)"""
+        msr = None
+        for ivor in B.ASYNC_PRIORITY:
+            if self.requested(ivor):
+                if msr is None:
+                    msr = self.cpu.reg("msr")
+                if not B.masked_by(msr, ivor):
+                    return ivor
+        return None
 
     def take_pending(self, return_pc: int) -> bool:
         acted = False
@@ -238,7 +246,10 @@ class BookECore:
         return acted
 
     def held_by_masks(self) -> bool:
-        return any(self.requested(i) for i in B.ASYNC_PRIORITY)
+        for ivor in B.ASYNC_PRIORITY:
+            if self.requested(ivor):
+                return True
+        return False
 
     def deliverable(self) -> bool:
         return self.next_to_take() is not None
@@ -266,50 +277,63 @@ class BookECore:
                syndrome: F.Syndrome | None = None) -> None:
         """Save PC/MSR in SRR0/SRR1 (CSRR0/CSRR1), clear MSR bits, branch to IVPR || IVORn.
         A ``syndrome`` (synchronous interrupts) also loads ESR and DEAR (§4.6.3-§4.6.9)."""
-        sprs = sprs or self.port.read_all()
         critical = ivor in B.CRITICAL_CLASS
         msr = self.cpu.reg("msr")
-        if syndrome is None:
-            self.port.load_save_restore(return_pc, msr, critical)
-        else:
-            dear = sprs[B.SPR_DEAR] if syndrome.dear is None else syndrome.dear
-            self.port.load_fault(return_pc, msr, syndrome.esr, dear)
-        self.cpu.set_reg("msr", B.entry_msr(msr, critical))
-        target = B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + ivor])
-        self.cpu.set_reg("pc", target)
-        self.machine.now += self.model.exception_entry
+        target = self._save_state(ivor, return_pc, msr, sprs, syndrome)
+        self.cpu.regs_write(("msr", "pc"), (B.entry_msr(msr, critical), target))
+        m = self.machine
+        m.clock.now += self.model.exception_entry
         source = self.intc.highest() if ivor == B.EXTERNAL_INPUT else None
         number = ivor if source is None else B.EXTERNAL_NUMBER_BASE + source
         active = Active(number, B.interrupt_name(ivor, source), self._handler_name(target, source),
                         critical, return_pc)
         self.active.append(active)
         self.max_depth = max(self.max_depth, len(self.active))
-        m = self.machine
-        m.emit(InterruptEntered(m.now, number, active.name, active.handler, self.context(),
-                                self.cpu.reg("r1"), return_pc, False, m.describe(return_pc),
-                                self.model.exception_entry))
+        if m.recording():
+            m.emit(InterruptEntered(m.clock.now, number, active.name, active.handler, self.context(),
+                                    self.cpu.reg("r1"), return_pc, False, m.describe(return_pc),
+                                    self.model.exception_entry))
+
+    def _save_state(self, ivor: int, return_pc: int, msr: int, sprs: dict | None,
+                    syndrome: F.Syndrome | None) -> int:
+        """Load SRR0/SRR1 (CSRR0/CSRR1; with a syndrome also ESR, DEAR); return IVPR || IVORn.
+        An asynchronous interrupt does both in one stub run (``SprPort.enter``)."""
+        if syndrome is None and sprs is None:
+            return B.vector(*self.port.enter(ivor, return_pc, msr))
+        sprs = sprs or self.port.read_all()
+        if syndrome is None:
+            self.port.load_save_restore(return_pc, msr, ivor in B.CRITICAL_CLASS)
+        else:
+            dear = sprs[B.SPR_DEAR] if syndrome.dear is None else syndrome.dear
+            self.port.load_fault(return_pc, msr, syndrome.esr, dear)
+        return B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + ivor])
 
     def _handler_name(self, target: int, source: int | None) -> str:
         """The ISR in the INTC's software vector table when it names a symbol, else the vector's."""
         if source is not None and self.intc.vtba:
             addr = self.intc.vector_address(source)
             if self.cpu.is_mapped(addr, 4):
-                isr = struct.unpack(">I", self.cpu.read(addr, 4))[0]
-                sym = self.machine.image.symbols.containing(isr)
-                if sym is not None and sym.addr == isr:
-                    return sym.name
+                name = self._isr_name(struct.unpack(">I", self.cpu.read(addr, 4))[0])
+                if name is not None:
+                    return name
         return self.machine.describe(target)
+
+    def _isr_name(self, isr: int) -> str | None:
+        """The symbol starting at ``isr``, if any (memoised: a few ISRs are named again and again)."""
+        if isr not in self._isr_names:
+            sym = self.machine.image.symbols.containing(isr)
+            self._isr_names[isr] = sym.name if sym is not None and sym.addr == isr else None
+        return self._isr_names[isr]
 
     # rfi / rfci --------------------------------------------------------------------------------
     def _interrupt_return(self, kind: str) -> None:
         """rfi: MSR <- SRR1, PC <- SRR0; rfci: the same from CSRR1/CSRR0."""
         self._returning = None
-        sprs = self.port.read_all()
         critical = kind == "rfci"
-        pc = sprs[B.SPR_CSRR0 if critical else B.SPR_SRR0] & ~3
-        self.cpu.set_reg("msr", sprs[B.SPR_CSRR1 if critical else B.SPR_SRR1])
-        self.cpu.set_reg("pc", pc)
-        self.machine.now += self.model.exception_exit
+        srr0, srr1 = self.port.read_save_restore(critical)
+        pc = srr0 & ~3
+        self.cpu.regs_write(("msr", "pc"), (srr1, pc))
+        self.machine.clock.now += self.model.exception_exit
         index = next((i for i in range(len(self.active) - 1, -1, -1)
                       if self.active[i].critical == critical), None)
         if index is None:
@@ -318,7 +342,8 @@ class BookECore:
         if done.number in B.FAULT_CLASS:
             self.progress.resumed(pc, self.machine.now)
         m = self.machine
-        m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc))
+        if m.recording():
+            m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc))
 
     # engine interrupts and faults --------------------------------------------------------------
     def on_engine_interrupt(self, intno: int) -> None:
