@@ -120,3 +120,10 @@ def test_heap_groups_are_reported_in_name_order_whatever_order_they_first_appear
         events += [entered, ret(entered, index * 10 + 5, 0x20008000 + index * 0x1000)]
     heaps = run_detectors(events, RULES).heaps
     assert [h.allocator for h in heaps] == ["heap", "page", "pool"]
+
+
+def test_a_masked_open_call_still_stands_for_the_call_an_interrupt_preempted():
+    masked = call("pool_alloc_nomask", 1, 1, Context(masked=True), (POOL,))
+    events = [masked, enter(5, "pool_alloc_nomask+0x4"), call("pool_alloc_nomask", 9, 2, SYSTICK, (POOL,))]
+    assert run_detectors(events, RULES).findings == ()
+    assert [f.kind for f in run_detectors(events[1:], RULES).findings] == ["allocator-reentry"]

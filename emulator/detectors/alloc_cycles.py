@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from operator import attrgetter
 from typing import Sequence
 
@@ -102,10 +103,10 @@ class AllocCyclesDetector(Dispatching):
         return self._stats[1]
 
     def _summarise_groups(self) -> tuple[AllocStats, ...]:
-        groups: dict[tuple[str, str], list[Done]] = {}
+        groups: dict[tuple[str, str], list[Done]] = defaultdict(list)
         for done in self.done:
             entered = done[0]
-            groups.setdefault((entered.function, entered.context.name), []).append(done)
+            groups[entered.function, entered.context.name].append(done)
         return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(groups.items()))
 
     def findings(self) -> tuple[Finding, ...]:

@@ -28,7 +28,7 @@ class AllocInIsrDetector(Dispatching):
         return {CallEntered: self.on_call_entered}
 
     def on_call_entered(self, event: CallEntered) -> None:
-        if not (event.context.in_interrupt or event.context.masked):
+        if not (event.context.depth or event.context.masked):
             return                              # thread code, unmasked: every call is valid
         rule = self.rule_of(event.function)
         if rule is None or not invalid_context(event, rule) or rule.allowed_in_interrupt(event.args):

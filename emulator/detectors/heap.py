@@ -78,8 +78,13 @@ class HeapIntegrityDetector(Dispatching):
 
     def on_call_entered(self, event: CallEntered) -> None:
         rule = self.rule_of(event.function)
-        if rule is not None:
-            self._entered(event, rule)
+        if rule is None:
+            return
+        if rule.role == "alloc":
+            self.pending[event.call_id] = event
+            self.heaps[rule.group]              # the group exists from its first call
+        elif rule.ptr_arg is not None and rule.ptr_arg < len(event.args):
+            self._freed(event, event.args[rule.ptr_arg], rule)
 
     def on_call_returned(self, event: CallReturned) -> None:
         if event.call_id not in self.pending:
@@ -87,13 +92,6 @@ class HeapIntegrityDetector(Dispatching):
         rule = self.rule_of(event.function)
         if rule is not None:
             self._allocated(self.pending.pop(event.call_id), event.value, rule)
-
-    def _entered(self, event: CallEntered, rule: FunctionRule) -> None:
-        if rule.role == "alloc":
-            self.pending[event.call_id] = event
-            self.heaps[rule.group]              # the group exists from its first call
-        elif rule.ptr_arg is not None and rule.ptr_arg < len(event.args):
-            self._freed(event, event.args[rule.ptr_arg], rule)
 
     def _allocated(self, call: CallEntered, value: int, rule: FunctionRule) -> None:
         if value == 0:

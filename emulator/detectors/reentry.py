@@ -30,7 +30,7 @@ class AllocatorReentryDetector(Dispatching):
     def __init__(self, rules: Rules):
         self.rules = rules
         self.rule_of = rules.by_name.get        # function name -> its rule, or None
-        self.open: dict[int, CallEntered] = {}
+        self.open: dict[int, CallEntered] = {}          # open calls of non-reentrant functions
         self.entries: dict[int, InterruptEntered] = {}  # depth -> latest entry at that depth
         self.preempted: dict[int, CallEntered] = {}     # depth -> call implied by a preempted PC
         self.book = FindingBook()
@@ -53,16 +53,21 @@ class AllocatorReentryDetector(Dispatching):
         rule = self.rule_of(event.function)
         if rule is None:
             return
-        if event.context.in_interrupt:
+        if event.context.depth > 0:             # in an interrupt
             self._check(event, rule)
-        self.open[event.call_id] = event
+        if rule.reentrant:
+            self.open.pop(event.call_id, None)  # can never be exposed (and ends a reused id)
+        else:
+            self.open[event.call_id] = event
 
     def on_call_returned(self, event: CallReturned) -> None:
         self.open.pop(event.call_id, None)
 
     def _check(self, event: CallEntered, rule: FunctionRule) -> None:
         """``event`` is in an interrupt: report each exposed open call of its group."""
-        if rule.group not in self.exposed_groups or not rule.allowed_in_interrupt(event.args):
+        if rule.group not in self.exposed_groups or not (self.open or self.preempted):
+            return
+        if not rule.allowed_in_interrupt(event.args):
             return
         for victim in self._victims(event, rule):
             preemption = self.entries.get(victim.context.depth + 1)
