@@ -9,7 +9,7 @@ from ..report.model import AllocCall, AllocStats, Finding, HeapStats, InterruptS
 from ..rules import Rules
 from .alloc_cycles import AllocCyclesDetector, nearest_rank
 from .alloc_in_isr import AllocInIsrDetector
-from .base import Detector, Dispatching, FindingBook, Handler, Handlers, handler_for
+from .base import Detector, Dispatching, FindingBook, Handlers, Routes
 from .faults import FaultDetector, InterruptCounter
 from .heap import HeapIntegrityDetector
 from .isr_stack import IsrStackDetector
@@ -31,19 +31,6 @@ class Results:
     interrupts: tuple[InterruptStats, ...]
     heaps: tuple[HeapStats, ...]
     run: RunEnded | None
-
-
-class Routes(dict):
-    """Event class -> the handlers (of ``tables``, in order) that consume it, found on first sight."""
-
-    def __init__(self, tables: list[Handlers]):
-        super().__init__()
-        self.tables = tables
-
-    def __missing__(self, cls: type) -> tuple[Handler, ...]:
-        found = tuple(h for h in (handler_for(t, cls) for t in self.tables) if h is not None)
-        self[cls] = found
-        return found
 
 
 class RunEndRecorder(Dispatching):

@@ -1,4 +1,4 @@
-"""The detector contract, event dispatch by class, and a helper that folds repeated findings."""
+"""The detector contract, event dispatch by class, and helpers for findings and lazy records."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -15,11 +15,11 @@ class Detector(Protocol):
     """What every detector implements.
 
     Contract: ``handlers()`` maps each event class the detector consumes to the method that
-    takes such an event; it is called once, before the first event.  ``on_event(event)`` is
-    called once per event, in emission order, for every event of a run (a detector ignores
-    types it does not use and never raises on them); it is the same as calling the handler
-    for the event's class, and ``run_detectors`` calls the handlers directly, so a detector
-    never sees an event class it did not ask for.  After the last event (normally
+    takes such an event (an event of a derived class goes to its nearest base class's
+    handler); it is called once, before the first event.  Events reach those methods in
+    emission order, either through ``run_detectors`` (which routes each event only to the
+    handlers of its class) or one by one through ``on_event(event)``, which takes every event
+    and ignores the classes it has no handler for.  After the last event (normally
     ``RunEnded``) ``findings()`` returns the findings sorted by cycle.  Detectors with
     statistics also offer ``stats()``.  Detectors see events and rules only: never Unicorn,
     click or the machine.
@@ -40,6 +40,19 @@ def handler_for(handlers: Handlers, cls: type) -> Handler | None:
         if base in handlers:
             return handlers[base]
     return None
+
+
+class Routes(dict):
+    """Event class -> the handlers (of ``tables``, in order) that consume it, found on first sight."""
+
+    def __init__(self, tables: list[Handlers]):
+        super().__init__()
+        self.tables = tables
+
+    def __missing__(self, cls: type) -> tuple[Handler, ...]:
+        found = tuple(h for h in (handler_for(t, cls) for t in self.tables) if h is not None)
+        self[cls] = found
+        return found
 
 
 class Dispatching:
