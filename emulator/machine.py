@@ -63,6 +63,7 @@ class Machine:
         self._map_memory()
         self.core = _make_core(self, board)
         self.clock = make_clock(self.model, self.cpu.read, self.core.spin_code)
+        self._attention, self._deadline = self.clock.attention, self.clock.deadline   # shadows
         self.locator = AccessLocator(board.arch, self.cpu.read, self.cpu.reg)
         self.bus = Bus(self, board)
         self._load(image)
@@ -215,7 +216,7 @@ class Machine:
         self._budget_end = self.now + max_cycles
         wall_end = time.monotonic() + timeout
         self.clock.wall_deadline_ns = int(wall_end * 1e9)
-        self.clock.deadline = min(self.next_timer_event(), self._budget_end)
+        self._set_deadline(min(self.next_timer_event(), self._budget_end))
         start_instr = self.instructions
         while self.result is None:
             self._run_slice(wall_end)
@@ -252,7 +253,7 @@ class Machine:
         elif stopped == "spin" or (not stopped and self.core.idle_at(pc)):
             self._sleep()
         if self.result is None:
-            self._service()
+            self._service(pc)
 
     def _sleep(self) -> None:
         """WFI or a branch-to-self: skip the clock to the next event that can wake the core."""
@@ -273,12 +274,13 @@ class Machine:
         self.finish(reason, None, f"core idle at {where} ({self.core.context().name}) "
                                   "with no interrupt that can ever wake it")
 
-    def _service(self) -> None:
+    def _service(self, pc: int | None = None) -> None:
+        """Timers, the budget, then the interrupt to take; ``pc``: the current PC if known."""
         self.fire_timers()
         if self.clock.now >= self._budget_end:
             self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached")
             return
-        self.core.take_pending(self.cpu.reg("pc"))
+        self.core.take_pending(self.cpu.reg("pc") if pc is None else pc)
         self.after_state_change()
 
     def finish(self, reason: str, code: int | None, message: str = "") -> None:
@@ -306,6 +308,17 @@ class Machine:
                 pended = True
         return pended
 
+    def fire_timers_if_due(self) -> bool:
+        """``fire_timers`` once the deadline has come; before it, False and the timers untouched.
+
+        Exact right after a ``fire_timers`` (late arrival within exception entry): that call
+        took every latched edge, and the deadline is never later than the next timer event —
+        only a register write can bring an event earlier, and every write is followed by
+        ``after_state_change``; reads and ``advance`` only consume events."""
+        if self.clock.now < self._deadline:
+            return False
+        return self.fire_timers()
+
     def irq_level(self, number: int) -> bool:
         for p in self.clocked:
             if p.irq == number and p.irq_level():
@@ -313,10 +326,16 @@ class Machine:
         return False
 
     def after_state_change(self) -> None:
-        """Re-evaluate whether the block hook must watch the interrupt masks, and the deadline."""
-        clock = self.clock
-        clock.attention = self.core.held_by_masks()
-        clock.deadline = min(self.next_timer_event(), self._budget_end)
+        """Re-evaluate whether the block hook must watch the interrupt masks, and the deadline.
+        The clock's fields are written only when they change (Machine is their only writer)."""
+        attention = self.core.held_by_masks()
+        if attention != self._attention:
+            self._attention = self.clock.attention = attention
+        self._set_deadline(min(self.next_timer_event(), self._budget_end))
+
+    def _set_deadline(self, deadline: int) -> None:
+        if deadline != self._deadline:
+            self._deadline = self.clock.deadline = deadline
 
     def cycle_at(self, pc: int) -> int:
         """The exact cycle at which the instruction at ``pc`` of the current block starts."""

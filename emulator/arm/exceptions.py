@@ -8,7 +8,7 @@ instruction that causes them.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..events import Context, InterruptEntered, InterruptExited
 from . import nvic as N
@@ -23,18 +23,25 @@ FRAME_REGS = ("r0", "r1", "r2", "r3", "r12", "lr", "xpsr")    # the frame less R
 FRAME_REGS_MSP = FRAME_REGS + ("msp", "pc")                    # PopStack of an MSP frame
 ENTRY_REGS = ("r0", "r1", "r2", "r3", "r12", "lr", "xpsr", "control", "msp", "psp")
 MASK_REGS = ("primask", "basepri", "faultmask")
+TAKE_REGS = ENTRY_REGS + MASK_REGS            # read in one batch when an exception is pending
+# What ExceptionTaken() writes, in this order, by where the frame was pushed (None: tail-chaining,
+# no new frame): the new SP, LR = EXC_RETURN, CONTROL with SPSEL cleared, IPSR, PC.
+TAKEN_WRITES = {"msp": ("msp", "lr", "ipsr", "pc"), "psp": ("psp", "lr", "control", "ipsr", "pc"),
+                None: ("lr", "ipsr", "pc")}
 
 
 class BadExcReturn(Exception):
     """An EXC_RETURN value or return state the architecture treats as a UsageFault (INVPC)."""
 
 
-@dataclass(frozen=True)
-class Frame:
-    """Where a frame was pushed: the stack pointer after pushing and which stack."""
+class Frame(NamedTuple):
+    """Where a frame was pushed and the register values that go with it (written by
+    ``exception_taken``, in one batch with IPSR and PC).  ``stack`` None: tail-chaining."""
 
-    sp: int
-    stack: str                     # 'msp' or 'psp'
+    sp: int                        # the stack pointer after pushing
+    stack: str | None              # 'msp' or 'psp'
+    exc_return: int                # LR on entry
+    control: int                   # CONTROL before entry
 
 
 class CortexMExceptions:
@@ -97,48 +104,54 @@ class CortexMExceptions:
         number = nvic.highest_pending()
         if number is None:
             return False
-        masks = self.masks()
+        regs = self.cpu.regs_read(TAKE_REGS)            # PushStack's registers and the masks
+        masks = N.Masks(*regs[len(ENTRY_REGS):])
         if not nvic.preempts(number, masks):
             return False
-        frame = self.push_stack(return_address)
+        frame = self.push_stack(return_address, regs)
         self.machine.clock.now += self.model.exception_entry
-        if self.machine.fire_timers():                     # late arrival: re-choose after stacking
+        if self.machine.fire_timers_if_due():              # late arrival: re-choose after stacking
             number = nvic.next_to_take(masks) or number
         self.exception_taken(number, frame, return_address, False, masks)
         return True
 
-    def push_stack(self, return_address: int) -> Frame:
-        """B1.5.6 PushStack(): 8-word frame on the current stack, 8-byte aligned (STKALIGN)."""
-        cpu = self.cpu
-        *regs, xpsr, control, msp, psp = cpu.regs_read(ENTRY_REGS)
+    def push_stack(self, return_address: int, regs: list[int] | None = None) -> Frame:
+        """B1.5.6 PushStack(): 8-word frame on the current stack, 8-byte aligned (STKALIGN).
+        ``regs``: ENTRY_REGS already read (first in a longer batch).  The new SP and LR are
+        returned in the Frame and written by ``exception_taken``."""
+        *frame, xpsr, control, msp, psp = (regs or self.cpu.regs_read(ENTRY_REGS))[:len(ENTRY_REGS)]
         thread_psp = not self.nvic.active and control & SPSEL
         stack = "psp" if thread_psp else "msp"
         sp = psp if thread_psp else msp
         new_sp = (sp - 4 * FRAME_WORDS) & ~4 & 0xFFFFFFFF
         xpsr |= XPSR_T | (XPSR_ALIGN if sp & 4 else 0)
-        self.machine.write_stack(new_sp, struct.pack("<8I", *regs, return_address, xpsr))
-        cpu.regs_write((stack, "lr"), (new_sp, EXC_RETURN_HANDLER if self.nvic.active else
-                                       EXC_RETURN_THREAD_PSP if thread_psp else EXC_RETURN_THREAD_MSP))
-        return Frame(new_sp, stack)
+        self.machine.write_stack(new_sp, struct.pack("<8I", *frame, return_address, xpsr))
+        exc_return = (EXC_RETURN_HANDLER if self.nvic.active else
+                      EXC_RETURN_THREAD_PSP if thread_psp else EXC_RETURN_THREAD_MSP)
+        return Frame(new_sp, stack, exc_return, control)
 
     def exception_taken(self, number: int, frame: Frame, return_address: int, tail_chained: bool,
                         masks: N.Masks) -> None:
-        """B1.5.6 ExceptionTaken(): handler mode on MSP, IPSR = number, PC = vector.
+        """B1.5.6 ExceptionTaken(): handler mode on MSP, IPSR = number, PC = vector; with the
+        frame's SP and LR, and CONTROL.SPSEL cleared after a push to PSP.
         ``masks``: PRIMASK/BASEPRI/FAULTMASK as read to choose ``number`` (entry keeps them)."""
-        cpu = self.cpu
-        if frame.stack == "psp" and not tail_chained:
-            cpu.set_reg("control", cpu.reg("control") & ~SPSEL)
         vector = self.vector(number)
         self.nvic.activate(number)
         if not tail_chained:
             self.preempted.append(return_address)
-        cpu.regs_write(("ipsr", "pc"), (number, vector | 1))   # Unicorn: PC bit 0 sets EPSR.T
+        if frame.stack == "msp":
+            values = (frame.sp, frame.exc_return, number, vector | 1)   # PC bit 0 sets EPSR.T
+        elif frame.stack == "psp":
+            values = (frame.sp, frame.exc_return, frame.control & ~SPSEL, number, vector | 1)
+        else:
+            values = (frame.exc_return, number, vector | 1)
+        self.cpu.regs_write(TAKEN_WRITES[frame.stack], values)
         self.max_depth = max(self.max_depth, len(self.nvic.active))
         m = self.machine
         if m.recording():
             handler = self._name_at(vector)
             m.emit(InterruptEntered(m.clock.now, number, N.exception_name(number), handler,
-                                    self._context(masks, handler), cpu.reg("sp"), return_address,
+                                    self._context(masks, handler), self.cpu.reg("sp"), return_address,
                                     tail_chained, m.describe(return_address),
                                     0 if tail_chained else self.model.exception_entry))
 
@@ -182,10 +195,8 @@ class CortexMExceptions:
         if m.recording():
             m.emit(InterruptExited(m.clock.now, returning, handler, self._context(masks),
                                    0, tail_chained_to=nxt))
-        self.cpu.set_reg("lr", exc_return)
-        stack = "psp" if exc_return == EXC_RETURN_THREAD_PSP else "msp"
         resume = self.preempted[-1] if self.preempted else 0
-        self.exception_taken(nxt, Frame(self.cpu.reg(stack), stack), resume, True, masks)
+        self.exception_taken(nxt, Frame(0, None, exc_return, 0), resume, True, masks)
 
     def pop_stack(self, exc_return: int) -> int:
         """B1.5.8 PopStack(): restore r0-r3, r12, lr, pc, xPSR; undo the alignment pad.
@@ -208,11 +219,12 @@ class CortexMExceptions:
     def take_synchronous(self, number: int, return_address: int) -> bool:
         """SVC / HardFault: taken at once if their priority allows, else False (escalation)."""
         self.nvic.set_pending(number)
-        masks = self.masks()
+        regs = self.cpu.regs_read(TAKE_REGS)
+        masks = N.Masks(*regs[len(ENTRY_REGS):])
         if self.nvic.next_to_take(masks) != number:
             self.nvic.clear_pending(number)
             return False
-        frame = self.push_stack(return_address)
+        frame = self.push_stack(return_address, regs)
         self.machine.clock.now += self.model.exception_entry
         self.exception_taken(number, frame, return_address, False, masks)
         return True

@@ -43,16 +43,20 @@ class DownCounter:
 
     def wraps(self, now: int) -> int:
         """Number of 1->0 transitions from start up to and including ``now``."""
+        if not self.running:
+            return 0
         first = self.first()
-        if not self.running or first is None or now < first:
+        if first is None or now < first:
             return 0
         if self.reload == 0:
             return 1
         return 1 + (now - first) // (self.reload + 1)
 
     def next_wrap(self) -> int | None:
+        if not self.running:
+            return None
         first = self.first()
-        if not self.running or first is None:
+        if first is None:
             return None
         if self.counted == 0:
             return first
