@@ -231,13 +231,13 @@ def active_kind() -> str:
 
 
 def describe() -> str:
-    """One line for ``fwsandbox --version``: which block clock runs, and why."""
+    """One line for ``fwsandbox --version``: which block clock (and probes) run, and why."""
     lib, where = _NATIVE
     if active_kind() == "native":
-        return f"block clock: native C helper ({os.path.basename(where)})"
+        return f"block clock and probes: native C helper ({os.path.basename(where)})"
     if lib is None:
-        return f"block clock: pure Python ({where})"
-    return "block clock: pure Python (FWSANDBOX_CLOCK=python)"
+        return f"block clock and probes: pure Python ({where})"
+    return "block clock and probes: pure Python (FWSANDBOX_CLOCK=python)"
 
 
 def make_clock(model, read, spin_code):
