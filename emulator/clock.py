@@ -145,6 +145,7 @@ class NativeClock(BlockCosts):
     def __init__(self, model, read, spin_code, lib: ctypes.CDLL):
         super().__init__(model, read, spin_code)
         self._lib, self._s = lib, _State(until=NO_UNTIL, wall_deadline_ns=1 << 63)
+        self.probe_host = None                    # emulator/nativeprobes.py, once probes attach
         self._error: BaseException | None = None
         self.deliverable: Callable[[], bool] = lambda: False
         self._callbacks = (_MISS(self._miss), _DELIVERABLE(lambda: int(bool(self.deliverable()))))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import operator
 import struct
-import weakref
 
 from .probes import CallProbe, StackProbe, Where
 
@@ -151,13 +150,11 @@ class NativeHost:
             return 1
 
 
-_HOSTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
 def host_for(machine) -> NativeHost:
-    host = _HOSTS.get(machine)
+    """The machine's NativeHost (kept by its clock, whose C state it shares)."""
+    host = machine.clock.probe_host
     if host is None:
-        host = _HOSTS[machine] = NativeHost(machine)
+        host = machine.clock.probe_host = NativeHost(machine)
     return host
 
 
