@@ -164,3 +164,14 @@ leaf:
     # adds 1 + bx lr 1+P(2): every call 4 cycles; one loop iteration 4 + mov, adds, cmp, blt, bl
     assert {r.cycle - e.cycle for e, r in zip(entered, returned)} == {4}
     assert len({b.cycle - a.cycle for a, b in zip(entered, entered[1:])}) == 1
+
+
+def test_a_probed_machine_is_freed_once_dropped(tmp_path, kind):
+    # `check` runs hundreds of images per worker: nothing may keep a finished machine alive.
+    import gc
+    import weakref
+    m, _ = probed(tmp_path, 16, kind)
+    gone = weakref.ref(m)
+    del m
+    gc.collect()
+    assert gone() is None
