@@ -64,6 +64,7 @@ class Machine:
         self.core = _make_core(self, board)
         self.clock = make_clock(self.model, self.cpu.read, self.core.spin_code)
         self._attention, self._deadline = self.clock.attention, self.clock.deadline   # shadows
+        self._stack_region = (0, 0)             # [lo, hi) known mapped: see _check_stack
         self.locator = AccessLocator(board.arch, self.cpu.read, self.cpu.reg)
         self.bus = Bus(self, board)
         self._load(image)
@@ -389,11 +390,21 @@ class Machine:
     # memory helpers used by cores ------------------------------------------------------------------
     def write_stack(self, addr: int, data: bytes) -> None:
         """Push an exception frame; an unmapped stack is a fault the run loop reports."""
-        if not self.cpu.is_mapped(addr, len(data)):
-            raise CpuFault("stacking-fault", self.cpu.reg("pc"), addr)
+        lo, hi = self._stack_region
+        if not lo <= addr <= hi - len(data):
+            self._check_stack(addr, len(data))
         for watcher in self.stack_watchers:
             watcher.frame_pushed(addr, len(data))
         self.cpu.write(addr, data)
+
+    def _check_stack(self, addr: int, size: int) -> None:
+        """Fault unless mapped; remember the board memory region holding it (board memory is
+        mapped once at start and never unmapped, so later frames inside it need no check)."""
+        if not self.cpu.is_mapped(addr, size):
+            raise CpuFault("stacking-fault", self.cpu.reg("pc"), addr)
+        region = self.board.region_of(addr, size)
+        if region is not None:
+            self._stack_region = (region.base, region.base + region.size)
 
     def console(self, stream: str, data: bytes) -> None:
         self.output += data
