@@ -362,6 +362,20 @@ class Machine:
                 return pc
         return self.cpu.reg("pc")
 
+    def access_at(self, addr: int, write: bool = True) -> tuple[int, int]:
+        """``access_pc`` and the ``cycle_at`` of that PC in one (the MMIO hooks' hot path)."""
+        clock = self.clock
+        block = clock.block
+        pc = None
+        if block is not None:
+            start = clock.block_start
+            pc = self.locator.locate(block, start, addr, write)
+        if pc is None:
+            pc = self.cpu.reg("pc")
+        if block is None or pc not in block.before:
+            return pc, clock.now
+        return pc, start + block.before[pc]
+
     def end_block_after(self, pc: int) -> None:
         """Make the instruction at ``pc`` the last of its block (an MMIO write changed state)."""
         block = self.clock.block
