@@ -42,6 +42,8 @@ class Intc(Peripheral):
 
     def highest(self) -> int | None:
         """The pending source of highest priority (ties: lowest number), priority 0 never."""
+        if not self.requests:
+            return None
         best = None
         for s in sorted(self.requests):
             if self.priority[s] and (best is None or self.priority[s] > self.priority[best]):

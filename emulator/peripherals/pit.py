@@ -41,6 +41,7 @@ class Pit(Peripheral):
         super().__init__(name, base, size, **params)
         self.raise_line, self.first_source = raise_line, first_source
         self.channels = [PitChannel() for _ in range(channels)]
+        self._driven: list[bool | None] = [None] * channels     # level last driven per line
         self.mcr = MDIS
 
     def running(self, ch: PitChannel) -> bool:
@@ -112,8 +113,13 @@ class Pit(Peripheral):
 
     # clocking ----------------------------------------------------------------------------------
     def next_event(self) -> int | None:
-        times = [ch.counter.next_wrap() for ch in self.channels if self.running(ch)]
-        return min((t for t in times if t is not None), default=None)
+        soonest = None
+        for ch in self.channels:
+            if self.running(ch):
+                t = ch.counter.next_wrap()
+                if t is not None and (soonest is None or t < soonest):
+                    soonest = t
+        return soonest
 
     def advance(self, now: int) -> bool:
         """Process timeouts up to ``now``; drive the INTC lines.  Never raises ``irq`` itself."""
@@ -124,5 +130,10 @@ class Pit(Peripheral):
         return False
 
     def _drive(self) -> None:
+        """Drive every line whose level changed (all of them the first time): a line's level is
+        the receiver's state, so re-driving an unchanged one would change nothing."""
         for n, ch in enumerate(self.channels):
-            self.raise_line(self.first_source + n, ch.level())
+            level = ch.level()
+            if level != self._driven[n]:
+                self._driven[n] = level
+                self.raise_line(self.first_source + n, level)

@@ -69,12 +69,19 @@ class BookETimers:
 
     # clocking -----------------------------------------------------------------------------------
     def next_event(self) -> int | None:
-        times = [self._next_fit(self.fit_seen)]
-        if self.dec0:
-            n = self.dec_seen
-            if n == 0 or self._auto():
-                times.append(self.t0 + self.dec0 + (n * self.decar if n else 0))
-        return min((t for t in times if t is not None), default=None)
+        fit, dec = self._next_fit(self.fit_seen), self._next_dec()
+        if fit is None or dec is None:
+            return dec if fit is None else fit
+        return min(fit, dec)
+
+    def _next_dec(self) -> int | None:
+        """The cycle of the next decrement from 1 not yet reflected in TSR[DIS]."""
+        if not self.dec0:
+            return None
+        n = self.dec_seen
+        if n == 0 or self._auto():
+            return self.t0 + self.dec0 + (n * self.decar if n else 0)
+        return None
 
     def advance(self, now: int) -> bool:
         events = self.dec_events(now)
