@@ -279,8 +279,11 @@ class BookECore:
         A ``syndrome`` (synchronous interrupts) also loads ESR and DEAR (§4.6.3-§4.6.9)."""
         critical = ivor in B.CRITICAL_CLASS
         msr = self.cpu.reg("msr")
-        target = self._save_state(ivor, return_pc, msr, sprs, syndrome)
-        self.cpu.regs_write(("msr", "pc"), (B.entry_msr(msr, critical), target))
+        if syndrome is None:                          # asynchronous: one stub run does it all
+            target = self.port.enter(ivor, return_pc, msr, B.entry_msr(msr, critical))
+        else:
+            target = self._load_syndrome(ivor, return_pc, msr, sprs, syndrome)
+            self.cpu.regs_write(("msr", "pc"), (B.entry_msr(msr, critical), target))
         m = self.machine
         m.clock.now += self.model.exception_entry
         source = self.intc.highest() if ivor == B.EXTERNAL_INPUT else None
@@ -294,18 +297,12 @@ class BookECore:
                                     self.cpu.reg("r1"), return_pc, False, m.describe(return_pc),
                                     self.model.exception_entry))
 
-    def _save_state(self, ivor: int, return_pc: int, msr: int, sprs: dict | None,
-                    syndrome: F.Syndrome | None) -> int:
-        """Load SRR0/SRR1 (CSRR0/CSRR1; with a syndrome also ESR, DEAR); return IVPR || IVORn.
-        An asynchronous interrupt does both in one stub run (``SprPort.enter``)."""
-        if syndrome is None and sprs is None:
-            return B.vector(*self.port.enter(ivor, return_pc, msr))
+    def _load_syndrome(self, ivor: int, return_pc: int, msr: int, sprs: dict | None,
+                       syndrome: F.Syndrome) -> int:
+        """Load SRR0, SRR1, ESR and DEAR (a synchronous interrupt); return IVPR || IVORn."""
         sprs = sprs or self.port.read_all()
-        if syndrome is None:
-            self.port.load_save_restore(return_pc, msr, ivor in B.CRITICAL_CLASS)
-        else:
-            dear = sprs[B.SPR_DEAR] if syndrome.dear is None else syndrome.dear
-            self.port.load_fault(return_pc, msr, syndrome.esr, dear)
+        dear = sprs[B.SPR_DEAR] if syndrome.dear is None else syndrome.dear
+        self.port.load_fault(return_pc, msr, syndrome.esr, dear)
         return B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + ivor])
 
     def _handler_name(self, target: int, source: int | None) -> str:
@@ -330,9 +327,7 @@ class BookECore:
         """rfi: MSR <- SRR1, PC <- SRR0; rfci: the same from CSRR1/CSRR0."""
         self._returning = None
         critical = kind == "rfci"
-        srr0, srr1 = self.port.read_save_restore(critical)
-        pc = srr0 & ~3
-        self.cpu.regs_write(("msr", "pc"), (srr1, pc))
+        pc = self.port.return_from_interrupt(critical)
         self.machine.clock.now += self.model.exception_exit
         index = next((i for i in range(len(self.active) - 1, -1, -1)
                       if self.active[i].critical == critical), None)

@@ -4,8 +4,10 @@ Measured (Unicorn 2.1.4, e500v2 model): mtspr/mfspr/rfi run natively, but the SP
 registers of the API.  The stubs live in the board's scratch page (after the Machine.call trap
 at offset 0) and are run between emulation slices with ``UnicornCpu.run_stub`` (block callback
 muted, no model time).  The GPRs a stub uses, MSR and PC are saved and restored around each run
-(one register batch each way), and MSR is cleared for the stub (mtspr of these SPRs is
-privileged).
+(one register batch each way; interrupt entry and rfi put their final MSR and PC in the
+restoring batch instead), and MSR is cleared for the stub (mtspr of these SPRs is privileged).
+Scratch page layout: +0x100 the read stub (one mfspr per READ_SPRS entry), then the fault
+loader; +0x200 one entry stub per IVOR, ENTRY_STRIDE bytes apart.
 
 A stub runs with no instruction count (it stops at its end address; each is straight-line code):
 Unicorn counts instructions with a code hook that it adds for a counted emu_start and removes,
@@ -15,9 +17,10 @@ which would then retranslate the firmware after every interrupt (measured: half 
 from __future__ import annotations
 
 import struct
+from typing import NamedTuple
 
 from .booke import (CRITICAL_CLASS, SPR_CSRR0, SPR_CSRR1, SPR_DEAR, SPR_ESR, SPR_IVOR0, SPR_IVPR,
-                    SPR_SRR0, SPR_SRR1, encode_spr_access)
+                    SPR_SRR0, SPR_SRR1, encode_spr_access, vector)
 
 STUB_OFFSET = 0x100
 ENTRY_OFFSET = 0x200               # one entry stub per IVOR, ENTRY_STRIDE bytes apart
@@ -30,25 +33,45 @@ FIRST_GPR = 3
 UNCOUNTED = 0                      # run_stub's max_instructions: no count hook (see above)
 
 
+class _Plan(NamedTuple):
+    """One stub run: instructions [start, end), the GPRs it takes and gives, what is saved."""
+
+    start: int
+    end: int
+    inputs: tuple[str, ...]        # GPRs loaded before the run (then MSR := 0)
+    outputs: tuple[str, ...]       # GPRs read after it
+    saved: tuple[str, ...]         # every GPR it touches, then "msr", "pc"
+
+    @classmethod
+    def of(cls, start: int, count: int, inputs: tuple[int, ...], outputs: tuple[int, ...]) -> "_Plan":
+        ins, outs = tuple(f"r{n}" for n in inputs), tuple(f"r{n}" for n in outputs)
+        return cls(start, start + 4 * count, ins + ("msr",), outs, (*dict.fromkeys(ins + outs), "msr", "pc"))
+
+
 class SprPort:
-    """Reads the interrupt SPRs and loads SRR0/SRR1 or CSRR0/CSRR1 (and ESR/DEAR for faults)."""
+    """Interrupt entry and return through the SPRs; reads them all and loads SRR0/SRR1, ESR and
+    DEAR for faults."""
 
     def __init__(self, cpu, scratch: int):
         self.cpu = cpu
         self.read_stub = scratch + STUB_OFFSET
-        self.write_srr = self.read_stub + 4 * len(READ_SPRS) + 4
-        self.write_csrr = self.write_srr + 12
-        self.write_fault = self.write_csrr + 12
+        self.write_fault = self.read_stub + 4 * len(READ_SPRS) + 4
         self.entry_stubs = scratch + ENTRY_OFFSET
-        self._save_lists: dict[tuple, tuple[str, ...]] = {}   # (inputs, outputs) -> registers saved
+        self._read_all = self._read_plan(0, len(READ_SPRS))
+        self._read_srr = self._read_plan(READ_SPRS.index(SPR_SRR0), 2)
+        self._read_csrr = self._read_plan(READ_SPRS.index(SPR_CSRR0), 2)
+        self._load_fault = _Plan.of(self.write_fault, len(FAULT_SPRS), (3, 4, 5, 6), ())
+        self._entry = [_Plan.of(self.entry_stubs + ENTRY_STRIDE * ivor, 4, (5, 6), (3, 4))
+                       for ivor in range(IVORS)]
+
+    def _read_plan(self, first: int, count: int) -> _Plan:
+        """Read-stub instructions ``first`` .. ``first + count - 1`` (mfspr into r3 + index)."""
+        gprs = tuple(range(FIRST_GPR + first, FIRST_GPR + first + count))
+        return _Plan.of(self.read_stub + 4 * first, count, (), gprs)
 
     def install(self) -> None:
         reads = [encode_spr_access("mfspr", spr, FIRST_GPR + i) for i, spr in enumerate(READ_SPRS)]
         self._put(self.read_stub, reads)
-        self._put(self.write_srr, [encode_spr_access("mtspr", SPR_SRR0, 3),
-                                   encode_spr_access("mtspr", SPR_SRR1, 4)])
-        self._put(self.write_csrr, [encode_spr_access("mtspr", SPR_CSRR0, 3),
-                                    encode_spr_access("mtspr", SPR_CSRR1, 4)])
         self._put(self.write_fault, [encode_spr_access("mtspr", spr, FIRST_GPR + i)
                                      for i, spr in enumerate(FAULT_SPRS)])
         for ivor in range(IVORS):
@@ -64,50 +87,50 @@ class SprPort:
     def _put(self, addr: int, words: list[int]) -> None:
         self.cpu.write(addr, struct.pack(f">{len(words) + 1}I", *words, 0x48000000))
 
+    # the two hot paths: asynchronous interrupt entry and rfi/rfci ----------------------------
+    def enter(self, ivor: int, pc: int, msr: int, entry_msr: int) -> int:
+        """The register side of interrupt entry (§4.6) in one stub run: SRR0/SRR1 (CSRR0/CSRR1
+        for a critical-class ``ivor``) := pc, msr; then MSR := entry_msr and PC := IVPR || IVORn,
+        which is returned."""
+        plan = self._entry[ivor]
+        saved, (ivpr, ivorn) = self._call(plan, (pc, msr))
+        target = vector(ivpr, ivorn)
+        self._restore(plan, saved, entry_msr, target)
+        return target
+
+    def return_from_interrupt(self, critical: bool) -> int:
+        """rfi: MSR := SRR1, PC := SRR0 (rfci: CSRR1, CSRR0), word-aligned; returns that PC."""
+        plan = self._read_csrr if critical else self._read_srr
+        saved, (srr0, srr1) = self._call(plan, ())
+        pc = srr0 & ~3
+        self._restore(plan, saved, srr1, pc)
+        return pc
+
+    # the rest (faults, sc) ------------------------------------------------------------------
     def read_all(self) -> dict[int, int]:
         """SPR number -> value for IVPR, IVOR0-15, SRR0/1, CSRR0/1, DEAR and ESR."""
-        values = self._run(self.read_stub, len(READ_SPRS), {}, self._gprs(0, len(READ_SPRS)))
-        return dict(zip(READ_SPRS, values))
-
-    def read_save_restore(self, critical: bool) -> tuple[int, int]:
-        """(SRR0, SRR1), or (CSRR0, CSRR1): the part of the read stub that reads them."""
-        first = READ_SPRS.index(SPR_CSRR0 if critical else SPR_SRR0)
-        return tuple(self._run(self.read_stub + 4 * first, 2, {}, self._gprs(first, 2)))
-
-    def enter(self, ivor: int, pc: int, msr: int) -> tuple[int, int]:
-        """SRR0/SRR1 (CSRR0/CSRR1 for critical-class ``ivor``) := pc, msr; returns the
-        (IVPR, IVORn) read just before, in one stub run."""
-        stub = self.entry_stubs + ENTRY_STRIDE * ivor
-        return tuple(self._run(stub, 4, {5: pc, 6: msr}, ("r3", "r4")))
-
-    def load_save_restore(self, pc: int, msr: int, critical: bool) -> None:
-        """SRR0/SRR1 (CSRR0/CSRR1 for critical-class interrupts) := pc, msr."""
-        self._run(self.write_csrr if critical else self.write_srr, 2, {3: pc, 4: msr}, ())
+        return dict(zip(READ_SPRS, self._run(self._read_all, ())))
 
     def load_fault(self, pc: int, msr: int, esr: int, dear: int) -> None:
         """SRR0, SRR1, ESR, DEAR := pc, msr, esr, dear (a non-critical synchronous interrupt)."""
-        self._run(self.write_fault, len(FAULT_SPRS), {3: pc, 4: msr, 5: esr, 6: dear}, ())
+        self._run(self._load_fault, (pc, msr, esr, dear))
 
-    def _gprs(self, first: int, count: int) -> tuple[str, ...]:
-        """Names of the GPRs that read-stub instructions ``first`` .. ``first + count - 1`` load."""
-        return tuple(f"r{FIRST_GPR + i}" for i in range(first, first + count))
-
-    def _run(self, stub: int, count: int, inputs: dict[int, int], outputs: tuple[str, ...]) -> list[int]:
-        """Run ``count`` stub instructions with GPR n = inputs[n]; return the ``outputs`` GPRs.
-        Every GPR the stub touches, MSR and PC are as before afterwards."""
-        cpu = self.cpu
-        names = self._saved_names(tuple(inputs), outputs)
-        saved = cpu.regs_read(names)
-        cpu.regs_write(tuple(f"r{n}" for n in inputs) + ("msr",), (*inputs.values(), 0))
-        cpu.run_stub(stub, stub + 4 * count, UNCOUNTED)
-        values = cpu.regs_read(outputs) if outputs else []
-        cpu.regs_write(names, saved)
+    # running a stub --------------------------------------------------------------------------
+    def _run(self, plan: _Plan, inputs: tuple[int, ...]) -> list[int]:
+        """Run ``plan`` with its input GPRs = ``inputs``; return its output GPRs.  Every GPR the
+        stub touches, MSR and PC are as before afterwards."""
+        saved, values = self._call(plan, inputs)
+        self.cpu.regs_write(plan.saved, saved)
         return values
 
-    def _saved_names(self, inputs: tuple[int, ...], outputs: tuple[str, ...]) -> tuple[str, ...]:
-        key = (inputs, outputs)
-        names = self._save_lists.get(key)
-        if names is None:
-            gprs = dict.fromkeys([*(f"r{n}" for n in inputs), *outputs])
-            names = self._save_lists[key] = (*gprs, "msr", "pc")
-        return names
+    def _call(self, plan: _Plan, inputs: tuple[int, ...]) -> tuple[list[int], list[int]]:
+        """Save, load the inputs (MSR := 0), run, read the outputs; the caller restores."""
+        cpu = self.cpu
+        saved = cpu.regs_read(plan.saved)
+        cpu.regs_write(plan.inputs, (*inputs, 0))
+        cpu.run_stub(plan.start, plan.end, UNCOUNTED)
+        return saved, (cpu.regs_read(plan.outputs) if plan.outputs else [])
+
+    def _restore(self, plan: _Plan, saved: list[int], msr: int, pc: int) -> None:
+        """The saved GPRs back, and MSR and PC set to ``msr``, ``pc`` (one register batch)."""
+        self.cpu.regs_write(plan.saved, (*saved[:-2], msr, pc))
