@@ -26,7 +26,7 @@ Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'I
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..events import Context, Fault, InterruptEntered, InterruptExited
 from ..peripherals.intc import Intc
@@ -45,9 +45,8 @@ ARGUMENT_REGS = ("r3", "r4", "r5", "r6")                  # EABI arguments
 PROBE_REGS = ARGUMENT_REGS + ("lr", "sp", "ctr", "cr", "msr")
 
 
-@dataclass(frozen=True)
-class Active:
-    """One interrupt being serviced."""
+class Active(NamedTuple):
+    """One interrupt being serviced (a tuple: one is built per interrupt)."""
 
     number: int
     name: str
@@ -329,8 +328,7 @@ class BookECore:
         critical = kind == "rfci"
         pc = self.port.return_from_interrupt(critical)
         self.machine.clock.now += self.model.exception_exit
-        index = next((i for i in range(len(self.active) - 1, -1, -1)
-                      if self.active[i].critical == critical), None)
+        index = self._innermost(critical)
         if index is None:
             return                                   # e.g. rfi used to start user code
         done = self.active.pop(index)
@@ -339,6 +337,13 @@ class BookECore:
         m = self.machine
         if m.recording():
             m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc))
+
+    def _innermost(self, critical: bool) -> int | None:
+        """Index in ``active`` of the innermost interrupt of the class rfi/rfci returns from."""
+        for index in range(len(self.active) - 1, -1, -1):
+            if self.active[index].critical == critical:
+                return index
+        return None
 
     # engine interrupts and faults --------------------------------------------------------------
     def on_engine_interrupt(self, intno: int) -> None:
