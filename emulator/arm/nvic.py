@@ -96,7 +96,7 @@ class Nvic:
 
     def would_take_unmasked(self) -> bool:
         """A pending exception is held off by PRIMASK/BASEPRI/FAULTMASK alone (wakes WFI)."""
-        return self.next_to_take(NO_MASKS) is not None
+        return bool(self._pending) and self.next_to_take(NO_MASKS) is not None
 
     # state changes ---------------------------------------------------------------------------
     def set_pending(self, number: int) -> None:

@@ -64,7 +64,7 @@ class DownCounter:
 
     def take_wraps(self, now: int) -> int:
         """Wraps since the last call (so each is reported once)."""
-        total = self.wraps(now)
+        total = self.wraps(now) if self.running else 0
         new, self.counted = total - self.counted, total
         return new
 
