@@ -310,13 +310,11 @@ class Machine:
         return pended
 
     def fire_timers_if_due(self) -> bool:
-        """``fire_timers`` once the deadline has come; before it, False and the timers untouched.
+        """``fire_timers`` if a timer event has come; else False and the timers untouched.
 
-        Exact right after a ``fire_timers`` (late arrival within exception entry): that call
-        took every latched edge, and the deadline is never later than the next timer event —
-        only a register write can bring an event earlier, and every write is followed by
-        ``after_state_change``; reads and ``advance`` only consume events."""
-        if self.clock.now < self._deadline:
+        For use soon after a ``fire_timers`` (late arrival within exception entry): that call
+        took every latched edge, so until the next event advancing a timer changes nothing."""
+        if self.next_timer_event() > self.clock.now:
             return False
         return self.fire_timers()
 
