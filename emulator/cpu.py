@@ -122,17 +122,16 @@ class UnicornCpu:
     def regs_read(self, names: tuple[str, ...]) -> list[int]:
         """Several registers in one uc_reg_read_batch call (exception entry and return)."""
         batch = self._batch(names)
-        for buf in batch.bufs:
-            buf.value = 0
+        values = batch.values
+        values[:] = batch.zeros
         status = uclib.uc_reg_read_batch(self._uch, batch.ids, batch.ptrs, len(names))
         if status != unicorn.UC_ERR_OK:
             raise unicorn.UcError(status)
-        return [buf.value & 0xFFFFFFFF for buf in batch.bufs]
+        return [value & 0xFFFFFFFF for value in values[:]]
 
     def regs_write(self, names: tuple[str, ...], values) -> None:
         batch = self._batch(names)
-        for buf, value in zip(batch.bufs, values):
-            buf.value = value & 0xFFFFFFFF
+        batch.values[:] = [value & 0xFFFFFFFF for value in values]
         status = uclib.uc_reg_write_batch(self._uch, batch.ids, batch.ptrs, len(names))
         if status != unicorn.UC_ERR_OK:
             raise unicorn.UcError(status)
@@ -276,8 +275,10 @@ class _Batch:
 
     def __init__(self, ids: list[int]):
         self.ids = (ctypes.c_int * len(ids))(*ids)
-        self.bufs = [ctypes.c_uint64(0) for _ in ids]
-        self.ptrs = (ctypes.c_void_p * len(ids))(*(ctypes.addressof(b) for b in self.bufs))
+        self.values = (ctypes.c_uint64 * len(ids))()
+        self.zeros = [0] * len(ids)
+        base, step = ctypes.addressof(self.values), ctypes.sizeof(ctypes.c_uint64)
+        self.ptrs = (ctypes.c_void_p * len(ids))(*(base + i * step for i in range(len(ids))))
 
 
 def _error_kind(exc: "unicorn.UcError") -> str:
