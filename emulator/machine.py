@@ -23,7 +23,9 @@ from typing import Callable
 from . import cyclemodel
 from .board import Board, load_board
 from .accesspc import AccessLocator
+from .blockpos import BlockPosition
 from .clock import NO_UNTIL, make_clock
+from .clocked import NEVER, ClockedPeripherals
 from .cpu import CpuFault, UnicornCpu
 from .errors import BadInput
 from .events import Fault, RunEnded
@@ -65,12 +67,15 @@ class Machine:
         self.clock = make_clock(self.model, self.cpu.read, self.core.spin_code)
         self._attention, self._deadline = self.clock.attention, self.clock.deadline   # shadows
         self._stack_region = (0, 0)             # [lo, hi) known mapped: see _check_stack
-        self.locator = AccessLocator(board.arch, self.cpu.read, self.cpu.reg)
+        self.position = BlockPosition(self.clock, self.cpu,
+                                      AccessLocator(board.arch, self.cpu.read, self.cpu.reg),
+                                      self.core.exec_pc)
         self.bus = Bus(self, board)
         self._load(image)
         self._reset_run_state()
         self.core.reset(image)
-        self.clocked = self.bus.clocked + self.core.clocked()
+        self.timers = ClockedPeripherals(self.bus.clocked + self.core.clocked(), self.clock,
+                                         lambda irq: self.core.nvic.set_pending(irq))
         self._install_hooks()
 
     @classmethod
@@ -217,7 +222,7 @@ class Machine:
         self._budget_end = self.now + max_cycles
         wall_end = time.monotonic() + timeout
         self.clock.wall_deadline_ns = int(wall_end * 1e9)
-        self._set_deadline(min(self.next_timer_event(), self._budget_end))
+        self._set_deadline(min(self.timers.next_event(), self._budget_end))
         start_instr = self.instructions
         while self.result is None:
             self._run_slice(wall_end)
@@ -260,7 +265,7 @@ class Machine:
         """WFI or a branch-to-self: skip the clock to the next event that can wake the core."""
         if self.core.wake_pending():
             return
-        nxt = self.next_timer_event()
+        nxt = self.timers.next_event()
         if nxt >= self._budget_end:
             if nxt == NEVER:
                 self._deadlock()
@@ -277,7 +282,7 @@ class Machine:
 
     def _service(self, pc: int | None = None) -> None:
         """Timers, the budget, then the interrupt to take; ``pc``: the current PC if known."""
-        self.fire_timers()
+        self.timers.fire()
         if self.clock.now >= self._budget_end:
             self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached")
             return
@@ -290,102 +295,17 @@ class Machine:
         self.cpu.stop()
 
     # time ----------------------------------------------------------------------------------------
-    # (plain loops, not min()/any() over generators: these run several times per interrupt)
-    def next_timer_event(self) -> int:
-        soonest = NEVER
-        for p in self.clocked:
-            t = p.next_event()
-            if t is not None and t < soonest:
-                soonest = t
-        return soonest
-
-    def fire_timers(self) -> bool:
-        """Advance every timer to ``now``; pend the interrupt of each that raised its line.
-        True if any interrupt was pended."""
-        now, pended = self.clock.now, False
-        for p in self.clocked:
-            if p.advance(now) and p.irq is not None:
-                self.core.nvic.set_pending(p.irq)
-                pended = True
-        return pended
-
-    def fire_timers_if_due(self) -> bool:
-        """``fire_timers`` if a timer event has come; else False and the timers untouched.
-
-        For use soon after a ``fire_timers`` (late arrival within exception entry): that call
-        took every latched edge, so until the next event advancing a timer changes nothing."""
-        if self.next_timer_event() > self.clock.now:
-            return False
-        return self.fire_timers()
-
-    def irq_level(self, number: int) -> bool:
-        for p in self.clocked:
-            if p.irq == number and p.irq_level():
-                return True
-        return False
-
     def after_state_change(self) -> None:
         """Re-evaluate whether the block hook must watch the interrupt masks, and the deadline.
         The clock's fields are written only when they change (Machine is their only writer)."""
         attention = self.core.held_by_masks()
         if attention != self._attention:
             self._attention = self.clock.attention = attention
-        self._set_deadline(min(self.next_timer_event(), self._budget_end))
+        self._set_deadline(min(self.timers.next_event(), self._budget_end))
 
     def _set_deadline(self, deadline: int) -> None:
         if deadline != self._deadline:
             self._deadline = self.clock.deadline = deadline
-
-    def cycle_at(self, pc: int) -> int:
-        """The exact cycle at which the instruction at ``pc`` of the current block starts."""
-        block = self.clock.block
-        if block is None or pc not in block.before:
-            return self.now
-        return self.clock.block_start + block.before[pc]
-
-    def cycle_after(self, pc: int) -> int:
-        """The exact cycle at which the instruction at ``pc`` of the current block completes."""
-        block = self.clock.block
-        if block is None or pc not in block.before:
-            return self.now
-        return self.clock.block_start + block.before.get(pc + block.sizes[pc], block.total)
-
-    def access_pc(self, addr: int, write: bool = True) -> int:
-        """The PC of the instruction making the memory access in progress (for memory hooks:
-        the engine's own PC there goes stale, see emulator/accesspc.py)."""
-        block = self.clock.block
-        if block is not None:
-            pc = self.locator.locate(block, self.clock.block_start, addr, write)
-            if pc is not None:
-                return pc
-        return self.cpu.reg("pc")
-
-    def access_at(self, addr: int, write: bool = True) -> tuple[int, int]:
-        """``access_pc`` and the ``cycle_at`` of that PC in one (the MMIO hooks' hot path)."""
-        clock = self.clock
-        block = clock.block
-        pc = None
-        if block is not None:
-            start = clock.block_start
-            pc = self.locator.locate(block, start, addr, write)
-        if pc is None:
-            pc = self.cpu.reg("pc")
-        if block is None or pc not in block.before:
-            return pc, clock.now
-        return pc, start + block.before[pc]
-
-    def end_block_after(self, pc: int) -> None:
-        """Make the instruction at ``pc`` the last of its block (an MMIO write changed state)."""
-        block = self.clock.block
-        if block is None or pc not in block.before:
-            return
-        nxt = pc + block.sizes[pc]
-        if nxt not in block.before:
-            return                                   # it already is the last one
-        self.now = self.clock.block_start + block.before[nxt]
-        self.instructions -= block.count - block.index_of(nxt)
-        self.clock.penalty = 0
-        self.cpu.set_reg("pc", self.core.exec_pc(nxt))
 
     # faults --------------------------------------------------------------------------------------
     def fault(self, kind: str, pc: int, message: str, address: int | None = None,
@@ -431,8 +351,6 @@ class Machine:
         top = self.ram_top()
         return (top - 0x10000, top - 0x1000, top, top - 0x1000) if top else (0, 0, 0, 0)
 
-
-NEVER = 1 << 62
 
 
 def _round_up(size: int) -> int:

@@ -64,7 +64,7 @@ class Bus:
         machine, cpu, order = self.machine, self.machine.cpu, "big" if self.big_endian else "little"
 
         def on_read(addr: int, size: int) -> None:
-            _, now = machine.access_at(addr, write=False)
+            _, now = machine.position.access_at(addr, write=False)
             value = p.read(addr - p.base, size, now) & ((1 << (8 * size)) - 1)
             cpu.write(addr, value.to_bytes(size, order))
         return on_read
@@ -73,9 +73,9 @@ class Bus:
         machine = self.machine
 
         def on_write(addr: int, size: int, value: int) -> None:
-            pc, now = machine.access_at(addr)
+            pc, now = machine.position.access_at(addr)
             p.write(addr - p.base, size, value & ((1 << (8 * size)) - 1), now)
             machine.after_state_change()
             if machine.result is None and machine.core.deliverable():
-                machine.end_block_after(pc)
+                machine.position.end_block_after(pc)
         return on_write

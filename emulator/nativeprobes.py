@@ -12,7 +12,8 @@ import ctypes
 import operator
 import struct
 
-from .probes import CallProbe, StackProbe, Where
+from .blockpos import Where
+from .probes import CallProbe, StackProbe
 
 REGS_MAX = 12                      # PROBE_REGS_MAX in blockclock.c
 RECORDS = 1024                     # records between two drains at most

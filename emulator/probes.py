@@ -7,8 +7,8 @@ Nothing here runs per executed instruction of unwatched code.
 from __future__ import annotations
 
 from functools import partial
-from typing import NamedTuple
 
+from .blockpos import Where
 from .events import CallEntered, CallReturned, Context, InterruptExited, StackSample, StackWrite
 
 GUARD = 0x1000                     # bytes below a watched stack's base that count as overflow
@@ -21,28 +21,6 @@ SP_REACH = 128                     # a push writes at most this far below SP (16
 # above it: however large the frame, it is a stack write.
 _PPC_UPDATE_STORES = (37, 39, 45, 53, 55)              # primary opcodes
 _PPC_UPDATE_STORES_X = (183, 247, 439, 695, 759)       # opcode 31 extended opcodes
-
-
-class Where(NamedTuple):
-    """The block clock at a probed instruction: its block's costs, when it began, and now."""
-
-    block: object                  # cyclemodel block cost (before/sizes/total/penalty) or None
-    block_start: int
-    now: int
-
-    def cycle_at(self, pc: int) -> int:
-        """The cycle at which the instruction at ``pc`` of the block starts (Machine.cycle_at)."""
-        block = self.block
-        if block is None or pc not in block.before:
-            return self.now
-        return self.block_start + block.before[pc]
-
-    def cycle_after(self, pc: int) -> int:
-        """The cycle at which the instruction at ``pc`` of the block completes."""
-        block = self.block
-        if block is None or pc not in block.before:
-            return self.now
-        return self.block_start + block.before.get(pc + block.sizes[pc], block.total)
 
 
 class CallProbe:
@@ -69,8 +47,7 @@ class CallProbe:
 
     def _hook_site(self, addr: int, handler) -> None:
         m = self.machine
-        m.cpu.on_code(lambda pc, size: handler(pc, None, Where(m.clock.block, m.clock.block_start,
-                                                               m.now)), addr, addr)
+        m.cpu.on_code(lambda pc, size: handler(pc, None, m.position.where()), addr, addr)
 
     def _entered(self, name: str, pc: int, regs, where: Where) -> None:
         m, core = self.machine, self.machine.core
@@ -135,7 +112,7 @@ class StackProbe:
         """A store into the window; only stack accesses (at or just below SP, or a store that
         moves SP down to its own address) count."""
         cpu = self.machine.cpu
-        pc = self.machine.access_pc(addr)
+        pc = self.machine.position.access_pc(addr)
         if addr >= cpu.reg("sp") - SP_REACH or self._allocates_frame(pc):
             self._touch(addr, size, pc, frame=False)
 
@@ -163,7 +140,7 @@ class StackProbe:
             self.lowest = addr
         if addr < self.base and (pc, frame) not in self.reported:
             self.reported.add((pc, frame))
-            m.emit(StackWrite(m.cycle_at(pc), self.name, self.base, self.top, addr, size, pc,
+            m.emit(StackWrite(m.position.cycle_at(pc), self.name, self.base, self.top, addr, size, pc,
                               m.describe(pc), m.cpu.reg("sp"), m.core.context(),
                               by_exception_frame=frame))
 

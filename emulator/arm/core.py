@@ -211,5 +211,5 @@ class CortexMCore:
 
     def repend_level(self, number: int) -> None:
         """B3.4.1: a level-sensitive IRQ still asserted at exception return pends again."""
-        if self.machine.irq_level(number):
+        if self.machine.timers.irq_level(number):
             self.nvic.set_pending(number)

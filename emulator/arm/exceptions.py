@@ -110,7 +110,7 @@ class CortexMExceptions:
             return False
         frame = self.push_stack(return_address, regs)
         self.machine.clock.now += self.model.exception_entry
-        if self.machine.fire_timers_if_due():              # late arrival: re-choose after stacking
+        if self.machine.timers.fire_if_due():              # late arrival: re-choose after stacking
             number = nvic.next_to_take(masks) or number
         self.exception_taken(number, frame, return_address, False, masks)
         return True

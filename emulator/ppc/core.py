@@ -192,12 +192,12 @@ class BookECore:
     def _timer_spr(self, pc: int, op: str, spr: int, gpr: int) -> None:
         """Perform a timer mtspr/mfspr on the model and skip the native instruction."""
         m = self.machine
-        now = m.cycle_at(pc)
+        now = m.position.cycle_at(pc)
         if op == "mtspr":
             self.timers.write(spr, self.cpu.reg(f"r{gpr}"), now)
         else:
             self.cpu.set_reg(f"r{gpr}", self.timers.read(spr, now))
-        m.end_block_after(pc)
+        m.position.end_block_after(pc)
         self.cpu.set_reg("pc", pc + 4)
         if op == "mtspr":
             m.after_state_change()
@@ -375,7 +375,7 @@ class BookECore:
         syndrome = F.syndrome(fault.kind, pc, fault.address) if fault and fault.pc == pc else None
         if syndrome is None:
             return False
-        repeats = self.progress.fault(pc, self.machine.cycle_at(pc))
+        repeats = self.progress.fault(pc, self.machine.position.cycle_at(pc))
         if self._in_engine_hook:
             self._fault_entry = (syndrome, repeats)
             self.cpu.stop()
