@@ -76,3 +76,21 @@ def encode_spr_access(op: str, spr: int, gpr: int) -> int:
 
 def interrupt_name(ivor: int, source: int | None = None) -> str:
     return f"IVOR{ivor}" if source is None else f"IVOR{ivor}:{source}"
+
+
+# bclr (EREF: blr and its conditional forms, LK = 0): a function's return instructions
+BLR = 0x4E800020
+
+
+def is_return(word: int) -> bool:
+    """bclr with LK = 0 (opcode 19, extended opcode 16)."""
+    return word >> 26 == 19 and (word >> 1) & 0x3FF == 16 and not word & 1
+
+
+def return_branches(word: int, ctr: int, cr: int) -> bool:
+    """Whether the bclr ``word`` branches with CTR and CR as given (EREF bclr, BO/BI rules:
+    BO[2] clear tests the decremented CTR, BO[0] clear tests CR bit BI)."""
+    bo, bi = (word >> 21) & 31, (word >> 16) & 31
+    ctr_ok = bool(bo & 4) or (((ctr - 1) & 0xFFFFFFFF) != 0) != bool(bo & 2)
+    cond_ok = bool(bo & 16) or (cr >> (31 - bi)) & 1 == (bo >> 3) & 1
+    return ctr_ok and cond_ok

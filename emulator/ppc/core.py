@@ -151,9 +151,9 @@ class BookECore:
         sites = []
         for off in range(0, len(code) - 3, 4):
             word = struct.unpack_from(">I", code, off)[0]
-            if word >> 26 == 19 and (word >> 1) & 0x3FF == 16 and not word & 1:
+            if B.is_return(word):
                 sites.append(entry + off)
-                if not size and word == 0x4E800020:
+                if not size and word == B.BLR:
                     break
         return sites
 
@@ -161,11 +161,7 @@ class BookECore:
         """Whether the bclr at ``addr`` (about to run) branches: Book E EREF bclr, BO/BI rules."""
         regs = regs or self.cpu
         word = struct.unpack(">I", self.cpu.read(addr, 4))[0]
-        bo, bi = (word >> 21) & 31, (word >> 16) & 31
-        ctr_ok = bool(bo & 4) or (((regs.reg("ctr") - 1) & 0xFFFFFFFF) != 0) != bool(bo & 2)
-        cr_bit = (regs.reg("cr") >> (31 - bi)) & 1
-        cond_ok = bool(bo & 16) or cr_bit == (bo >> 3) & 1
-        return ctr_ok and cond_ok
+        return B.return_branches(word, regs.reg("ctr"), regs.reg("cr"))
 
     # code scan and hooks -------------------------------------------------------------------------
     def _install_hooks(self, image) -> None:
