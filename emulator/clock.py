@@ -28,6 +28,7 @@ NO_UNTIL = 0xFFFFFFFF
 STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout"}   # bc_state.stopped
 STOP_CODES = {why: code for code, why in STOPS.items()}
 WALL_POLL = 1024                    # blocks between two looks at the wall clock
+PROBE_REGS_MAX = 12                 # registers a native probe record holds (blockclock.c)
 
 
 class BlockCosts:
@@ -113,7 +114,7 @@ class _State(ctypes.Structure):
                 ("reg_read_batch", ctypes.c_void_p), ("drain", ctypes.c_void_p),
                 ("records", ctypes.c_void_p), ("rec_count", ctypes.c_uint32),
                 ("rec_cap", ctypes.c_uint32), ("nregs", ctypes.c_uint32), ("pad2", ctypes.c_uint32),
-                ("reg_ids", ctypes.c_int * 12),
+                ("reg_ids", ctypes.c_int * PROBE_REGS_MAX),
                 ("reg_read", ctypes.c_void_p), ("stack_slow", ctypes.c_void_p),
                 ("stack_base", ctypes.c_uint32), ("lowest", ctypes.c_uint32),
                 ("in_interrupt", ctypes.c_uint32), ("sp_id", ctypes.c_uint32)]

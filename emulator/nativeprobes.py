@@ -13,9 +13,9 @@ import operator
 import struct
 
 from .blockpos import Where
+from .clock import PROBE_REGS_MAX
 from .probes import CallProbe, StackProbe
 
-REGS_MAX = 12                      # PROBE_REGS_MAX in blockclock.c
 RECORDS = 1024                     # records between two drains at most
 
 
@@ -25,10 +25,10 @@ class _Record(ctypes.Structure):
     _fields_ = [("pc", ctypes.c_uint32), ("block_addr", ctypes.c_uint32),
                 ("block_size", ctypes.c_uint32), ("pad", ctypes.c_uint32),
                 ("block_start", ctypes.c_uint64), ("now", ctypes.c_uint64),
-                ("regs", ctypes.c_uint64 * REGS_MAX)]
+                ("regs", ctypes.c_uint64 * PROBE_REGS_MAX)]
 
 
-_RECORD = struct.Struct(f"=4I2Q{REGS_MAX}Q")        # _Record, for unpacking a batch at once
+_RECORD = struct.Struct(f"=4I2Q{PROBE_REGS_MAX}Q")     # _Record, to unpack a batch at once
 assert _RECORD.size == ctypes.sizeof(_Record)
 
 _DRAIN = ctypes.CFUNCTYPE(ctypes.c_int)
@@ -199,15 +199,16 @@ class NativeStackProbe(StackProbe):
     """StackProbe whose common case (an interrupt-time write above the base) runs in C."""
 
     def _install(self, lo: int) -> None:
-        host_for(self.machine).watch_stack(self, lo)
+        self.host = host_for(self.machine)
+        self.host.watch_stack(self, lo)
 
     @property
     def lowest(self) -> int:
-        return host_for(self.machine).state.lowest
+        return self.host.state.lowest
 
     @lowest.setter
     def lowest(self, value: int) -> None:
-        host_for(self.machine).state.lowest = value
+        self.host.state.lowest = value
 
 
 def call_probe(machine, names) -> CallProbe:

@@ -7,7 +7,7 @@
  * Block costs are computed in Python (emulator/cyclemodel.py) the first time a block runs and
  * cached here in an open-addressing table keyed by (address, size).
  *
- * Two probe hooks share the state (emulator/probes.py owns their Python side):
+ * Two probe hooks share the state (emulator/nativeprobes.py owns their Python side):
  *  - bc_hook_probe, a UC_HOOK_CODE callback on the first and return instructions of watched
  *    functions, records the instruction, its block and the registers the core's probe methods
  *    read; Python turns the records into events the next time it runs (any Python callback, or
@@ -28,9 +28,9 @@
 enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3, STOP_TIMEOUT = 4 };
 enum { WALL_POLL = 1024 };               /* blocks between two looks at the wall clock */
 enum { FLAG_SPIN = 1 };
-enum { PROBE_REGS_MAX = 12, SP_REACH = 128 };   /* SP_REACH: emulator/probes.py */
+enum { PROBE_REGS_MAX = 12, SP_REACH = 128 };   /* clock.py, probes.py */
 
-/* Mirrored by emulator/probes.py:_Record. */
+/* Mirrored by emulator/nativeprobes.py:_Record. */
 struct bc_record {
     uint32_t pc, block_addr, block_size, pad;
     uint64_t block_start, now;
