@@ -28,7 +28,7 @@ from .clock import NO_UNTIL, make_clock
 from .clocked import NEVER, ClockedPeripherals
 from .cpu import CpuFault, UnicornCpu
 from .errors import BadInput
-from .events import Fault, RunEnded
+from .events import Fault, Routes, RunEnded
 from .image import Image, load_image
 from .mmio import Bus
 
@@ -59,7 +59,8 @@ class Machine:
         self.model = cyclemodel.model_for(board.cycle_model)
         self.output = bytearray()
         self.events: list = [] if record else None
-        self.sinks: list[Callable] = []
+        self.sinks: list[dict[type, Callable]] = []
+        self._sinks_for = Routes(self.sinks)     # event class -> its sinks
         self.stack_watchers: list = []
         self.console_sink: Callable[[str, bytes], None] | None = None
         self._map_memory()
@@ -159,9 +160,11 @@ class Machine:
     def set_reg(self, name: str, value: int) -> None:
         self.cpu.set_reg(name, value)
 
-    def subscribe(self, sink: Callable) -> None:
-        """``sink(event)`` is called for every event, in order, as it happens."""
-        self.sinks.append(sink)
+    def subscribe(self, sink: Callable, *classes: type) -> None:
+        """``sink(event)`` is called, in order and as it happens, for every event of ``classes``
+        (of any class if none is named)."""
+        self.sinks.append({cls: sink for cls in classes or (object,)})
+        self._sinks_for = Routes(self.sinks)
 
     def recording(self) -> bool:
         """Whether ``emit`` goes anywhere: hot paths build events only then."""
@@ -170,7 +173,7 @@ class Machine:
     def emit(self, event) -> None:
         if self.events is not None:
             self.events.append(event)
-        for sink in self.sinks:
+        for sink in self._sinks_for[type(event)]:
             sink(event)
 
     def symbol(self, name: str) -> int:

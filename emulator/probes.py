@@ -103,7 +103,7 @@ class StackProbe:
         self._install(max(0, base - GUARD))
         self.lowest = top
         machine.stack_watchers.append(self)
-        machine.subscribe(self._on_event)
+        machine.subscribe(self._on_exited, InterruptExited)
 
     def _install(self, lo: int) -> None:
         self.machine.cpu.on_write(lo, self.top - 1, self._on_write)
@@ -144,8 +144,8 @@ class StackProbe:
                               m.describe(pc), m.cpu.reg("sp"), m.core.context(),
                               by_exception_frame=frame))
 
-    def _on_event(self, event) -> None:
-        if isinstance(event, InterruptExited) and self.lowest < self.top:
+    def _on_exited(self, event: InterruptExited) -> None:
+        if self.lowest < self.top:
             m = self.machine
             ctx = event.context
             m.emit(StackSample(event.cycle, self.name, self.base, self.top, self.lowest,

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from armfw import FINISH, machine
-from emulator.events import CallEntered, CallReturned, StackSample, StackWrite
+from emulator.events import (CallEntered, CallReturned, InterruptEntered, InterruptExited,
+                             StackSample, StackWrite)
 from emulator.nativeprobes import RECORDS, NativeCallProbe, NativeStackProbe
 from emulator.probes import CallProbe, StackProbe
 
@@ -175,3 +176,17 @@ def test_a_probed_machine_is_freed_once_dropped(tmp_path, kind):
     del m
     gc.collect()
     assert gone() is None
+
+
+def test_a_sink_gets_the_events_of_the_classes_it_subscribed_to_in_order(tmp_path):
+    m = machine(tmp_path, SOURCE.replace("{frame}", "16"), {16: "irq0"})
+    CallProbe(m, ["alloc"])
+    calls, interrupts, everything = [], [], []
+    m.subscribe(calls.append, CallEntered, CallReturned)
+    m.subscribe(interrupts.append, InterruptEntered, InterruptExited)
+    m.subscribe(everything.append)
+    events = m.run(max_cycles=100_000, timeout=10).events
+    assert everything == events
+    assert calls == [e for e in events if isinstance(e, (CallEntered, CallReturned))] != []
+    assert interrupts == [e for e in events if isinstance(e, (InterruptEntered, InterruptExited))]
+    assert [type(e) for e in interrupts] == [InterruptEntered, InterruptExited]

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Generic, Hashable, Iterator, Mapping, Protocol, Sequence, TypeVar
+from typing import Callable, Generic, Hashable, Iterator, Protocol, Sequence, TypeVar
 
+from ..events import Handler, Handlers, Routes, handler_for
 from ..report.model import Finding
 
-Handler = Callable[[object], None]
-Handlers = Mapping[type, Handler]
+__all__ = ["Detector", "Dispatching", "FindingBook", "Handler", "Handlers", "LazySequence",
+           "Routes", "call_pc", "chain_text", "handler_for", "hex_or_none"]
 Row, Item = TypeVar("Row"), TypeVar("Item")
 
 
@@ -32,27 +33,6 @@ class Detector(Protocol):
     def on_event(self, event: object) -> None: ...
 
     def findings(self) -> tuple[Finding, ...]: ...
-
-
-def handler_for(handlers: Handlers, cls: type) -> Handler | None:
-    """The handler for events of class ``cls``: its own entry, else its nearest base class's."""
-    for base in cls.__mro__:
-        if base in handlers:
-            return handlers[base]
-    return None
-
-
-class Routes(dict):
-    """Event class -> the handlers (of ``tables``, in order) that consume it, found on first sight."""
-
-    def __init__(self, tables: list[Handlers]):
-        super().__init__()
-        self.tables = tables
-
-    def __missing__(self, cls: type) -> tuple[Handler, ...]:
-        found = tuple(h for h in (handler_for(t, cls) for t in self.tables) if h is not None)
-        self[cls] = found
-        return found
 
 
 class Dispatching:

@@ -78,7 +78,7 @@ class BookECore:
         self._isr_names: dict[int, str | None] = {}
         self.progress = F.Progress()
         self.entry = 0                            # the reset address, set by reset()
-        machine.subscribe(self._observe)
+        machine.subscribe(self._observe, Fault)
 
     # peripherals -----------------------------------------------------------------------------
     def peripheral_factories(self) -> dict:
@@ -359,9 +359,8 @@ class BookECore:
         finally:
             self._in_engine_hook = False
 
-    def _observe(self, event) -> None:
-        if isinstance(event, Fault):
-            self._fault = event
+    def _observe(self, event: Fault) -> None:
+        self._fault = event
 
     def enter_fault_handler(self, pc: int) -> bool:
         """Take the fault just reported (the machine's latest Fault event) as its Book E
