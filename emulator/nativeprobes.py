@@ -9,12 +9,11 @@ time control passes from the engine to Python (``UnicornCpu.set_python_edges``):
 from __future__ import annotations
 
 import ctypes
-import operator
 import struct
 
 from .blockpos import Where
 from .clock import PROBE_REGS_MAX
-from .probes import CallProbe, StackProbe
+from .probes import CallProbe, RegisterLayout, RegisterSnapshot, StackProbe
 
 RECORDS = 1024                     # records between two drains at most
 
@@ -35,39 +34,6 @@ _DRAIN = ctypes.CFUNCTYPE(ctypes.c_int)
 _STACK_SLOW = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
 
 
-class RegisterLayout:
-    """Where each probe register sits in a record (the core's probe_regs order)."""
-
-    def __init__(self, names: tuple[str, ...]):
-        self.index = {name: i for i, name in enumerate(names)}
-        self._getters: dict[tuple[str, ...], operator.itemgetter] = {}
-
-    def getter(self, names: tuple[str, ...]):
-        """A function from a record's values to the tuple of ``names``' values."""
-        found = self._getters.get(names)
-        if found is None:
-            positions = [self.index[name] for name in names]
-            found = operator.itemgetter(*positions) if len(positions) > 1 else (
-                lambda values, i=positions[0]: (values[i],))
-            self._getters[names] = found
-        return found
-
-
-class RegisterSnapshot:
-    """Registers recorded at a probed instruction, read like the CPU (``reg``/``regs_read``)."""
-
-    __slots__ = ("layout", "values")
-
-    def __init__(self, layout: RegisterLayout, values):
-        self.layout, self.values = layout, values
-
-    def reg(self, name: str) -> int:
-        return self.values[self.layout.index[name]]
-
-    def regs_read(self, names) -> tuple[int, ...]:
-        return self.layout.getter(names)(self.values)
-
-
 class NativeHost:
     """One machine's record buffer, its probe sites, and the Python edges."""
 
@@ -79,7 +45,7 @@ class NativeHost:
         self.records = (_Record * RECORDS)()
         self.sites: dict[int, list] = {}
         self.stack: StackProbe | None = None
-        self.batch_memo: dict = {}     # per drain: values that depend only on Python state
+        self.batched: list[CallProbe] = []    # told when a drain (a batch) begins
         self._callbacks = (_DRAIN(self._drain_from_c), _STACK_SLOW(self._stack_slow))
         self._set_up(machine.cpu)
 
@@ -92,8 +58,11 @@ class NativeHost:
         s.drain, s.stack_slow = (ctypes.cast(cb, ctypes.c_void_p).value for cb in self._callbacks)
         cpu.set_python_edges(self.drain, self.publish)
 
-    def watch_site(self, addr: int, handler) -> None:
-        """``handler(pc, regs, where)`` runs for each execution of the instruction at ``addr``."""
+    def watch_site(self, addr: int, handler, probe: CallProbe) -> None:
+        """``handler(pc, regs, where)`` runs for each execution of the instruction at ``addr``,
+        in a batch begun by ``probe.begin_batch()``."""
+        if probe not in self.batched:
+            self.batched.append(probe)
         if addr not in self.sites:
             self.sites[addr] = []
             self.machine.cpu.on_native_code(self.clock.function("bc_hook_probe"), self.address,
@@ -116,7 +85,8 @@ class NativeHost:
         if not count:
             return
         self.state.rec_count = 0
-        self.batch_memo.clear()
+        for probe in self.batched:
+            probe.begin_batch()
         costs, layout, sites = self.clock.costs, self.layout, self.sites
         raw = memoryview(self.records).cast("B")[:count * _RECORD.size]
         # registers are at most 32 bits wide and zeroed before each read (bc_hook_probe)
@@ -160,39 +130,14 @@ def host_for(machine) -> NativeHost:
 
 
 class NativeCallProbe(CallProbe):
-    """CallProbe whose sites are recorded by bc_hook_probe.
-
-    Records are handled in batches during which Python state cannot change, so the context
-    (a function of that state and the mask registers) and the backtrace (of that state and the
-    return address) are computed once per batch and key, or once for good in thread mode.
-    """
+    """CallProbe whose sites are recorded by bc_hook_probe; a batch is one drain's records."""
 
     def __init__(self, machine, names):
         self.host = host_for(machine)
-        self._context_regs = tuple(machine.core.context_regs)
-        self._thread_callers: dict[int, tuple] = {}
-        self._thread_contexts: dict[tuple, object] = {}
         super().__init__(machine, names)
 
     def _hook_site(self, addr: int, handler) -> None:
-        self.host.watch_site(addr, handler)
-
-    def _caller(self, ret: int):
-        # In thread mode the backtrace is the call site alone, a function of ``ret``.
-        memo = self.host.batch_memo if self.machine.core.in_interrupt() else self._thread_callers
-        found = memo.get(ret)
-        if found is None:
-            found = memo[ret] = super()._caller(ret)
-        return found
-
-    def _context(self, regs):
-        # In thread mode the context is a function of the mask registers alone.
-        memo = self.host.batch_memo if self.machine.core.in_interrupt() else self._thread_contexts
-        key = regs.regs_read(self._context_regs)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = self.machine.core.context(regs)
-        return found
+        self.host.watch_site(addr, handler, self)
 
 
 class NativeStackProbe(StackProbe):

@@ -6,6 +6,7 @@ Nothing here runs per executed instruction of unwatched code.
 """
 from __future__ import annotations
 
+import operator
 from functools import partial
 
 from .blockpos import Where
@@ -23,16 +24,59 @@ _PPC_UPDATE_STORES = (37, 39, 45, 53, 55)              # primary opcodes
 _PPC_UPDATE_STORES_X = (183, 247, 439, 695, 759)       # opcode 31 extended opcodes
 
 
+class RegisterLayout:
+    """Where each probe register sits in a recorded tuple (the core's ``probe_regs`` order)."""
+
+    def __init__(self, names: tuple[str, ...]):
+        self.names = names
+        self.index = {name: i for i, name in enumerate(names)}
+        self._getters: dict[tuple[str, ...], operator.itemgetter] = {}
+
+    def getter(self, names: tuple[str, ...]):
+        """A function from a record's values to the tuple of ``names``' values."""
+        found = self._getters.get(names)
+        if found is None:
+            positions = [self.index[name] for name in names]
+            found = operator.itemgetter(*positions) if len(positions) > 1 else (
+                lambda values, i=positions[0]: (values[i],))
+            self._getters[names] = found
+        return found
+
+
+class RegisterSnapshot:
+    """The probe registers at a probed instruction, read like the CPU (``reg``/``regs_read``)."""
+
+    __slots__ = ("layout", "values")
+
+    def __init__(self, layout: RegisterLayout, values):
+        self.layout, self.values = layout, values
+
+    def reg(self, name: str) -> int:
+        return self.values[self.layout.index[name]]
+
+    def regs_read(self, names) -> tuple[int, ...]:
+        return self.layout.getter(names)(self.values)
+
+
 class CallProbe:
     """Emits CallEntered/CallReturned for each watched function (by symbol name).
 
     Each site (entry, return instruction) calls its handler with the instruction's address,
-    the registers (None: read the CPU now) and ``Where`` the clock was; subclasses
-    (emulator/nativeprobes.py) deliver the same calls from records made in C.
+    a ``RegisterSnapshot`` of the core's probe registers there and ``Where`` the clock was.
+    Sites run in batches (here: one hook call; emulator/nativeprobes.py: the records made in
+    C between two Python edges) during which Python state cannot change, so the context (a
+    function of that state and the mask registers) and the caller (of that state and the
+    return address) are worked out once per batch and key, and for good in thread mode,
+    where they depend on the registers alone.
     """
 
     def __init__(self, machine, names):
-        self.machine = machine
+        self.machine, self.core = machine, machine.core
+        self.layout = RegisterLayout(tuple(machine.core.probe_regs))
+        self._context_key = self.layout.getter(tuple(machine.core.context_regs))
+        self._sp = self.layout.index["sp"]
+        self._thread_memo: tuple[dict, dict] = ({}, {})     # (callers, contexts) in thread mode
+        self._callers, self._contexts = self._thread_memo
         self.next_id = 0
         self.open: list[tuple[int, str, int]] = []         # (call_id, function, return address)
         for name in names:
@@ -46,39 +90,54 @@ class CallProbe:
             self._hook_site(ret, partial(self._returning, name))
 
     def _hook_site(self, addr: int, handler) -> None:
-        m = self.machine
-        m.cpu.on_code(lambda pc, size: handler(pc, None, m.position.where()), addr, addr)
+        m, layout, names = self.machine, self.layout, self.layout.names
 
-    def _entered(self, name: str, pc: int, regs, where: Where) -> None:
-        m, core = self.machine, self.machine.core
+        def site(pc: int, size: int) -> None:
+            self.begin_batch()
+            handler(pc, RegisterSnapshot(layout, m.cpu.regs_read(names)), m.position.where())
+        m.cpu.on_code(site, addr, addr)
+
+    def begin_batch(self) -> None:
+        """Python state may have changed since the last batch: choose the memos to use."""
+        self._callers, self._contexts = ({}, {}) if self.core.in_interrupt() else self._thread_memo
+
+    def _entered(self, name: str, pc: int, regs: RegisterSnapshot, where: Where) -> None:
+        core = self.core
         ret = core.return_address(regs)
         self.next_id += 1
         self.open.append((self.next_id, name, ret))
         call_pc, call_site, backtrace = self._caller(ret)
-        m.emit(CallEntered(where.cycle_at(pc), self.next_id, name, core.arguments(regs), ret,
-                           call_site, (regs or m.cpu).reg("sp"), self._context(regs), backtrace,
-                           call_pc))
+        self.machine.emit(CallEntered(where.cycle_at(pc), self.next_id, name, core.arguments(regs),
+                                      ret, call_site, regs.values[self._sp], self._context(regs),
+                                      backtrace, call_pc))
 
-    def _returning(self, name: str, pc: int, regs, where: Where) -> None:
-        m = self.machine
-        if not m.core.return_taken(pc, regs):
+    def _returning(self, name: str, pc: int, regs: RegisterSnapshot, where: Where) -> None:
+        if not self.core.return_taken(pc, regs):
             return
-        for i in range(len(self.open) - 1, -1, -1):
-            call_id, fn, _ = self.open[i]
+        open_calls = self.open
+        for i in range(len(open_calls) - 1, -1, -1):
+            call_id, fn, _ = open_calls[i]
             if fn == name:
-                del self.open[i]
-                m.emit(CallReturned(_return_cycle(pc, where), call_id, name,
-                                    m.core.return_value(regs), self._context(regs)))
+                del open_calls[i]
+                self.machine.emit(CallReturned(_return_cycle(pc, where), call_id, name,
+                                               self.core.return_value(regs), self._context(regs)))
                 return
 
     def _caller(self, ret: int) -> tuple[int, str, tuple[str, ...]]:
         """The calling instruction, its 'symbol+0xoff', and the backtrace from it."""
-        m = self.machine
-        call_pc = m.core.call_site(ret)
-        return call_pc, m.describe(call_pc), m.core.backtrace(ret)
+        found = self._callers.get(ret)
+        if found is None:
+            call_pc = self.core.call_site(ret)
+            found = self._callers[ret] = (call_pc, self.machine.describe(call_pc),
+                                          self.core.backtrace(ret))
+        return found
 
-    def _context(self, regs):
-        return self.machine.core.context(regs)
+    def _context(self, regs: RegisterSnapshot):
+        key = self._context_key(regs.values)
+        found = self._contexts.get(key)
+        if found is None:
+            found = self._contexts[key] = self.core.context(regs)
+        return found
 
 
 def _return_cycle(pc: int, where: Where) -> int:
