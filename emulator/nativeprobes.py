@@ -13,7 +13,7 @@ import struct
 
 from .blockpos import Where
 from .clock import PROBE_REGS_MAX
-from .probes import CallProbe, RegisterLayout, RegisterSnapshot, StackProbe
+from .probes import CallProbe, StackProbe
 
 RECORDS = 1024                     # records between two drains at most
 
@@ -41,7 +41,6 @@ class NativeHost:
         self.machine, self.clock = machine, machine.clock
         self.state, self.address = self.clock.state, ctypes.addressof(self.clock.state)
         self.names = tuple(machine.core.probe_regs)
-        self.layout = RegisterLayout(self.names)
         self.records = (_Record * RECORDS)()
         self.sites: dict[int, list] = {}
         self.stack: StackProbe | None = None
@@ -87,14 +86,15 @@ class NativeHost:
         self.state.rec_count = 0
         for probe in self.batched:
             probe.begin_batch()
-        costs, layout, sites = self.clock.costs, self.layout, self.sites
+        costs, sites = self.clock.costs, self.sites
         raw = memoryview(self.records).cast("B")[:count * _RECORD.size]
-        # registers are at most 32 bits wide and zeroed before each read (bc_hook_probe)
-        for pc, block_addr, block_size, _, block_start, now, *values in _RECORD.iter_unpack(raw):
-            regs = RegisterSnapshot(layout, values)
-            where = Where(costs.get((block_addr, block_size)), block_start, now)
+        # (pc, block_addr, block_size, pad, block_start, now, *registers): registers are at
+        # most 32 bits wide and zeroed before each read (bc_hook_probe)
+        for record in _RECORD.iter_unpack(raw):
+            pc, where = record[0], Where(costs.get(record[1:3]), record[4], record[5])
+            values = record[6:]
             for handler in sites[pc]:
-                handler(pc, regs, where)
+                handler(pc, values, where)
 
     def publish(self) -> None:
         """What the stack hook needs of Python state: whether an interrupt is active."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 from functools import partial
+from typing import Callable, NamedTuple
 
 from .blockpos import Where
 from .events import CallEntered, CallReturned, Context, InterruptExited, StackSample, StackWrite
@@ -58,11 +59,23 @@ class RegisterSnapshot:
         return self.layout.getter(names)(self.values)
 
 
+class ProbeReads(NamedTuple):
+    """How a call probe reads the probe registers recorded at a site (a tuple in the core's
+    ``probe_regs`` order); each core builds one for a layout (``core.probe_reads(index)``)."""
+
+    arguments: Callable[[tuple], tuple[int, ...]]      # at the entry: the ABI arguments
+    return_address: Callable[[tuple], int]             # at the entry: where the call returns
+    return_value: Callable[[tuple], int]               # at a return instruction
+    return_test: Callable[[int], Callable[[tuple], bool] | None]
+    # ^ for a return site: a test of whether it returns, or None for an unconditional return
+
+
 class CallProbe:
     """Emits CallEntered/CallReturned for each watched function (by symbol name).
 
     Each site (entry, return instruction) calls its handler with the instruction's address,
-    a ``RegisterSnapshot`` of the core's probe registers there and ``Where`` the clock was.
+    the core's probe registers there (a tuple read through ``ProbeReads``) and ``Where`` the
+    clock was.
     Sites run in batches (here: one hook call; emulator/nativeprobes.py: the records made in
     C between two Python edges) during which Python state cannot change, so the context (a
     function of that state and the mask registers) and the caller (of that state and the
@@ -73,6 +86,7 @@ class CallProbe:
     def __init__(self, machine, names):
         self.machine, self.core = machine, machine.core
         self.layout = RegisterLayout(tuple(machine.core.probe_regs))
+        self.reads: ProbeReads = machine.core.probe_reads(self.layout.index)
         self._context_key = self.layout.getter(tuple(machine.core.context_regs))
         self._sp = self.layout.index["sp"]
         self._thread_memo: tuple[dict, dict] = ({}, {})     # (callers, contexts) in thread mode
@@ -87,32 +101,32 @@ class CallProbe:
         entry = m.symbol(name)
         self._hook_site(entry, partial(self._entered, name))
         for ret in m.core.return_sites(entry, m.image.symbols.by_name[name].size):
-            self._hook_site(ret, partial(self._returning, name))
+            self._hook_site(ret, partial(self._returning, name, self.reads.return_test(ret)))
 
     def _hook_site(self, addr: int, handler) -> None:
-        m, layout, names = self.machine, self.layout, self.layout.names
+        m, names = self.machine, self.layout.names
 
         def site(pc: int, size: int) -> None:
             self.begin_batch()
-            handler(pc, RegisterSnapshot(layout, m.cpu.regs_read(names)), m.position.where())
+            handler(pc, tuple(m.cpu.regs_read(names)), m.position.where())
         m.cpu.on_code(site, addr, addr)
 
     def begin_batch(self) -> None:
         """Python state may have changed since the last batch: choose the memos to use."""
         self._callers, self._contexts = ({}, {}) if self.core.in_interrupt() else self._thread_memo
 
-    def _entered(self, name: str, pc: int, regs: RegisterSnapshot, where: Where) -> None:
-        core = self.core
-        ret = core.return_address(regs)
+    def _entered(self, name: str, pc: int, values: tuple, where: Where) -> None:
+        reads = self.reads
+        ret = reads.return_address(values)
         self.next_id += 1
         self.open.append((self.next_id, name, ret))
         call_pc, call_site, backtrace = self._caller(ret)
-        self.machine.emit(CallEntered(where.cycle_at(pc), self.next_id, name, core.arguments(regs),
-                                      ret, call_site, regs.values[self._sp], self._context(regs),
+        self.machine.emit(CallEntered(where.cycle_at(pc), self.next_id, name, reads.arguments(values),
+                                      ret, call_site, values[self._sp], self._context(values),
                                       backtrace, call_pc))
 
-    def _returning(self, name: str, pc: int, regs: RegisterSnapshot, where: Where) -> None:
-        if not self.core.return_taken(pc, regs):
+    def _returning(self, name: str, taken, pc: int, values: tuple, where: Where) -> None:
+        if taken is not None and not taken(values):
             return
         open_calls = self.open
         for i in range(len(open_calls) - 1, -1, -1):
@@ -120,7 +134,8 @@ class CallProbe:
             if fn == name:
                 del open_calls[i]
                 self.machine.emit(CallReturned(_return_cycle(pc, where), call_id, name,
-                                               self.core.return_value(regs), self._context(regs)))
+                                               self.reads.return_value(values),
+                                               self._context(values)))
                 return
 
     def _caller(self, ret: int) -> tuple[int, str, tuple[str, ...]]:
@@ -132,11 +147,11 @@ class CallProbe:
                                           self.core.backtrace(ret))
         return found
 
-    def _context(self, regs: RegisterSnapshot):
-        key = self._context_key(regs.values)
+    def _context(self, values: tuple):
+        key = self._context_key(values)
         found = self._contexts.get(key)
         if found is None:
-            found = self._contexts[key] = self.core.context(regs)
+            found = self._contexts[key] = self.core.context(RegisterSnapshot(self.layout, values))
         return found
 
 

@@ -5,8 +5,11 @@ Implements the ``ArchCore`` contract used by ``Machine`` (see emulator/machine.p
 from __future__ import annotations
 
 import struct
+from functools import partial
+from operator import itemgetter
 
 from ..events import Context
+from ..probes import ProbeReads
 from . import nvic as N
 from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
 from .semihosting import Exit, Semihosting, SemihostingError
@@ -29,8 +32,7 @@ def condition_passed(cc: int, nzcv: int) -> bool:
 
 
 ARGUMENT_REGS = ("r0", "r1", "r2", "r3")     # AAPCS arguments
-# Everything the call-probe methods below read: a native probe records these at the probed
-# instruction and hands them back as ``regs`` (see emulator/probes.py: RegisterSnapshot).
+# Everything a call probe reads (probe_reads, context): recorded at each probed instruction.
 PROBE_REGS = ARGUMENT_REGS + ("lr", "sp", "xpsr") + MASK_REGS
 
 
@@ -83,20 +85,21 @@ class CortexMCore:
         self.cpu.set_reg("lr", trap | 1)
         self.cpu.set_reg("pc", addr | 1)
 
-    def return_value(self, regs=None) -> int:
-        return (regs or self.cpu).reg("r0")
+    def return_value(self) -> int:
+        return self.cpu.reg("r0")
 
     # call probes (AAPCS) -------------------------------------------------------------------------
-    # ``regs``: a register source (``reg``/``regs_read``) recorded earlier; default the CPU now.
     probe_regs = PROBE_REGS
     context_regs = MASK_REGS                 # all context(regs) reads of ``regs``
 
-    def arguments(self, regs=None) -> tuple[int, ...]:
-        return tuple((regs or self.cpu).regs_read(ARGUMENT_REGS))
-
-    def return_address(self, regs=None) -> int:
-        """At a function's first instruction: where it returns to (LR without the Thumb bit)."""
-        return (regs or self.cpu).reg("lr") & ~1
+    def probe_reads(self, index: dict[str, int]) -> ProbeReads:
+        """Reading recorded ``probe_regs`` (positions ``index``): arguments r0-r3, the return
+        address (LR without the Thumb bit), the value in r0, and IT conditions of returns."""
+        lr, xpsr = index["lr"], index["xpsr"]
+        return ProbeReads(arguments=itemgetter(*(index[r] for r in ARGUMENT_REGS)),
+                          return_address=lambda values: values[lr] & ~1,
+                          return_value=itemgetter(index["r0"]),
+                          return_test=partial(self._return_test, xpsr))
 
     def call_site(self, ret: int) -> int:
         """The calling instruction: a 2-byte BLX Rm or else a 4-byte BL before ``ret``."""
@@ -125,9 +128,12 @@ class CortexMCore:
                     break
         return sites
 
-    def return_taken(self, addr: int, regs=None) -> bool:
+    def _return_test(self, xpsr: int, addr: int):
         """Whether the return at ``addr`` (about to run) executes: its IT condition vs APSR."""
-        return condition_passed(self._return_cc.get(addr, 15), (regs or self.cpu).reg("xpsr") >> 28)
+        cc = self._return_cc.get(addr, 15)
+        if cc in (0, 15):
+            return None
+        return lambda values: condition_passed(cc, values[xpsr] >> 28)
 
     # interrupts ---------------------------------------------------------------------------------
     def take_pending(self, return_pc: int) -> bool:

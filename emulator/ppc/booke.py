@@ -87,6 +87,12 @@ def is_return(word: int) -> bool:
     return word >> 26 == 19 and (word >> 1) & 0x3FF == 16 and not word & 1
 
 
+def always_branches(word: int) -> bool:
+    """A bclr whose BO ignores both CTR (BO[2] set) and CR (BO[0] set): blr itself."""
+    bo = (word >> 21) & 31
+    return bo & 0b10100 == 0b10100
+
+
 def return_branches(word: int, ctr: int, cr: int) -> bool:
     """Whether the bclr ``word`` branches with CTR and CR as given (EREF bclr, BO/BI rules:
     BO[2] clear tests the decremented CTR, BO[0] clear tests CR bit BI)."""

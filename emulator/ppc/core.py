@@ -26,12 +26,15 @@ Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'I
 from __future__ import annotations
 
 import struct
+from functools import partial
+from operator import itemgetter
 from typing import NamedTuple
 
 from ..events import Context, Fault, InterruptEntered, InterruptExited
 from ..peripherals.intc import Intc
 from ..peripherals.pit import Pit
 from ..peripherals.simctl import SimControl
+from ..probes import ProbeReads
 from . import booke as B
 from . import faults as F
 from .sprport import SprPort
@@ -40,8 +43,7 @@ from .timers import BookETimers
 INTR_SYSCALL = 8                                         # Unicorn 2.1.4 PPC, measured
 BRANCH_TO_SELF = b"\x48\x00\x00\x00"
 ARGUMENT_REGS = ("r3", "r4", "r5", "r6")                  # EABI arguments
-# Everything the call-probe methods read: a native probe records these at the probed
-# instruction and hands them back as ``regs`` (see emulator/probes.py: RegisterSnapshot).
+# Everything a call probe reads (probe_reads, context): recorded at each probed instruction.
 PROBE_REGS = ARGUMENT_REGS + ("lr", "sp", "ctr", "cr", "msr")
 
 
@@ -124,19 +126,20 @@ class BookECore:
         self.cpu.set_reg("lr", trap)
         self.cpu.set_reg("pc", addr)
 
-    def return_value(self, regs=None) -> int:
-        return (regs or self.cpu).reg("r3")
+    def return_value(self) -> int:
+        return self.cpu.reg("r3")
 
     # call probes ------------------------------------------------------------------------------
-    # ``regs``: a register source (``reg``/``regs_read``) recorded earlier; default the CPU now.
     probe_regs = PROBE_REGS
     context_regs = ("msr",)                  # all context(regs) reads of ``regs``
 
-    def arguments(self, regs=None) -> tuple[int, ...]:
-        return tuple((regs or self.cpu).regs_read(ARGUMENT_REGS))
-
-    def return_address(self, regs=None) -> int:
-        return (regs or self.cpu).reg("lr")
+    def probe_reads(self, index: dict[str, int]) -> ProbeReads:
+        """Reading recorded ``probe_regs`` (positions ``index``): EABI arguments r3-r6, LR, the
+        value in r3, and the BO/BI tests of conditional bclr returns."""
+        return ProbeReads(arguments=itemgetter(*(index[r] for r in ARGUMENT_REGS)),
+                          return_address=itemgetter(index["lr"]),
+                          return_value=itemgetter(index["r3"]),
+                          return_test=partial(self._return_test, index["ctr"], index["cr"]))
 
     def call_site(self, ret: int) -> int:
         return ret - 4
@@ -157,11 +160,12 @@ class BookECore:
                     break
         return sites
 
-    def return_taken(self, addr: int, regs=None) -> bool:
+    def _return_test(self, ctr: int, cr: int, addr: int):
         """Whether the bclr at ``addr`` (about to run) branches: Book E EREF bclr, BO/BI rules."""
-        regs = regs or self.cpu
         word = struct.unpack(">I", self.cpu.read(addr, 4))[0]
-        return B.return_branches(word, regs.reg("ctr"), regs.reg("cr"))
+        if B.always_branches(word):
+            return None
+        return lambda values: B.return_branches(word, values[ctr], values[cr])
 
     # code scan and hooks -------------------------------------------------------------------------
     def _install_hooks(self, image) -> None:
