@@ -49,6 +49,21 @@ class RunResult:
     events: list = field(default_factory=list)
 
 
+class Emitters(dict):
+    """Event class -> a function emitting such events: the event list's own ``append`` when
+    no sink takes the class (the call probes' hot path), else ``Machine.emit``."""
+
+    def __init__(self, machine: "Machine"):
+        super().__init__()
+        self.machine = machine
+
+    def __missing__(self, cls: type) -> Callable:
+        m = self.machine
+        found = m.emit if m._sinks_for[cls] or m.events is None else m.events.append
+        self[cls] = found
+        return found
+
+
 class Machine:
     """One emulated microcontroller running one firmware image."""
 
@@ -61,6 +76,7 @@ class Machine:
         self.events: list = [] if record else None
         self.sinks: list[dict[type, Callable]] = []
         self._sinks_for = Routes(self.sinks)     # event class -> its sinks
+        self.emitters = Emitters(self)           # event class -> the cheapest emit for it
         self.stack_watchers: list = []
         self.console_sink: Callable[[str, bytes], None] | None = None
         self._map_memory()
@@ -164,7 +180,7 @@ class Machine:
         """``sink(event)`` is called, in order and as it happens, for every event of ``classes``
         (of any class if none is named)."""
         self.sinks.append({cls: sink for cls in classes or (object,)})
-        self._sinks_for = Routes(self.sinks)
+        self._sinks_for, self.emitters = Routes(self.sinks), Emitters(self)
 
     def recording(self) -> bool:
         """Whether ``emit`` goes anywhere: hot paths build events only then."""

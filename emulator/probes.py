@@ -121,9 +121,9 @@ class CallProbe:
         self.next_id += 1
         self.open.append((self.next_id, name, ret))
         call_pc, call_site, backtrace = self._caller(ret)
-        self.machine.emit(CallEntered(where.cycle_at(pc), self.next_id, name, reads.arguments(values),
-                                      ret, call_site, values[self._sp], self._context(values),
-                                      backtrace, call_pc))
+        event = CallEntered(where.cycle_at(pc), self.next_id, name, reads.arguments(values), ret,
+                            call_site, values[self._sp], self._context(values), backtrace, call_pc)
+        self.machine.emitters[CallEntered](event)
 
     def _returning(self, name: str, taken, pc: int, values: tuple, where: Where) -> None:
         if taken is not None and not taken(values):
@@ -133,9 +133,9 @@ class CallProbe:
             call_id, fn, _ = open_calls[i]
             if fn == name:
                 del open_calls[i]
-                self.machine.emit(CallReturned(_return_cycle(pc, where), call_id, name,
-                                               self.reads.return_value(values),
-                                               self._context(values)))
+                event = CallReturned(_return_cycle(pc, where), call_id, name,
+                                     self.reads.return_value(values), self._context(values))
+                self.machine.emitters[CallReturned](event)
                 return
 
     def _caller(self, ret: int) -> tuple[int, str, tuple[str, ...]]:

@@ -190,3 +190,14 @@ def test_a_sink_gets_the_events_of_the_classes_it_subscribed_to_in_order(tmp_pat
     assert calls == [e for e in events if isinstance(e, (CallEntered, CallReturned))] != []
     assert interrupts == [e for e in events if isinstance(e, (InterruptEntered, InterruptExited))]
     assert [type(e) for e in interrupts] == [InterruptEntered, InterruptExited]
+
+
+def test_events_no_sink_takes_go_straight_to_the_event_list(tmp_path):
+    m = machine(tmp_path, SOURCE.replace("{frame}", "16"), {16: "irq0"})
+    assert m.emitters[CallEntered] == m.events.append
+    seen = []
+    m.subscribe(seen.append, CallEntered)
+    assert m.emitters[CallEntered] == m.emit and m.emitters[CallReturned] == m.events.append
+    CallProbe(m, ["alloc"])
+    m.run(max_cycles=100_000, timeout=10)
+    assert seen == [e for e in m.events if isinstance(e, CallEntered)] != []
