@@ -7,6 +7,19 @@ from __future__ import annotations
 from typing import NamedTuple
 
 
+def offset_at(block, pc: int) -> int | None:
+    """Cycles from the start of ``block`` (a cyclemodel BlockCost) to the start of the
+    instruction at ``pc``; None if ``pc`` is not in it."""
+    return block.before.get(pc)
+
+
+def offset_after(block, pc: int) -> int | None:
+    """Cycles from the start of ``block`` until the instruction at ``pc`` completes."""
+    if pc not in block.before:
+        return None
+    return block.before.get(pc + block.sizes[pc], block.total)
+
+
 class Where(NamedTuple):
     """The block clock at some moment: the running block's costs, when it began, and now."""
 
@@ -16,17 +29,34 @@ class Where(NamedTuple):
 
     def cycle_at(self, pc: int) -> int:
         """The cycle at which the instruction at ``pc`` of the block starts."""
-        block = self.block
-        if block is None or pc not in block.before:
-            return self.now
-        return self.block_start + block.before[pc]
+        return self._plus(offset_at, pc)
 
     def cycle_after(self, pc: int) -> int:
         """The cycle at which the instruction at ``pc`` of the block completes."""
-        block = self.block
-        if block is None or pc not in block.before:
-            return self.now
-        return self.block_start + block.before.get(pc + block.sizes[pc], block.total)
+        return self._plus(offset_after, pc)
+
+    def _plus(self, offset, pc: int) -> int:
+        found = None if self.block is None else offset(self.block, pc)
+        return self.now if found is None else self.block_start + found
+
+
+class RecordCycles(dict):
+    """The cycle of a point at a probed instruction, from its record, which begins (pc,
+    block_addr, block_size, _, block_start, now) (probes.RECORD_HEAD): ``offset(block, pc)``
+    is memoised per instruction and block, as ``(pc, block_addr, block_size)``."""
+
+    def __init__(self, costs: dict, offset):
+        super().__init__()
+        self.costs, self.offset = costs, offset
+
+    def __missing__(self, key: tuple) -> int | None:
+        block = self.costs.get(key[1:])
+        found = self[key] = None if block is None else self.offset(block, key[0])
+        return found
+
+    def of(self, record: tuple) -> int:
+        offset = self[record[:3]]
+        return record[5] if offset is None else record[4] + offset
 
 
 class BlockPosition:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import struct
 
-from .blockpos import Where
 from .clock import PROBE_REGS_MAX
 from .probes import CallProbe, StackProbe
 
@@ -58,8 +57,8 @@ class NativeHost:
         cpu.set_python_edges(self.drain, self.publish)
 
     def watch_site(self, addr: int, handler, probe: CallProbe) -> None:
-        """``handler(pc, regs, where)`` runs for each execution of the instruction at ``addr``,
-        in a batch begun by ``probe.begin_batch()``."""
+        """``handler(record)`` runs for each execution of the instruction at ``addr`` (its
+        record: probes.RECORD_HEAD), in a batch begun by ``probe.begin_batch()``."""
         if probe not in self.batched:
             self.batched.append(probe)
         if addr not in self.sites:
@@ -86,15 +85,13 @@ class NativeHost:
         self.state.rec_count = 0
         for probe in self.batched:
             probe.begin_batch()
-        costs, sites = self.clock.costs, self.sites
+        sites = self.sites
         raw = memoryview(self.records).cast("B")[:count * _RECORD.size]
-        # (pc, block_addr, block_size, pad, block_start, now, *registers): registers are at
-        # most 32 bits wide and zeroed before each read (bc_hook_probe)
+        # probes.RECORD_HEAD; the registers are at most 32 bits wide and zeroed before each
+        # read (bc_hook_probe)
         for record in _RECORD.iter_unpack(raw):
-            pc, where = record[0], Where(costs.get(record[1:3]), record[4], record[5])
-            values = record[6:]
-            for handler in sites[pc]:
-                handler(pc, values, where)
+            for handler in sites[record[0]]:
+                handler(record)
 
     def publish(self) -> None:
         """What the stack hook needs of Python state: whether an interrupt is active."""

@@ -10,7 +10,7 @@ import operator
 from functools import partial
 from typing import Callable, NamedTuple
 
-from .blockpos import Where
+from .blockpos import RecordCycles, offset_after, offset_at
 from .events import CallEntered, CallReturned, Context, InterruptExited, StackSample, StackWrite
 
 GUARD = 0x1000                     # bytes below a watched stack's base that count as overflow
@@ -25,12 +25,18 @@ _PPC_UPDATE_STORES = (37, 39, 45, 53, 55)              # primary opcodes
 _PPC_UPDATE_STORES_X = (183, 247, 439, 695, 759)       # opcode 31 extended opcodes
 
 
+# A probed instruction's record: (pc, block_addr, block_size, 0, block_start, now, *registers),
+# the registers in the core's ``probe_regs`` order.  It is blockclock.c's struct bc_record, so
+# native records reach the handlers as unpacked; the Python probe builds the same tuple.
+RECORD_HEAD = 6
+
+
 class RegisterLayout:
-    """Where each probe register sits in a recorded tuple (the core's ``probe_regs`` order)."""
+    """Where each probe register sits in a record (after RECORD_HEAD, in ``probe_regs`` order)."""
 
     def __init__(self, names: tuple[str, ...]):
         self.names = names
-        self.index = {name: i for i, name in enumerate(names)}
+        self.index = {name: RECORD_HEAD + i for i, name in enumerate(names)}
         self._getters: dict[tuple[str, ...], operator.itemgetter] = {}
 
     def getter(self, names: tuple[str, ...]):
@@ -60,8 +66,8 @@ class RegisterSnapshot:
 
 
 class ProbeReads(NamedTuple):
-    """How a call probe reads the probe registers recorded at a site (a tuple in the core's
-    ``probe_regs`` order); each core builds one for a layout (``core.probe_reads(index)``)."""
+    """How a call probe reads the probe registers in a site's record (their positions given by
+    ``RegisterLayout.index``); each core builds one for a layout (``core.probe_reads(index)``)."""
 
     arguments: Callable[[tuple], tuple[int, ...]]      # at the entry: the ABI arguments
     return_address: Callable[[tuple], int]             # at the entry: where the call returns
@@ -73,9 +79,9 @@ class ProbeReads(NamedTuple):
 class CallProbe:
     """Emits CallEntered/CallReturned for each watched function (by symbol name).
 
-    Each site (entry, return instruction) calls its handler with the instruction's address,
-    the core's probe registers there (a tuple read through ``ProbeReads``) and ``Where`` the
-    clock was.
+    Each site (entry, return instruction) calls its handler with the instruction's record
+    (RECORD_HEAD: where it is, when its block began, and the probe registers, read through
+    ``ProbeReads``).
     Sites run in batches (here: one hook call; emulator/nativeprobes.py: the records made in
     C between two Python edges) during which Python state cannot change, so the context (a
     function of that state and the mask registers) and the caller (of that state and the
@@ -87,6 +93,8 @@ class CallProbe:
         self.machine, self.core = machine, machine.core
         self.layout = RegisterLayout(tuple(machine.core.probe_regs))
         self.reads: ProbeReads = machine.core.probe_reads(self.layout.index)
+        self._entry_cycles = RecordCycles(machine.clock.costs, offset_at)
+        self._return_cycles = RecordCycles(machine.clock.costs, _return_offset)
         self._context_key = self.layout.getter(tuple(machine.core.context_regs))
         self._sp = self.layout.index["sp"]
         self._thread_memo: tuple[dict, dict] = ({}, {})     # (callers, contexts) in thread mode
@@ -108,33 +116,37 @@ class CallProbe:
 
         def site(pc: int, size: int) -> None:
             self.begin_batch()
-            handler(pc, tuple(m.cpu.regs_read(names)), m.position.where())
+            clock = m.clock
+            block = clock.block
+            at = (block.addr, block.fallthrough - block.addr) if block is not None else (0, 0)
+            handler((pc, *at, 0, clock.block_start, clock.now, *m.cpu.regs_read(names)))
         m.cpu.on_code(site, addr, addr)
 
     def begin_batch(self) -> None:
         """Python state may have changed since the last batch: choose the memos to use."""
         self._callers, self._contexts = ({}, {}) if self.core.in_interrupt() else self._thread_memo
 
-    def _entered(self, name: str, pc: int, values: tuple, where: Where) -> None:
+    def _entered(self, name: str, record: tuple) -> None:
         reads = self.reads
-        ret = reads.return_address(values)
+        ret = reads.return_address(record)
         self.next_id += 1
         self.open.append((self.next_id, name, ret))
         call_pc, call_site, backtrace = self._caller(ret)
-        event = CallEntered(where.cycle_at(pc), self.next_id, name, reads.arguments(values), ret,
-                            call_site, values[self._sp], self._context(values), backtrace, call_pc)
+        event = CallEntered(self._entry_cycles.of(record), self.next_id, name,
+                            reads.arguments(record), ret, call_site, record[self._sp],
+                            self._context(record), backtrace, call_pc)
         self.machine.emitters[CallEntered](event)
 
-    def _returning(self, name: str, taken, pc: int, values: tuple, where: Where) -> None:
-        if taken is not None and not taken(values):
+    def _returning(self, name: str, taken, record: tuple) -> None:
+        if taken is not None and not taken(record):
             return
         open_calls = self.open
         for i in range(len(open_calls) - 1, -1, -1):
             call_id, fn, _ = open_calls[i]
             if fn == name:
                 del open_calls[i]
-                event = CallReturned(_return_cycle(pc, where), call_id, name,
-                                     self.reads.return_value(values), self._context(values))
+                event = CallReturned(self._return_cycles.of(record), call_id, name,
+                                     self.reads.return_value(record), self._context(record))
                 self.machine.emitters[CallReturned](event)
                 return
 
@@ -147,15 +159,15 @@ class CallProbe:
                                           self.core.backtrace(ret))
         return found
 
-    def _context(self, values: tuple):
-        key = self._context_key(values)
+    def _context(self, record: tuple):
+        key = self._context_key(record)
         found = self._contexts.get(key)
         if found is None:
-            found = self._contexts[key] = self.core.context(RegisterSnapshot(self.layout, values))
+            found = self._contexts[key] = self.core.context(RegisterSnapshot(self.layout, record))
         return found
 
 
-def _return_cycle(pc: int, where: Where) -> int:
+def _return_offset(block, pc: int) -> int | None:
     """When the caller resumes: after the return instruction at ``pc``, refill included.
 
     An unconditional return's 1+P is part of its block's static cost, but the clock charges
@@ -163,9 +175,10 @@ def _return_cycle(pc: int, where: Where) -> int:
     taken conditional return (PPC ``beqlr``, Thumb ``bxeq lr``) is the caller's: add it here
     so both kinds of return end the call at the same point.
     """
-    block = where.block
-    last = block is not None and pc in block.before and pc + block.sizes[pc] not in block.before
-    return where.cycle_after(pc) + (block.penalty if last else 0)
+    after = offset_after(block, pc)
+    if after is None:
+        return None
+    return after + (block.penalty if pc + block.sizes[pc] not in block.before else 0)
 
 
 class StackProbe:
