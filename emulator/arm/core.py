@@ -50,6 +50,7 @@ class CortexMCore:
         self.model = model
         self.exc: CortexMExceptions | None = None
         self._return_cc: dict[int, int] = {}
+        self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
                                        board.clock_hz, machine.heap_info())
 
@@ -102,12 +103,16 @@ class CortexMCore:
                           return_test=partial(self._return_test, xpsr))
 
     def call_site(self, ret: int) -> int:
-        """The calling instruction: a 2-byte BLX Rm or else a 4-byte BL before ``ret``."""
-        try:
-            half = int.from_bytes(self.cpu.read(ret - 2, 2), "little")
-        except Exception:
-            return ret
-        return ret - 2 if half & 0xFF87 == 0x4780 else ret - 4
+        """The calling instruction: a 2-byte BLX Rm or else a 4-byte BL before ``ret``
+        (memoised: code does not change under the few call sites a run has)."""
+        found = self._call_sites.get(ret)
+        if found is None:
+            try:
+                half = int.from_bytes(self.cpu.read(ret - 2, 2), "little")
+            except Exception:
+                return ret
+            found = self._call_sites[ret] = ret - 2 if half & 0xFF87 == 0x4780 else ret - 4
+        return found
 
     def backtrace(self, ret: int) -> tuple[str, ...]:
         """Innermost first: the call site, then the code each active handler preempted."""
