@@ -74,6 +74,24 @@ def test_cmsdk_timer_interrupt_is_a_level_until_intclear():
     assert not t.irq_level() and t.read(0x4, 4, 100) == 49
 
 
+def test_a_timer_stopped_after_wrapping_reports_no_further_wraps():
+    t = CmsdkTimer("timer0", 0x40000000, 0x1000, irq=8)
+    t.write(0x8, 4, 49, 0)
+    t.write(0x0, 4, 9, 0)
+    assert t.advance(120)                    # wrapped at 49 and 99
+    t.write(0xC, 4, 1, 125)                  # INTCLEAR
+    t.write(0x0, 4, 8, 130)                  # disable, IRQ still enabled
+    assert t.read(0xC, 4, 200) == 0 and not t.irq_level() and not t.advance(300)
+    nvic = N.Nvic(8, 3)
+    scs = SystemControlSpace("scs", 0xE000E000, 0x1000, nvic)
+    scs.write(0x14, 4, 99, 0)
+    scs.write(0x10, 4, 7, 0)                 # ENABLE | TICKINT | CLKSOURCE
+    assert scs.advance(150)                  # wrapped at 100
+    assert scs.read(0x10, 4, 155) & (1 << 16)                # COUNTFLAG, cleared by the read
+    scs.write(0x10, 4, 4, 160)               # disable
+    assert not scs.read(0x10, 4, 400) & (1 << 16) and not scs.advance(500)
+
+
 def test_dwt_cyccnt_counts_only_while_enabled():
     d = Dwt("dwt", 0xE0001000, 0x1000)
     assert d.read(4, 4, 500) == 0

@@ -63,8 +63,11 @@ class DownCounter:
         return None if self.reload == 0 else first + self.counted * (self.reload + 1)
 
     def take_wraps(self, now: int) -> int:
-        """Wraps since the last call (so each is reported once)."""
-        total = self.wraps(now) if self.running else 0
+        """Wraps since the last call (so each is reported once); none while stopped (callers
+        take the wraps up to ``now`` before they stop the counter)."""
+        if not self.running:
+            return 0
+        total = self.wraps(now)
         new, self.counted = total - self.counted, total
         return new
 
