@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, eq
 from typing import Sequence
 
 from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
@@ -12,6 +13,7 @@ from ..rules import Rules
 from .base import Dispatching, Handlers, LazySequence
 
 Done = tuple[CallEntered, int, int]             # a completed call: (entry, inclusive, exclusive)
+FUNCTION_AND_HANDLER = attrgetter("function", "context.handler")   # of a call's entry
 
 
 def nearest_rank(sorted_values: list[int], percent: float) -> int:
@@ -54,13 +56,15 @@ class AllocCyclesDetector(Dispatching):
     def on_call_entered(self, event: CallEntered) -> None:
         if self.rule_of(event.function):
             self.open[event.call_id] = event
-            self.preempted.pop(event.call_id, None)
+            if self.preempted:
+                self.preempted.pop(event.call_id, None)     # a reused id starts again
 
     def on_call_returned(self, event: CallReturned) -> None:
         entered = self.open.pop(event.call_id, None)
         if entered is not None:
             inclusive = event.cycle - entered.cycle
-            self.done.append((entered, inclusive, inclusive - self.preempted.pop(event.call_id, 0)))
+            preempted = self.preempted.pop(event.call_id, 0) if self.preempted else 0
+            self.done.append((entered, inclusive, inclusive - preempted))
 
     def on_interrupt_entered(self, event: InterruptEntered) -> None:
         self.irq_start.setdefault(event.context.depth, event.cycle - event.entry_cycles)
@@ -103,11 +107,26 @@ class AllocCyclesDetector(Dispatching):
         return self._stats[1]
 
     def _summarise_groups(self) -> tuple[AllocStats, ...]:
-        groups: dict[tuple[str, str], list[Done]] = defaultdict(list)
+        return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(self._groups().items()))
+
+    def _groups(self) -> dict[tuple[str, str], list[Done]]:
+        """Completed calls by (function, context name), each group in completion order.
+
+        Calls are grouped by handler (a plain attribute, unlike the ``name`` property) and the
+        groups then named; only if two handlers share a name ('thread' stands for no handler
+        too) are they grouped by name again.
+        """
+        by_handler: dict[tuple[str, str | None], list[Done]] = defaultdict(list)
         for done in self.done:
-            entered = done[0]
-            groups[entered.function, entered.context.name].append(done)
-        return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(groups.items()))
+            by_handler[FUNCTION_AND_HANDLER(done[0])].append(done)
+        groups = {(function, Context(handler=handler).name): calls
+                  for (function, handler), calls in by_handler.items()}
+        if len(groups) == len(by_handler):
+            return groups
+        named: dict[tuple[str, str], list[Done]] = defaultdict(list)
+        for done in self.done:
+            named[done[0].function, done[0].context.name].append(done)
+        return named
 
     def findings(self) -> tuple[Finding, ...]:
         found = [f for stats in self.stats() for f in self._over_budget(stats)]
@@ -124,10 +143,10 @@ class AllocCyclesDetector(Dispatching):
 
 def summarise(function: str, context: str, calls: list[Done]) -> AllocStats:
     """Statistics of completed ``calls``; the slowest is the earliest of the largest exclusive."""
-    values = sorted(exclusive for _, _, exclusive in calls)
-    slowest = min((entered for entered, _, exclusive in calls if exclusive == values[-1]),
-                  key=attrgetter("cycle"))
-    inclusive = [cycles for _, cycles, _ in calls]
+    entries, inclusive, exclusive = zip(*calls)
+    values = sorted(exclusive)
+    largest = compress(entries, map(eq, exclusive, repeat(values[-1])))
+    slowest = min(largest, key=attrgetter("cycle"))
     total = sum(values)
     return AllocStats(
         function=function, context=context, calls=len(values), min=values[0],

@@ -21,19 +21,22 @@ class AllocInIsrDetector(Dispatching):
 
     def __init__(self, rules: Rules):
         self.rules = rules
-        self.rule_of = rules.by_name.get        # function name -> its rule, or None
+        # function name -> its rule, for the rules that can forbid a call ('always' never does)
+        self.restricted = {name: rule for name, rule in rules.by_name.items()
+                           if rule.isr != "always"}.get
         self.book = FindingBook()
 
     def handlers(self) -> Handlers:
         return {CallEntered: self.on_call_entered}
 
     def on_call_entered(self, event: CallEntered) -> None:
-        if not (event.context.depth or event.context.masked):
+        context = event.context
+        if not (context.depth or context.masked):
             return                              # thread code, unmasked: every call is valid
-        rule = self.rule_of(event.function)
+        rule = self.restricted(event.function)
         if rule is None or not invalid_context(event, rule) or rule.allowed_in_interrupt(event.args):
             return
-        key = (event.function, event.call_site, event.context.handler)
+        key = (event.function, event.call_site, context.handler)
         self.book.add(key, lambda: make_finding(event, rule))
 
     def findings(self) -> tuple[Finding, ...]:

@@ -45,9 +45,13 @@ class InterruptCounter(Dispatching):
         return {InterruptEntered: self.on_interrupt_entered}
 
     def on_interrupt_entered(self, event: InterruptEntered) -> None:
-        entry = self.seen.setdefault((event.number, event.handler), [event.name, 0, 0])
+        key = (event.number, event.handler)
+        entry = self.seen.get(key)
+        if entry is None:
+            entry = self.seen[key] = [event.name, 0, 0]     # [name, taken, deepest]
         entry[1] += 1
-        entry[2] = max(entry[2], event.context.depth)
+        if event.context.depth > entry[2]:
+            entry[2] = event.context.depth
 
     def findings(self) -> tuple[Finding, ...]:
         return ()

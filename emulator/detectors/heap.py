@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 
 from ..events import CallEntered, CallReturned
@@ -20,6 +21,8 @@ class _Heap:
     allocs: int = 0
     frees: int = 0
     peak: int = 0
+    low: float = math.inf                   # bounds of every block ever added: no live block
+    high: float = -math.inf                 # lies outside them
 
     def add(self, start: int, end: int, call: CallEntered) -> None:
         if start not in self.live:
@@ -29,6 +32,10 @@ class _Heap:
         self.allocs += 1
         if len(self.live) > self.peak:
             self.peak = len(self.live)
+        if start < self.low:
+            self.low = start
+        if end > self.high:
+            self.high = end
 
     def remove(self, start: int) -> None:
         del self.live[start]
@@ -100,9 +107,10 @@ class HeapIntegrityDetector(Dispatching):
         if rule.region:
             self._check_region(call, value, end, rule)
         for group, heap in self.heaps.items():
-            other = heap.containing(value, end)
-            if other is not None:
-                self._report("overlap", call, value, overlap_text(value, end, group, heap, other))
+            if heap.low < end and value < heap.high:    # else no live block of it can overlap
+                other = heap.containing(value, end)
+                if other is not None:
+                    self._report("overlap", call, value, overlap_text(value, end, group, heap, other))
         self.heaps[rule.group].add(value, end, call)
 
     def _check_region(self, call: CallEntered, start: int, end: int, rule: FunctionRule) -> None:

@@ -53,21 +53,20 @@ class AllocatorReentryDetector(Dispatching):
         rule = self.rule_of(event.function)
         if rule is None:
             return
-        if event.context.depth > 0:             # in an interrupt
+        if event.context.depth > 0 and (self.open or self.preempted):  # in an interrupt, in a call
             self._check(event, rule)
-        if rule.reentrant:
-            self.open.pop(event.call_id, None)  # can never be exposed (and ends a reused id)
-        else:
+        if not rule.reentrant:
             self.open[event.call_id] = event
+        elif self.open:
+            self.open.pop(event.call_id, None)  # can never be exposed (and ends a reused id)
 
     def on_call_returned(self, event: CallReturned) -> None:
-        self.open.pop(event.call_id, None)
+        if self.open:
+            self.open.pop(event.call_id, None)
 
     def _check(self, event: CallEntered, rule: FunctionRule) -> None:
         """``event`` is in an interrupt: report each exposed open call of its group."""
-        if rule.group not in self.exposed_groups or not (self.open or self.preempted):
-            return
-        if not rule.allowed_in_interrupt(event.args):
+        if rule.group not in self.exposed_groups or not rule.allowed_in_interrupt(event.args):
             return
         for victim in self._victims(event, rule):
             preemption = self.entries.get(victim.context.depth + 1)
