@@ -1,35 +1,14 @@
 """The detectors' shortcuts change nothing they report: heap bounds, stats groups, skipped rules."""
 
 from emulator.detectors import AllocCyclesDetector, HeapIntegrityDetector, run_detectors
-from emulator.events import (THREAD, CallEntered, CallReturned, Context, InterruptEntered,
-                             InterruptExited)
-from emulator.rules import load_rules
+from emulator.events import THREAD, Context
+from eventlists import POOL, RULES, SYSTICK, call, enter, leave, ret
 
-RULES = load_rules()
-SYSTICK = Context(handler="SysTick_Handler", irq=15, depth=1, chain=("SysTick_Handler",))
 NAMED_THREAD = Context(handler="thread", irq=16, depth=1, chain=("thread",))
-POOL = 0x20000100
-
-
-def call(function, cycle, call_id, context=THREAD, args=(), site="main+0x10"):
-    return CallEntered(cycle=cycle, call_id=call_id, function=function, args=args,
-                       return_address=0x101, call_site=site, sp=0x20001000, context=context)
-
-
-def ret(entered, cycle, value=0):
-    return CallReturned(cycle=cycle, call_id=entered.call_id, function=entered.function,
-                        value=value, context=entered.context)
 
 
 def interrupt(cycle, location="main+0x20"):
-    return InterruptEntered(cycle=cycle, number=15, name="SysTick", handler="SysTick_Handler",
-                            context=SYSTICK, sp=0x2000F000, preempted_pc=0x200,
-                            preempted_location=location, entry_cycles=2)
-
-
-def leave(cycle):
-    return InterruptExited(cycle=cycle, number=15, handler="SysTick_Handler", context=THREAD,
-                           return_pc=0x200)
+    return enter(cycle, location, entry_cycles=2)
 
 
 def alloc(function, cycle, call_id, value, args=(), context=THREAD):

@@ -4,34 +4,9 @@ from emulator.detectors import (AllocCyclesDetector, AllocInIsrDetector, Allocat
                                 FaultDetector, HeapIntegrityDetector, InterruptCounter,
                                 IsrStackDetector, run_detectors)
 from emulator.detectors.base import LazySequence, handler_for
-from emulator.events import (THREAD, CallEntered, CallReturned, Context, Fault, InterruptEntered,
-                             InterruptExited, RunEnded, StackSample, StackWrite)
-from emulator.rules import load_rules
-
-RULES = load_rules()
-SYSTICK = Context(handler="SysTick_Handler", irq=15, depth=1, chain=("SysTick_Handler",))
-POOL = 0x20000100
-
-
-def call(function, cycle, call_id, context=THREAD, args=(), site="main+0x10"):
-    return CallEntered(cycle=cycle, call_id=call_id, function=function, args=args,
-                       return_address=0x101, call_site=site, sp=0x20001000, context=context)
-
-
-def ret(entered, cycle, value=0):
-    return CallReturned(cycle=cycle, call_id=entered.call_id, function=entered.function,
-                        value=value, context=entered.context)
-
-
-def enter(cycle, location="main+0x20", tail=False):
-    return InterruptEntered(cycle=cycle, number=15, name="SysTick", handler="SysTick_Handler",
-                            context=SYSTICK, sp=0x2000F000, preempted_pc=0x200, tail_chained=tail,
-                            preempted_location=location)
-
-
-def leave(cycle):
-    return InterruptExited(cycle=cycle, number=15, handler="SysTick_Handler", context=THREAD,
-                           return_pc=0x200)
+from emulator.events import (THREAD, CallEntered, Context, Fault, RunEnded, StackSample,
+                             StackWrite)
+from eventlists import POOL, RULES, SYSTICK, call, enter, leave, ret
 
 
 def busy_run():
