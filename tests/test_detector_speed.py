@@ -3,9 +3,9 @@
 from emulator.detectors import (AllocCyclesDetector, AllocInIsrDetector, AllocatorReentryDetector,
                                 FaultDetector, HeapIntegrityDetector, InterruptCounter,
                                 IsrStackDetector, run_detectors)
-from emulator.detectors.base import LazySequence, handler_for
+from emulator.detectors.base import LazySequence
 from emulator.events import (THREAD, CallEntered, Context, Fault, RunEnded, StackSample,
-                             StackWrite)
+                             StackWrite, handler_for)
 from eventlists import POOL, RULES, SYSTICK, call, enter, leave, ret
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ..events import RunEnded
+from ..events import Handlers, Routes, RunEnded
 from ..report.model import AllocCall, AllocStats, Finding, HeapStats, InterruptStats, StackStats
 from ..rules import Rules
 from .alloc_cycles import AllocCyclesDetector, nearest_rank
 from .alloc_in_isr import AllocInIsrDetector
-from .base import Detector, Dispatching, FindingBook, Handlers, Routes
+from .base import Detector, Dispatching, FindingBook
 from .faults import FaultDetector, InterruptCounter
 from .heap import HeapIntegrityDetector
 from .isr_stack import IsrStackDetector

@@ -4,11 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Generic, Hashable, Iterator, Protocol, Sequence, TypeVar
 
-from ..events import Handler, Handlers, Routes, handler_for
+from ..events import Handlers, handler_for
 from ..report.model import Finding
 
-__all__ = ["Detector", "Dispatching", "FindingBook", "Handler", "Handlers", "LazySequence",
-           "Routes", "call_pc", "chain_text", "handler_for", "hex_or_none"]
 Row, Item = TypeVar("Row"), TypeVar("Item")
 
 
