@@ -87,16 +87,19 @@ def is_return(word: int) -> bool:
     return word >> 26 == 19 and (word >> 1) & 0x3FF == 16 and not word & 1
 
 
+BO_IGNORE_COND, BO_IGNORE_CTR = 16, 4                    # BO[0] and BO[2] (EREF bclr)
+
+
 def always_branches(word: int) -> bool:
-    """A bclr whose BO ignores both CTR (BO[2] set) and CR (BO[0] set): blr itself."""
-    bo = (word >> 21) & 31
-    return bo & 0b10100 == 0b10100
+    """A bclr whose BO ignores both CR and CTR: blr itself."""
+    ignore = BO_IGNORE_COND | BO_IGNORE_CTR
+    return (word >> 21) & ignore == ignore
 
 
 def return_branches(word: int, ctr: int, cr: int) -> bool:
     """Whether the bclr ``word`` branches with CTR and CR as given (EREF bclr, BO/BI rules:
     BO[2] clear tests the decremented CTR, BO[0] clear tests CR bit BI)."""
     bo, bi = (word >> 21) & 31, (word >> 16) & 31
-    ctr_ok = bool(bo & 4) or (((ctr - 1) & 0xFFFFFFFF) != 0) != bool(bo & 2)
-    cond_ok = bool(bo & 16) or (cr >> (31 - bi)) & 1 == (bo >> 3) & 1
+    ctr_ok = bool(bo & BO_IGNORE_CTR) or (((ctr - 1) & 0xFFFFFFFF) != 0) != bool(bo & 2)
+    cond_ok = bool(bo & BO_IGNORE_COND) or (cr >> (31 - bi)) & 1 == (bo >> 3) & 1
     return ctr_ok and cond_ok
