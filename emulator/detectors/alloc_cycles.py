@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from itertools import compress, repeat
-from operator import attrgetter, eq
+from operator import attrgetter
 from typing import Sequence
 
 from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
@@ -13,7 +12,6 @@ from ..rules import Rules
 from .base import Dispatching, Handlers, LazySequence
 
 Done = tuple[CallEntered, int, int]             # a completed call: (entry, inclusive, exclusive)
-FUNCTION_AND_HANDLER = attrgetter("function", "context.handler")   # of a call's entry
 
 
 def nearest_rank(sorted_values: list[int], percent: float) -> int:
@@ -107,26 +105,11 @@ class AllocCyclesDetector(Dispatching):
         return self._stats[1]
 
     def _summarise_groups(self) -> tuple[AllocStats, ...]:
-        return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(self._groups().items()))
-
-    def _groups(self) -> dict[tuple[str, str], list[Done]]:
-        """Completed calls by (function, context name), each group in completion order.
-
-        Calls are grouped by handler (a plain attribute, unlike the ``name`` property) and the
-        groups then named; only if two handlers share a name ('thread' stands for no handler
-        too) are they grouped by name again.
-        """
-        by_handler: dict[tuple[str, str | None], list[Done]] = defaultdict(list)
+        groups: dict[tuple[str, str], list[Done]] = defaultdict(list)
         for done in self.done:
-            by_handler[FUNCTION_AND_HANDLER(done[0])].append(done)
-        groups = {(function, Context(handler=handler).name): calls
-                  for (function, handler), calls in by_handler.items()}
-        if len(groups) == len(by_handler):
-            return groups
-        named: dict[tuple[str, str], list[Done]] = defaultdict(list)
-        for done in self.done:
-            named[done[0].function, done[0].context.name].append(done)
-        return named
+            entered = done[0]
+            groups[entered.function, entered.context.name].append(done)
+        return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(groups.items()))
 
     def findings(self) -> tuple[Finding, ...]:
         found = [f for stats in self.stats() for f in self._over_budget(stats)]
@@ -143,10 +126,10 @@ class AllocCyclesDetector(Dispatching):
 
 def summarise(function: str, context: str, calls: list[Done]) -> AllocStats:
     """Statistics of completed ``calls``; the slowest is the earliest of the largest exclusive."""
-    entries, inclusive, exclusive = zip(*calls)
-    values = sorted(exclusive)
-    largest = compress(entries, map(eq, exclusive, repeat(values[-1])))
-    slowest = min(largest, key=attrgetter("cycle"))
+    values = sorted(exclusive for _, _, exclusive in calls)
+    slowest = min((entered for entered, _, exclusive in calls if exclusive == values[-1]),
+                  key=attrgetter("cycle"))
+    inclusive = [cycles for _, cycles, _ in calls]
     total = sum(values)
     return AllocStats(
         function=function, context=context, calls=len(values), min=values[0],
