@@ -300,6 +300,40 @@ moved:
     assert words(m, 1) == (2,)
 
 
+def test_a_handler_keeps_its_name_when_the_vector_table_moves_under_it(tmp_path):
+    """Context names the handler each exception entered, not what its vector says now: 'low'
+    moves VTOR to a RAM copy whose IRQ0 is 'other', then pends 'high', which nests."""
+    source = f"""
+reset:
+{enable_irq(0, 0x80)}{enable_irq(1, 0x20)}{pend_irq(0)}
+  b finish
+low:
+  ldr r0, =0x20001000       @ copy 48 vectors to RAM
+  movs r1, #0
+copy:
+  ldr r2, [r1]
+  str r2, [r0, r1]
+  adds r1, #4
+  cmp r1, #192
+  blt copy
+  ldr r2, =other+1
+  str r2, [r0, #64]         @ IRQ0 -> other
+  ldr r1, =0xE000ED08
+  str r0, [r1]              @ VTOR
+{pend_irq(1)}
+  bx lr
+high:
+  bx lr
+other:
+  bx lr
+"""
+    _, result = run(tmp_path, source, {16: "low", 17: "high"})
+    trace = [("+" + ">".join(e.context.chain)) if isinstance(e, InterruptEntered) else "-" + e.handler
+             for e in result.events if isinstance(e, (InterruptEntered, InterruptExited))]
+    assert trace == ["+low", "+low>high", "-high", "-low"]
+    assert [e.context.chain for e in result.events if isinstance(e, InterruptExited)] == [("low",), ()]
+
+
 def test_svc_enters_svcall_and_returns_after_the_svc(tmp_path):
     source = """
 reset:

@@ -57,6 +57,10 @@ class CortexMExceptions:
         self.max_depth = 0
         self.preempted: list[int] = []        # return address of each active exception's frame
         self._names: dict[int, str] = {}      # handler address -> symbol+0xoff
+        # The handler each active exception entered (nvic.active's names, outermost first): the
+        # vector at entry, so a handler keeps its name if VTOR or a RAM table changes under it.
+        self.chain: tuple[str, ...] = ()
+        self._contexts: dict[tuple, Context] = {}   # (chain, current, masked) -> Context
 
     # masks and context ---------------------------------------------------------------------
     def masks(self, regs=None) -> N.Masks:
@@ -66,15 +70,16 @@ class CortexMExceptions:
         """The current context; mask registers from ``regs`` (recorded earlier) if given."""
         return self._context(self.masks(regs))
 
-    def _context(self, masks: N.Masks, top_handler: str | None = None) -> Context:
-        """The context under ``masks``; ``top_handler``: the innermost handler's name if known."""
-        active = self.nvic.active
+    def _context(self, masks: N.Masks) -> Context:
+        """The context under ``masks`` (one Context object per chain and mask state)."""
         masked = bool(masks.primask & 1 or masks.faultmask & 1 or masks.basepri & self.nvic.priority_mask)
-        if not active:
-            return Context(masked=masked)
-        chain = [self.handler_name(n) for n in active[:-1]]
-        chain.append(self.handler_name(active[-1]) if top_handler is None else top_handler)
-        return Context(chain[-1], active[-1], len(chain), tuple(chain), masked)
+        key = (self.chain, self.nvic.current, masked)
+        found = self._contexts.get(key)
+        if found is None:
+            chain = self.chain
+            found = self._contexts[key] = (Context(chain[-1], key[1], len(chain), chain, masked)
+                                           if chain else Context(masked=masked))
+        return found
 
     def next_to_take(self) -> int | None:
         """``Nvic.next_to_take`` under the current masks, read only if something is pending."""
@@ -88,7 +93,8 @@ class CortexMExceptions:
         return struct.unpack("<I", raw)[0]
 
     def handler_name(self, number: int) -> str:
-        return self._name_at(self.vector(number))
+        """The handler of the active exception ``number``: the one it entered."""
+        return self.chain[self.nvic.active.index(number)]
 
     def _name_at(self, vector: int) -> str:
         vector &= ~1
@@ -137,6 +143,7 @@ class CortexMExceptions:
         ``masks``: PRIMASK/BASEPRI/FAULTMASK as read to choose ``number`` (entry keeps them)."""
         vector = self.vector(number)
         self.nvic.activate(number)
+        self.chain += (self._name_at(vector),)
         if not tail_chained:
             self.preempted.append(return_address)
         if frame.stack == "msp":
@@ -149,9 +156,8 @@ class CortexMExceptions:
         self.max_depth = max(self.max_depth, len(self.nvic.active))
         m = self.machine
         if m.recording():
-            handler = self._name_at(vector)
-            m.emit(InterruptEntered(m.clock.now, number, N.exception_name(number), handler,
-                                    self._context(masks, handler), self.cpu.reg("sp"), return_address,
+            m.emit(InterruptEntered(m.clock.now, number, N.exception_name(number), self.chain[-1],
+                                    self._context(masks), self.cpu.reg("sp"), return_address,
                                     tail_chained, m.describe(return_address),
                                     0 if tail_chained else self.model.exception_entry))
 
@@ -161,8 +167,9 @@ class CortexMExceptions:
         returning = self.nvic.current
         self._check_exc_return(exc_return, returning)
         m = self.machine
-        handler = self.handler_name(returning) if m.recording() else ""
-        self.nvic.deactivate(returning)
+        handler = self.chain[-1]
+        self.nvic.deactivate(returning)                     # returning is nvic.current: the last
+        self.chain = self.chain[:-1]
         m.core.repend_level(returning)
         nxt = self.nvic.highest_pending()
         if nxt is not None:
