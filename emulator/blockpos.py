@@ -41,9 +41,10 @@ class Where(NamedTuple):
 
 
 class RecordCycles(dict):
-    """The cycle of a point at a probed instruction, from its record, which begins (pc,
-    block_addr, block_size, _, block_start, now) (probes.RECORD_HEAD): ``offset(block, pc)``
-    is memoised per instruction and block, as ``(pc, block_addr, block_size)``."""
+    """``offset(block, pc)`` memoised per instruction and block: keyed by a probe record's
+    first three fields ``(pc, block_addr, block_size)`` (probes.RECORD_HEAD).  The point's
+    cycle is the record's block_start plus the offset, or its ``now`` if the offset is None
+    (the block's cost is unknown)."""
 
     def __init__(self, costs: dict, offset):
         super().__init__()
@@ -53,10 +54,6 @@ class RecordCycles(dict):
         block = self.costs.get(key[1:])
         found = self[key] = None if block is None else self.offset(block, key[0])
         return found
-
-    def of(self, record: tuple) -> int:
-        offset = self[record[:3]]
-        return record[5] if offset is None else record[4] + offset
 
 
 class BlockPosition:

@@ -83,22 +83,27 @@ class CallProbe:
     (RECORD_HEAD: where it is, when its block began, and the probe registers, read through
     ``ProbeReads``).
     Sites run in batches (here: one hook call; emulator/nativeprobes.py: the records made in
-    C between two Python edges) during which Python state cannot change, so the context (a
+    C between two Python edges) during which Python state cannot change.  The context (a
     function of that state and the mask registers) and the caller (of that state and the
-    return address) are worked out once per batch and key, and for good in thread mode,
-    where they depend on the registers alone.
+    return address) are worked out once per key while ``core.interrupt_state()`` stays the
+    same, and for good in thread mode, where they depend on the registers alone.
     """
 
     def __init__(self, machine, names):
         self.machine, self.core = machine, machine.core
         self.layout = RegisterLayout(tuple(machine.core.probe_regs))
         self.reads: ProbeReads = machine.core.probe_reads(self.layout.index)
+        self._arguments, self._return_address, self._return_value = self.reads[:3]
         self._entry_cycles = RecordCycles(machine.clock.costs, offset_at)
         self._return_cycles = RecordCycles(machine.clock.costs, _return_offset)
         self._context_key = self.layout.getter(tuple(machine.core.context_regs))
         self._sp = self.layout.index["sp"]
         self._thread_memo: tuple[dict, dict] = ({}, {})     # (callers, contexts) in thread mode
         self._callers, self._contexts = self._thread_memo
+        self._state = machine.core.interrupt_state()           # what the memos hold answers for
+        self._preempted: tuple[str, ...] = ()                  # core.preempted_frames() in it
+        self._call_sites: dict[int, tuple[int, str]] = {}      # return address -> call site
+        self._emit_entered = self._emit_returned = machine.emit
         self.next_id = 0
         self.open: list[tuple[int, str, int]] = []         # (call_id, function, return address)
         for name in names:
@@ -123,19 +128,28 @@ class CallProbe:
         m.cpu.on_code(site, addr, addr)
 
     def begin_batch(self) -> None:
-        """Python state may have changed since the last batch: choose the memos to use."""
-        self._callers, self._contexts = ({}, {}) if self.core.in_interrupt() else self._thread_memo
+        """Python state may have changed since the last batch: choose the memos to use (and
+        the emit functions, which change only when a sink subscribes)."""
+        state = self.core.interrupt_state()
+        if state != self._state:
+            self._state = state
+            self._preempted = self.core.preempted_frames()
+            self._callers, self._contexts = ({}, {}) if self.core.in_interrupt() else self._thread_memo
+        emitters = self.machine.emitters
+        self._emit_entered, self._emit_returned = emitters[CallEntered], emitters[CallReturned]
 
+    # The two handlers below run for every probed instruction: memo hits are inlined.
     def _entered(self, name: str, record: tuple) -> None:
-        reads = self.reads
-        ret = reads.return_address(record)
-        self.next_id += 1
-        self.open.append((self.next_id, name, ret))
-        call_pc, call_site, backtrace = self._caller(ret)
-        event = CallEntered(self._entry_cycles.of(record), self.next_id, name,
-                            reads.arguments(record), ret, call_site, record[self._sp],
-                            self._context(record), backtrace, call_pc)
-        self.machine.emitters[CallEntered](event)
+        ret = self._return_address(record)
+        self.next_id = call_id = self.next_id + 1
+        self.open.append((call_id, name, ret))
+        call_pc, call_site, backtrace = self._callers.get(ret) or self._caller(ret)
+        offset = self._entry_cycles[record[:3]]
+        self._emit_entered(CallEntered(
+            record[5] if offset is None else record[4] + offset, call_id, name,
+            self._arguments(record), ret, call_site, record[self._sp],
+            self._contexts.get(self._context_key(record)) or self._context(record),
+            backtrace, call_pc))
 
     def _returning(self, name: str, taken, record: tuple) -> None:
         if taken is not None and not taken(record):
@@ -145,18 +159,21 @@ class CallProbe:
             call_id, fn, _ = open_calls[i]
             if fn == name:
                 del open_calls[i]
-                event = CallReturned(self._return_cycles.of(record), call_id, name,
-                                     self.reads.return_value(record), self._context(record))
-                self.machine.emitters[CallReturned](event)
+                offset = self._return_cycles[record[:3]]
+                self._emit_returned(CallReturned(
+                    record[5] if offset is None else record[4] + offset, call_id, name,
+                    self._return_value(record),
+                    self._contexts.get(self._context_key(record)) or self._context(record)))
                 return
 
     def _caller(self, ret: int) -> tuple[int, str, tuple[str, ...]]:
-        """The calling instruction, its 'symbol+0xoff', and the backtrace from it."""
-        found = self._callers.get(ret)
-        if found is None:
+        """The calling instruction, its 'symbol+0xoff', and the backtrace from it: the call
+        site, then the code each active handler preempted (innermost first)."""
+        site = self._call_sites.get(ret)
+        if site is None:
             call_pc = self.core.call_site(ret)
-            found = self._callers[ret] = (call_pc, self.machine.describe(call_pc),
-                                          self.core.backtrace(ret))
+            site = self._call_sites[ret] = (call_pc, self.machine.describe(call_pc))
+        found = self._callers[ret] = (*site, (site[1],) + self._preempted)
         return found
 
     def _context(self, record: tuple):

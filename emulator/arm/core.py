@@ -114,11 +114,10 @@ class CortexMCore:
             found = self._call_sites[ret] = ret - 2 if half & 0xFF87 == 0x4780 else ret - 4
         return found
 
-    def backtrace(self, ret: int) -> tuple[str, ...]:
-        """Innermost first: the call site, then the code each active handler preempted."""
-        frames = [self.machine.describe(self.call_site(ret))]
-        frames += [self.machine.describe(pc) for pc in reversed(self.exc.preempted)]
-        return tuple(frames)
+    def preempted_frames(self) -> tuple[str, ...]:
+        """The code each active handler preempted, innermost first ('symbol+0xoff'): a
+        backtrace from inside a handler continues with these after its call site."""
+        return tuple(self.machine.describe(pc) for pc in reversed(self.exc.preempted))
 
     def return_sites(self, entry: int, size: int) -> list[int]:
         """Addresses of the function's return instructions (BX LR, POP {..., PC})."""
@@ -161,6 +160,12 @@ class CortexMCore:
     def in_interrupt(self) -> bool:
         """Handler mode: some exception is active (context().in_interrupt without the masks)."""
         return bool(self.nvic.active)
+
+    def interrupt_state(self) -> tuple:
+        """All that context(regs) and preempted_frames() read besides registers: equal states, equal
+        answers (the call probes keep their memos while it stays the same)."""
+        exc = self.exc
+        return tuple(self.nvic.active), exc.chain, tuple(exc.preempted)
 
     def idle_at(self, pc: int) -> bool:
         """True if emulation stopped on its own because the core executed WFI (before pc)."""

@@ -144,9 +144,8 @@ class BookECore:
     def call_site(self, ret: int) -> int:
         return ret - 4
 
-    def backtrace(self, ret: int) -> tuple[str, ...]:
-        frames = [self.machine.describe(self.call_site(ret))]
-        return tuple(frames + [self.machine.describe(a.return_pc) for a in reversed(self.active)])
+    def preempted_frames(self) -> tuple[str, ...]:
+        return tuple(self.machine.describe(a.return_pc) for a in reversed(self.active))
 
     def return_sites(self, entry: int, size: int) -> list[int]:
         """Addresses of bclr (blr and its conditional forms, LK = 0) in the function."""
@@ -259,6 +258,10 @@ class BookECore:
     def in_interrupt(self) -> bool:
         """Some interrupt is active (context().in_interrupt without reading MSR)."""
         return bool(self.active)
+
+    def interrupt_state(self) -> tuple:
+        """All that context(regs) and preempted_frames() read besides registers (CortexMCore's twin)."""
+        return tuple(self.active)
 
     def context(self, regs=None) -> Context:
         """The current context; MSR from ``regs`` (recorded earlier) if given."""
