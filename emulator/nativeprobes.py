@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import struct
+from typing import Callable
 
 from .clock import PROBE_REGS_MAX
 from .probes import CallProbe, StackProbe
@@ -41,7 +42,7 @@ class NativeHost:
         self.state, self.address = self.clock.state, ctypes.addressof(self.clock.state)
         self.names = tuple(machine.core.probe_regs)
         self.records = (_Record * RECORDS)()
-        self.sites: dict[int, list] = {}
+        self.sites: dict[int, Callable[[tuple], None]] = {}    # address -> its handler(s)
         self.stack: StackProbe | None = None
         self.batched: list[CallProbe] = []    # told when a drain (a batch) begins
         self._callbacks = (_DRAIN(self._drain_from_c), _STACK_SLOW(self._stack_slow))
@@ -61,11 +62,11 @@ class NativeHost:
         record: probes.RECORD_HEAD), in a batch begun by ``probe.begin_batch()``."""
         if probe not in self.batched:
             self.batched.append(probe)
-        if addr not in self.sites:
-            self.sites[addr] = []
+        first = self.sites.get(addr)
+        if first is None:
             self.machine.cpu.on_native_code(self.clock.function("bc_hook_probe"), self.address,
                                             addr, addr)
-        self.sites[addr].append(handler)
+        self.sites[addr] = handler if first is None else _both(first, handler)
 
     def watch_stack(self, probe: StackProbe, lo: int) -> None:
         if self.stack is not None:
@@ -90,8 +91,7 @@ class NativeHost:
         # probes.RECORD_HEAD; the registers are at most 32 bits wide and zeroed before each
         # read (bc_hook_probe)
         for record in _RECORD.iter_unpack(raw):
-            for handler in sites[record[0]]:
-                handler(record)
+            sites[record[0]](record)
 
     def publish(self) -> None:
         """What the stack hook needs of Python state: whether an interrupt is active."""
@@ -116,6 +116,14 @@ class NativeHost:
         except BaseException as exc:              # the clock raises it after the slice
             self.clock.fail(exc)
             return 1
+
+
+def _both(first, second):
+    """One site handler running two (a second probe watching the same instruction)."""
+    def both(record: tuple) -> None:
+        first(record)
+        second(record)
+    return both
 
 
 def host_for(machine) -> NativeHost:

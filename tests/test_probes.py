@@ -115,6 +115,27 @@ maybe:
     assert [(r.call_id, r.value) for r in rets] == [(1, 5), (2, 0)]
 
 
+def test_a_function_whose_first_instruction_returns_is_entered_then_returned(tmp_path, kind):
+    """One instruction is both the entry site and a return site: entry is handled first."""
+    source = """
+reset:
+  movs r0, #7
+  bl stub
+  bl stub
+  movs r0, #0x18
+  ldr r1, =0x20026
+  bkpt #0xab
+stub:
+  bx lr
+"""
+    m = machine(tmp_path, source)
+    kind[0](m, ["stub"])
+    result = m.run(max_cycles=10_000, timeout=10)
+    calls = [(type(e).__name__, e.call_id) for e in result.events
+             if isinstance(e, (CallEntered, CallReturned))]
+    assert calls == [("CallEntered", 1), ("CallReturned", 1), ("CallEntered", 2), ("CallReturned", 2)]
+
+
 def test_condition_passed_follows_the_apsr_flags():
     from emulator.arm.core import condition_passed
     Z, C, N, V = 4, 2, 8, 1
