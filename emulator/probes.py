@@ -204,6 +204,7 @@ class StackProbe:
     def __init__(self, machine, name: str, base: int, top: int):
         self.machine, self.name, self.base, self.top = machine, name, base, top
         self.reported: set = set()
+        self._exited: dict[tuple, Context] = {}     # (handler, number, chain returned to) -> its context
         self._install(max(0, base - GUARD))
         self.lowest = top
         machine.stack_watchers.append(self)
@@ -250,10 +251,11 @@ class StackProbe:
 
     def _on_exited(self, event: InterruptExited) -> None:
         if self.lowest < self.top:
-            m = self.machine
             ctx = event.context
-            m.emit(StackSample(event.cycle, self.name, self.base, self.top, self.lowest,
-                               _exited_context(event)))
+            key = (event.handler, event.number, ctx.chain)
+            exited = self._exited.get(key) or self._exited.setdefault(key, _exited_context(event))
+            self.machine.emit(StackSample(event.cycle, self.name, self.base, self.top, self.lowest,
+                                          exited))
             if not ctx.in_interrupt:
                 self.lowest = self.top
 
