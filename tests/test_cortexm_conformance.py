@@ -267,10 +267,9 @@ h:
     assert entered(result)[0].sp == 0x20010000
 
 
-def test_vtor_relocates_the_vector_table(tmp_path):
-    source = f"""
-reset:
-  ldr r0, =0x20001000       @ copy 48 vectors to RAM
+def relocate_vectors(irq0: str) -> str:
+    """Thumb: copy the 48 vectors to RAM at 0x20001000 with IRQ0 -> ``irq0``, then set VTOR."""
+    return f"""  ldr r0, =0x20001000
   movs r1, #0
 copy:
   ldr r2, [r1]
@@ -278,11 +277,17 @@ copy:
   adds r1, #4
   cmp r1, #192
   blt copy
-  ldr r2, =moved+1
-  str r2, [r0, #64]         @ IRQ0 -> moved
+  ldr r2, ={irq0}+1
+  str r2, [r0, #64]
   ldr r1, =0xE000ED08
-  str r0, [r1]              @ VTOR
-{enable_irq(0, 0x40)}
+  str r0, [r1]
+"""
+
+
+def test_vtor_relocates_the_vector_table(tmp_path):
+    source = f"""
+reset:
+{relocate_vectors('moved')}{enable_irq(0, 0x40)}
 {pend_irq(0)}
   b finish
 orig:
@@ -308,19 +313,7 @@ reset:
 {enable_irq(0, 0x80)}{enable_irq(1, 0x20)}{pend_irq(0)}
   b finish
 low:
-  ldr r0, =0x20001000       @ copy 48 vectors to RAM
-  movs r1, #0
-copy:
-  ldr r2, [r1]
-  str r2, [r0, r1]
-  adds r1, #4
-  cmp r1, #192
-  blt copy
-  ldr r2, =other+1
-  str r2, [r0, #64]         @ IRQ0 -> other
-  ldr r1, =0xE000ED08
-  str r0, [r1]              @ VTOR
-{pend_irq(1)}
+{relocate_vectors('other')}{pend_irq(1)}
   bx lr
 high:
   bx lr
