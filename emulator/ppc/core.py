@@ -244,10 +244,7 @@ class BookECore:
         return acted
 
     def held_by_masks(self) -> bool:
-        for ivor in B.ASYNC_PRIORITY:
-            if self.requested(ivor):
-                return True
-        return False
+        return any(self.requested(ivor) for ivor in B.ASYNC_PRIORITY)
 
     def deliverable(self) -> bool:
         return self.next_to_take() is not None
@@ -343,10 +340,8 @@ class BookECore:
 
     def _innermost(self, critical: bool) -> int | None:
         """Index in ``active`` of the innermost interrupt of the class rfi/rfci returns from."""
-        for index in range(len(self.active) - 1, -1, -1):
-            if self.active[index].critical == critical:
-                return index
-        return None
+        return next((i for i in reversed(range(len(self.active))) if self.active[i].critical == critical),
+                    None)
 
     # engine interrupts and faults --------------------------------------------------------------
     def on_engine_interrupt(self, intno: int) -> None:
