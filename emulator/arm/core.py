@@ -191,7 +191,7 @@ class CortexMCore:
         try:
             self.exc.exception_return(exc_return)
         except BadExcReturn as exc:
-            handler = self.exc.handler_name(self.nvic.current) if self.nvic.active else "thread"
+            handler = self.exc.chain[-1] if self.exc.chain else "thread"
             self.machine.fault("bad-exc-return", exc_return, str(exc), location=handler)
         self.machine.after_state_change()
 

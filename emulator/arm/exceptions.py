@@ -92,10 +92,6 @@ class CortexMExceptions:
         raw = self.cpu.read(self.scs.vtor + 4 * number, 4)
         return struct.unpack("<I", raw)[0]
 
-    def handler_name(self, number: int) -> str:
-        """The handler of the active exception ``number``: the one it entered."""
-        return self.chain[self.nvic.active.index(number)]
-
     def _name_at(self, vector: int) -> str:
         vector &= ~1
         name = self._names.get(vector)
