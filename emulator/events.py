@@ -49,6 +49,9 @@ class InterruptEntered(NamedTuple):
     tail_chained: bool = False
     preempted_location: str = ""        # 'symbol+0xoff' of preempted_pc, when known
     entry_cycles: int = 0               # cycles the entry itself took (stacking); it began at cycle - entry_cycles
+    preempted_sp: int | None = None     # the interrupted code's stack pointer before the entry
+                                        # (Cortex-M: the SP the frame was pushed on, before it;
+                                        # Book E: r1), None for a tail-chained entry
 
 
 class InterruptExited(NamedTuple):
@@ -60,6 +63,11 @@ class InterruptExited(NamedTuple):
     context: Context
     return_pc: int
     tail_chained_to: int | None = None
+    sp: int | None = None               # the stack pointer of the code returned to, after the
+                                        # return (Cortex-M: MSP or PSP after PopStack; Book E:
+                                        # r1 after rfi); None when tail-chaining.  A return to
+                                        # thread code on another stack than the entry's is a
+                                        # context switch.
 
 
 class CallEntered(NamedTuple):

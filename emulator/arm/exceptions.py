@@ -42,6 +42,7 @@ class Frame(NamedTuple):
     stack: str | None              # 'msp' or 'psp'
     exc_return: int                # LR on entry
     control: int                   # CONTROL before entry
+    preempted_sp: int = 0          # the stack pointer before the push
 
 
 class CortexMExceptions:
@@ -130,7 +131,7 @@ class CortexMExceptions:
         self.machine.write_stack(new_sp, struct.pack("<8I", *frame, return_address, xpsr))
         exc_return = (EXC_RETURN_HANDLER if self.nvic.active else
                       EXC_RETURN_THREAD_PSP if thread_psp else EXC_RETURN_THREAD_MSP)
-        return Frame(new_sp, stack, exc_return, control)
+        return Frame(new_sp, stack, exc_return, control, sp)
 
     def exception_taken(self, number: int, frame: Frame, return_address: int, tail_chained: bool,
                         masks: N.Masks) -> None:
@@ -155,7 +156,8 @@ class CortexMExceptions:
             m.emit(InterruptEntered(m.clock.now, number, N.exception_name(number), self.chain[-1],
                                     self._context(masks), self.cpu.reg("sp"), return_address,
                                     tail_chained, m.describe(return_address),
-                                    0 if tail_chained else self.model.exception_entry))
+                                    0 if tail_chained else self.model.exception_entry,
+                                    None if tail_chained else frame.preempted_sp))
 
     # B1.5.8 exception return -----------------------------------------------------------------
     def exception_return(self, exc_return: int) -> None:
@@ -174,10 +176,11 @@ class CortexMExceptions:
                 self._tail_chain(returning, handler, nxt, exc_return, masks)
                 return
         m.clock.now += self.model.exception_exit
-        return_pc = self.pop_stack(exc_return)
+        return_pc, sp = self.pop_stack(exc_return)
         self.preempted.pop()
         if m.recording():
-            m.emit(InterruptExited(m.clock.now, returning, handler, self.context(), return_pc))
+            m.emit(InterruptExited(m.clock.now, returning, handler, self.context(), return_pc,
+                                   None, sp))
 
     def _check_exc_return(self, exc_return: int, returning: int) -> None:
         if returning == 0:
@@ -204,7 +207,8 @@ class CortexMExceptions:
     def pop_stack(self, exc_return: int) -> int:
         """B1.5.8 PopStack(): restore r0-r3, r12, lr, pc, xPSR; undo the alignment pad.
         Register writes in this order: the frame (xPSR restores IPSR too), CONTROL.SPSEL for a
-        PSP return, the stack pointer, PC (bit 0 keeps EPSR.T set)."""
+        PSP return, the stack pointer, PC (bit 0 keeps EPSR.T set).  Returns the PC and the
+        stack pointer returned to."""
         cpu = self.cpu
         stack = "psp" if exc_return == EXC_RETURN_THREAD_PSP else "msp"
         sp = cpu.reg(stack)
@@ -216,7 +220,7 @@ class CortexMExceptions:
             cpu.regs_write(("control", "psp", "pc"), (cpu.reg("control") | SPSEL, new_sp, pc | 1))
         else:
             cpu.regs_write(FRAME_REGS_MSP, (*frame, new_sp, pc | 1))
-        return pc & ~1
+        return pc & ~1, new_sp
 
     # synchronous exceptions ------------------------------------------------------------------
     def take_synchronous(self, number: int, return_address: int) -> bool:

@@ -292,9 +292,10 @@ class BookECore:
         self.active.append(active)
         self.max_depth = max(self.max_depth, len(self.active))
         if m.recording():
+            r1 = self.cpu.reg("r1")
             m.emit(InterruptEntered(m.clock.now, number, active.name, active.handler, self.context(),
-                                    self.cpu.reg("r1"), return_pc, False, m.describe(return_pc),
-                                    self.model.exception_entry))
+                                    r1, return_pc, False, m.describe(return_pc),
+                                    self.model.exception_entry, r1))
 
     def _load_syndrome(self, ivor: int, return_pc: int, msr: int, sprs: dict | None,
                        syndrome: F.Syndrome) -> int:
@@ -336,7 +337,8 @@ class BookECore:
             self.progress.resumed(pc, self.machine.now)
         m = self.machine
         if m.recording():
-            m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc))
+            m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc, None,
+                                   self.cpu.reg("r1")))
 
     def _innermost(self, critical: bool) -> int | None:
         """Index in ``active`` of the innermost interrupt of the class rfi/rfci returns from."""
