@@ -14,7 +14,8 @@ engine stops as ``timeout`` (Unicorn's own emu_start timeout starts a thread per
 a pending taken-branch penalty is charged if the block is not the fall-through;
 at or past the deadline (next timer event or the cycle budget), or when an interrupt held by
 a mask became deliverable, the engine stops before the block; a ``b .`` block stops as
-``spin``; otherwise the block's static cost and instruction count are added.
+``spin``; while ``fp_trap`` is set, a block holding an FP instruction stops as ``fp``
+(emulator/arm/fpu.py); otherwise the block's static cost and instruction count are added.
 """
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ import time
 from typing import Callable
 
 NO_UNTIL = 0xFFFFFFFF
-STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout"}   # bc_state.stopped
+STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout", 5: "fp"}   # bc_state.stopped
 STOP_CODES = {why: code for code, why in STOPS.items()}
 WALL_POLL = 1024                    # blocks between two looks at the wall clock
 PROBE_REGS_MAX = 12                 # registers a native probe record holds (blockclock.c)
+FLAG_SPIN, FLAG_FP = 1, 2           # bc_entry.flags
 
 
 class BlockCosts:
@@ -58,6 +60,7 @@ class PyClock(BlockCosts):
         self.now = self.instructions = self.deadline = self.block_start = 0
         self.until, self.penalty, self.fallthrough = NO_UNTIL, 0, 0
         self.attention, self.stopped, self.block = False, False, None
+        self.fp_trap = False
         self.wall_deadline_ns, self.polls = 1 << 63, 0
         self.deliverable: Callable[[], bool] = lambda: False
         self._stop = lambda: None
@@ -89,6 +92,10 @@ class PyClock(BlockCosts):
             self.stopped = "spin"
             self._stop()
             return
+        if self.fp_trap and cost.fp_first is not None:
+            self.stopped = "fp"
+            self._stop()
+            return
         self.block, self.block_start = cost, self.now
         self.now += cost.total
         self.instructions += cost.count
@@ -117,7 +124,8 @@ class _State(ctypes.Structure):
                 ("reg_ids", ctypes.c_int * PROBE_REGS_MAX),
                 ("reg_read", ctypes.c_void_p), ("stack_slow", ctypes.c_void_p),
                 ("stack_base", ctypes.c_uint32), ("lowest", ctypes.c_uint32),
-                ("in_interrupt", ctypes.c_uint32), ("sp_id", ctypes.c_uint32)]
+                ("in_interrupt", ctypes.c_uint32), ("sp_id", ctypes.c_uint32),
+                ("fp_trap", ctypes.c_uint32), ("pad3", ctypes.c_uint32)]
 
 
 _MISS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32)
@@ -141,6 +149,7 @@ class NativeClock(BlockCosts):
     penalty = _state_property("penalty")
     fallthrough = _state_property("fallthrough")
     attention = _state_property("attention", bool)
+    fp_trap = _state_property("fp_trap", bool)
     wall_deadline_ns = _state_property("wall_deadline_ns")
 
     def __init__(self, model, read, spin_code, lib: ctypes.CDLL):
@@ -170,9 +179,9 @@ class NativeClock(BlockCosts):
     def _miss(self, addr: int, size: int) -> int:
         try:
             cost = self.decode(addr, size)
-            spin = 1 if addr in self.spins else 0
+            flags = (FLAG_SPIN if addr in self.spins else 0) | (FLAG_FP if cost.fp_first is not None else 0)
             return self._lib.bc_insert(ctypes.byref(self._s), addr, size, cost.total, cost.count,
-                                       cost.penalty, (cost.fallthrough or 0) & 0xFFFFFFFF, spin)
+                                       cost.penalty, (cost.fallthrough or 0) & 0xFFFFFFFF, flags)
         except BaseException as exc:              # surfaced by take_error() after the slice
             self.fail(exc)
             return 1

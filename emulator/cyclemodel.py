@@ -56,6 +56,7 @@ class BlockCost:
     sizes: dict
     penalty: int            # extra cycles if the block's final conditional branch is taken
     fallthrough: int
+    fp_first: int | None = None   # address of the block's first FP (CP10/CP11) instruction
 
     def cycles_before(self, pc: int) -> int:
         return self.before.get(pc, self.total)
@@ -71,6 +72,12 @@ class Timing:
     cycles: int
     penalty: int = 0
     dynamic: bool = False   # conditional branch: penalty only when taken
+
+
+def is_fp_instruction(mnemonic: str) -> bool:
+    """An FPv4-SP instruction (CP10/CP11 space: every ``v*`` mnemonic on an M-profile core),
+    which ARMv7-M B1.4.7 ExecuteFPCheck() subjects to CPACR and lazy state preservation."""
+    return mnemonic[0] == "v"
 
 
 class CortexM4Model:
@@ -91,14 +98,16 @@ class CortexM4Model:
         self.cs.detail = True
 
     def block(self, code: bytes, addr: int) -> BlockCost:
-        before, sizes, total, prev, timing = {}, {}, 0, "", Timing(0)
+        before, sizes, total, prev, timing, fp_first = {}, {}, 0, "", Timing(0), None
         for insn in self.cs.disasm(code, addr):
             timing = self.timing(insn, prev)
             before[insn.address], sizes[insn.address] = total, insn.size
             total += timing.cycles + (0 if timing.dynamic else timing.penalty)
             prev = insn.mnemonic
+            if fp_first is None and is_fp_instruction(insn.mnemonic):
+                fp_first = insn.address
         dynamic = timing.penalty if timing.dynamic else 0
-        return BlockCost(addr, len(before), total, before, sizes, dynamic, addr + len(code))
+        return BlockCost(addr, len(before), total, before, sizes, dynamic, addr + len(code), fp_first)
 
     def timing(self, insn, prev: str) -> Timing:
         m = insn.mnemonic.split(".")[0]

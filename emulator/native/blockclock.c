@@ -25,9 +25,9 @@
 #include <string.h>
 #include <time.h>
 
-enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3, STOP_TIMEOUT = 4 };
+enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3, STOP_TIMEOUT = 4, STOP_FP = 5 };
 enum { WALL_POLL = 1024 };               /* blocks between two looks at the wall clock */
-enum { FLAG_SPIN = 1 };
+enum { FLAG_SPIN = 1, FLAG_FP = 2 };   /* FLAG_FP: the block holds an FP instruction */
 enum { PROBE_REGS_MAX = 12, SP_REACH = 128 };   /* clock.py, probes.py */
 
 /* Mirrored by emulator/nativeprobes.py:_Record. */
@@ -64,6 +64,9 @@ struct bc_state {
     int (*reg_read)(void *uc, int id, void *value);
     int (*stack_slow)(uint32_t addr, uint32_t size, uint32_t value);  /* Python, 0 = ok */
     uint32_t stack_base, lowest, in_interrupt, sp_id;
+    /* FP trap: while set, a block holding an FP instruction stops before it runs (CPACR denies
+     * CP10/CP11, or a lazy FP state preservation is pending: emulator/arm/fpu.py) */
+    uint32_t fp_trap, pad3;
 };
 
 static uint32_t slot_of(uint32_t addr, uint32_t size, uint32_t mask)
@@ -174,6 +177,10 @@ void bc_hook_block(void *uc, uint64_t address, uint32_t size, struct bc_state *s
     }
     if (e->flags & FLAG_SPIN) {             /* 'b .': idle until an interrupt */
         stop(s, STOP_SPIN);
+        return;
+    }
+    if (s->fp_trap && (e->flags & FLAG_FP)) {
+        stop(s, STOP_FP);
         return;
     }
     s->block_addr = addr;
