@@ -218,6 +218,11 @@ class UnicornCpu:
     def remove_hook(self, handle: int) -> None:
         self.uc.hook_del(handle)
 
+    def forget_code(self, lo: int, hi: int) -> None:
+        """Drop the translated blocks holding code in [lo, hi): a code hook added there
+        after they were translated takes effect only once they are translated again."""
+        self.uc.ctl_remove_cache(lo, hi)
+
     def _add(self, kind: int, fn, lo: int = 1, hi: int = 0) -> int:
         handle = self.uc.hook_add(kind, fn, None, lo, hi)
         self._hooks.append(handle)
