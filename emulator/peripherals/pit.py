@@ -87,7 +87,9 @@ class Pit(Peripheral):
             self._switch(ch, before, now)
 
     def _write_ldval(self, ch: PitChannel, value: int, now: int) -> None:
-        """A new LDVAL applies from the next timeout on; the current period runs out first."""
+        """MPC5604B RM, PIT LDVALn: writing a new value does not restart the timer; it is loaded
+        at the next timeout (the current period runs out first).  Only disabling and enabling
+        the channel (TEN 0 -> 1, ``_switch``) starts a period with the new value at once."""
         nxt = ch.counter.next_wrap() if self.running(ch) else None
         ch.ldval = ch.counter.reload = value
         if nxt is not None:
@@ -109,7 +111,8 @@ class Pit(Peripheral):
     def _cval(self, ch: PitChannel, now: int) -> int:
         if not self.running(ch):
             return ch.counter.v0
-        return (ch.counter.value(now) - 1) % (ch.counter.reload + 1)   # the counter's 0 is the reload
+        value = ch.counter.value(now)           # the counter's 0 is the reload (CVAL = LDVAL)
+        return value - 1 if value else ch.counter.reload
 
     # clocking ----------------------------------------------------------------------------------
     def next_event(self) -> int | None:

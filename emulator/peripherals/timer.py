@@ -7,8 +7,10 @@ from . import Peripheral
 class DownCounter:
     """A counter that decrements once per cycle and reloads ``reload`` the cycle after 0.
 
-    Started at cycle ``t0`` holding ``value``, it reaches 0 first at ``t0 + value`` (or, from 0,
-    at ``t0 + reload + 1``) and then every ``reload + 1`` cycles: the wrap events.
+    Started (or rebased) at cycle ``t0`` holding ``v0``, it reaches 0 first at ``t0 + v0`` (or,
+    from 0, at ``t0 + reload + 1``) and then every ``reload + 1`` cycles: the wrap events.  No
+    per-cycle work: the count is computed from ``t0``, so ``reload`` may change only through
+    ``set_reload`` while running (which rebases), never by assignment.
     """
 
     def __init__(self):
@@ -24,6 +26,15 @@ class DownCounter:
     def stop(self, now: int) -> None:
         self.v0 = self.value(now)
         self.running = False
+
+    def set_reload(self, now: int, reload: int) -> None:
+        """ARMv7-M ARM B3.3.1: a new reload value leaves the current count alone; the counter
+        loads it on the clock after it next reaches 0.  So the running count is rebased at
+        ``now`` (the past stays computed with the old value).  Callers take the wraps up to
+        ``now`` first, as for ``stop``."""
+        if self.running:
+            self.t0, self.v0, self.counted = now, self.value(now), 0
+        self.reload = reload
 
     def first(self) -> int | None:
         if self.v0 == 0 and self.reload == 0:
@@ -75,7 +86,12 @@ class DownCounter:
 class SysTick:
     """ARMv7-M SysTick (B3.3): CSR/RVR/CVR/CALIB at 0xE000E010, CLKSOURCE=1 counts core cycles.
 
-    Lives inside the system control space; the SCS forwards offsets 0x10-0x1F here.
+    Lives inside the system control space; the SCS forwards offsets 0x10-0x1F here.  B3.3.1
+    "SysTick operation": enabled, the counter counts down from CVR and on the clock after it
+    reaches 0 loads RVR (from CVR = 0 that is the first clock); the 1 -> 0 transition sets
+    COUNTFLAG (cleared by a read of CSR) and, with TICKINT, pends SysTick.  Writing RVR does not
+    change the current count; RVR = 0 stops the counter at 0 on its next wrap.  Any write to
+    CVR clears it and COUNTFLAG, raises nothing, and the next clock loads RVR.
     """
 
     ENABLE, TICKINT, CLKSOURCE, COUNTFLAG = 1, 2, 4, 1 << 16
@@ -103,8 +119,8 @@ class SysTick:
         self._update(now)
         if reg == 0x0:
             self._write_csr(value & 0x7, now)
-        elif reg == 0x4:
-            self.counter.reload = value & 0xFFFFFF
+        elif reg == 0x4:                              # B3.3.1: RVR applies from the next reload
+            self.counter.set_reload(now, value & 0xFFFFFF)
         elif reg == 0x8:                              # any write clears CVR and COUNTFLAG
             self.countflag = False
             self._restart(now, 0)
@@ -142,7 +158,11 @@ class SysTick:
 class CmsdkTimer(Peripheral):
     """ARM CMSDK APB timer: CTRL +0, VALUE +4, RELOAD +8, INTSTATUS/INTCLEAR +0xC.
 
-    Counts model cycles (PCLK = core clock); INTSTATUS is a level held until INTCLEAR.
+    Counts model cycles (PCLK = core clock).  Cortex-M System Design Kit TRM (ARM DDI 0479),
+    APB timer: VALUE counts down and on the clock after it reaches 0 loads RELOAD (the same
+    counter as SysTick's); a write to RELOAD also writes VALUE.  The 1 -> 0 transition sets
+    INTSTATUS only while CTRL.IRQEN is set (as in the kit's RTL and QEMU's model); INTSTATUS
+    drives TIMERINT as a level until INTCLEAR, whatever IRQEN does meanwhile.
     """
 
     kind = "cmsdk-timer"
@@ -166,9 +186,9 @@ class CmsdkTimer(Peripheral):
         reg = offset & ~3
         if reg == 0x0:
             self._write_ctrl(value & 0xF, now)
-        elif reg in (0x4, 0x8):                        # writing RELOAD also loads VALUE
+        elif reg in (0x4, 0x8):                        # DDI 0479: writing RELOAD also loads VALUE
             if reg == 0x8:
-                self.counter.reload = value
+                self.counter.set_reload(now, value)
             self._load(now, value)
         elif reg == 0xC and value & 1:
             self.intstatus = False
@@ -190,8 +210,8 @@ class CmsdkTimer(Peripheral):
         return self.counter.next_wrap()
 
     def _update(self, now: int) -> None:
-        if self.counter.take_wraps(now):
-            self.edge |= not self.intstatus and bool(self.ctrl & self.IRQ_EN)
+        if self.counter.take_wraps(now) and self.ctrl & self.IRQ_EN:
+            self.edge |= not self.intstatus
             self.intstatus = True
 
     def advance(self, now: int) -> bool:
@@ -200,4 +220,4 @@ class CmsdkTimer(Peripheral):
         return edge
 
     def irq_level(self) -> bool:
-        return self.intstatus and bool(self.ctrl & self.IRQ_EN)
+        return self.intstatus
