@@ -72,7 +72,8 @@ def run(image, board, base, rules, max_cycles, timeout, fmt, trace, trace_limit)
         click.echo(render_json(analysis.report), nl=False)
     else:
         _finish_console(result.output)
-        click.echo(run_text(machine, result, analysis.results.interrupts))
+        click.echo(run_text(machine, result, analysis.results.interrupts,
+                            analysis.results.unreturned))
         if analysis.results.findings:
             click.echo(render_text(analysis.report))
     sys.exit(exit_code(result, analysis.results.findings))

@@ -125,7 +125,9 @@ class _State(ctypes.Structure):
                 ("reg_read", ctypes.c_void_p), ("stack_slow", ctypes.c_void_p),
                 ("stack_base", ctypes.c_uint32), ("lowest", ctypes.c_uint32),
                 ("in_interrupt", ctypes.c_uint32), ("sp_id", ctypes.c_uint32),
-                ("fp_trap", ctypes.c_uint32), ("pad3", ctypes.c_uint32)]
+                ("fp_trap", ctypes.c_uint32), ("pad3", ctypes.c_uint32),
+                # watched return addresses (emulator/nativeprobes.py, bc_hook_entry_check)
+                ("rets", ctypes.c_void_p), ("ret_mask", ctypes.c_uint32), ("lr_id", ctypes.c_uint32)]
 
 
 _MISS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32)

@@ -95,6 +95,21 @@ class CallReturned(NamedTuple):
     context: Context
 
 
+class CallAbandoned(NamedTuple):
+    """The watched call ``call_id`` will never return: control left it another way.
+
+    ``reason`` is ``stack-unwound`` (its thread's stack pointer rose above the call's entry SP:
+    a longjmp past it) or ``interrupt-exit`` (the handler it was made in returned).  A call
+    still open when the run ends gets no event: detectors see it open at ``RunEnded``.
+    """
+
+    cycle: int
+    call_id: int
+    function: str
+    reason: str
+    context: Context
+
+
 class StackWrite(NamedTuple):
     """A write below a watched stack's base (its guard region): a byte-exact overflow."""
 
@@ -135,7 +150,8 @@ class Fault(NamedTuple):
 
 
 class RunEnded(NamedTuple):
-    """Last event of every run."""
+    """Last event of every run, but for the CallReturned of calls whose return address the
+    run stopped at (``Machine.call``'s ``until``: emulator/probes.py)."""
 
     cycle: int
     instructions: int

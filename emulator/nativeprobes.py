@@ -16,6 +16,7 @@ from .clock import PROBE_REGS_MAX
 from .probes import CallProbe, StackProbe
 
 RECORDS = 1024                     # records between two drains at most
+RETURNS = 4096                     # slots of the watched-return-address table (half usable)
 
 
 class _Record(ctypes.Structure):
@@ -31,6 +32,7 @@ _RECORD = struct.Struct(f"=4I2Q{PROBE_REGS_MAX}Q")     # _Record, to unpack a ba
 assert _RECORD.size == ctypes.sizeof(_Record)
 
 _DRAIN = ctypes.CFUNCTYPE(ctypes.c_int)
+_RET_ADD = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_uint32)
 _STACK_SLOW = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
 
 
@@ -43,6 +45,9 @@ class NativeHost:
         self.names = tuple(machine.core.probe_regs)
         self.records = (_Record * RECORDS)()
         self.sites: dict[int, Callable[[tuple], None]] = {}    # address -> its handler(s)
+        self.entries: set[int] = set()        # sites with bc_hook_entry_check
+        self.returns = (ctypes.c_uint32 * RETURNS)()
+        self._ret_add = _RET_ADD(self.clock.function("bc_ret_add"))
         self.stack: StackProbe | None = None
         self.batched: list[CallProbe] = []    # told when a drain (a batch) begins
         self._callbacks = (_DRAIN(self._drain_from_c), _STACK_SLOW(self._stack_slow))
@@ -55,6 +60,7 @@ class NativeHost:
             s.reg_ids[i] = cpu.reg_id(name)
         s.reg_read, s.reg_read_batch = cpu.native_reg_readers()
         s.drain, s.stack_slow = (ctypes.cast(cb, ctypes.c_void_p).value for cb in self._callbacks)
+        s.rets, s.ret_mask, s.lr_id = ctypes.addressof(self.returns), RETURNS - 1, cpu.reg_id("lr")
         cpu.set_python_edges(self.drain, self.publish)
 
     def watch_site(self, addr: int, handler, probe: CallProbe) -> None:
@@ -67,6 +73,18 @@ class NativeHost:
             self.machine.cpu.on_native_code(self.clock.function("bc_hook_probe"), self.address,
                                             addr, addr)
         self.sites[addr] = handler if first is None else _both(first, handler)
+
+    def watch_entry(self, addr: int) -> None:
+        """Calls entered at ``addr`` are drained at once when their return address is not
+        watched yet (``watch_return``): Python must hook it before the call can reach it."""
+        if addr not in self.entries:
+            self.entries.add(addr)
+            self.machine.cpu.on_native_code(self.clock.function("bc_hook_entry_check"),
+                                            self.address, addr, addr)
+
+    def watch_return(self, addr: int) -> None:
+        """A probe hooked return address ``addr``: entries returning there need no drain."""
+        self._ret_add(self.address, addr)    # a full table only costs drains
 
     def watch_stack(self, probe: StackProbe, lo: int) -> None:
         if self.stack is not None:
@@ -135,14 +153,21 @@ def host_for(machine) -> NativeHost:
 
 
 class NativeCallProbe(CallProbe):
-    """CallProbe whose sites are recorded by bc_hook_probe; a batch is one drain's records."""
+    """CallProbe whose sites are recorded by bc_hook_probe; a batch is one drain's records
+    (ended early by bc_hook_entry_check at a call whose return address is new)."""
 
     def __init__(self, machine, names):
         self.host = host_for(machine)
         super().__init__(machine, names)
 
-    def _hook_site(self, addr: int, handler) -> None:
+    def _hook_site(self, addr: int, handler, entry: bool) -> None:
         self.host.watch_site(addr, handler, self)
+        if entry:
+            self.host.watch_entry(addr)
+
+    def _watch_return(self, ret: int) -> None:
+        super()._watch_return(ret)
+        self.host.watch_return(ret)
 
 
 class NativeStackProbe(StackProbe):

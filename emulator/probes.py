@@ -1,17 +1,19 @@
 """Range-limited probes that turn firmware activity into detector events.
 
-Call probes hook only the entry address and the return instructions of watched functions;
-the stack probe hooks only writes into one stack's window and its guard region below it.
+Call probes hook only the entry addresses of watched functions and the return addresses
+their calls bring; the stack probe hooks only writes into one stack's window and its guard
+region below it.
 Nothing here runs per executed instruction of unwatched code.
 """
 from __future__ import annotations
 
 import operator
-from functools import partial
 from typing import Callable, NamedTuple
 
-from .blockpos import RecordCycles, offset_after, offset_at
-from .events import CallEntered, CallReturned, Context, InterruptExited, StackSample, StackWrite
+from .blockpos import RecordCycles, offset_at
+from .events import (CallAbandoned, CallEntered, CallReturned, Context, InterruptEntered,
+                     InterruptExited, RunEnded, StackSample, StackWrite)
+from .opencalls import OpenCall, OpenCalls, Threads
 
 GUARD = 0x1000                     # bytes below a watched stack's base that count as overflow
 SP_REACH = 128                     # a push writes at most this far below SP (16 words, VPUSH 32)
@@ -71,17 +73,21 @@ class ProbeReads(NamedTuple):
 
     arguments: Callable[[tuple], tuple[int, ...]]      # at the entry: the ABI arguments
     return_address: Callable[[tuple], int]             # at the entry: where the call returns
-    return_value: Callable[[tuple], int]               # at a return instruction
-    return_test: Callable[[int], Callable[[tuple], bool] | None]
-    # ^ for a return site: a test of whether it returns, or None for an unconditional return
+    return_value: Callable[[tuple], int]               # at the return address
 
 
 class CallProbe:
-    """Emits CallEntered/CallReturned for each watched function (by symbol name).
+    """Emits CallEntered, CallReturned and CallAbandoned for each watched function (by name).
 
-    Each site (entry, return instruction) calls its handler with the instruction's record
-    (RECORD_HEAD: where it is, when its block began, and the probe registers, read through
-    ``ProbeReads``).
+    Sites are the watched functions' entries and the return addresses their calls were
+    entered with, each hooked the first time a call brings it (its translated block dropped,
+    cpu.forget_code, so the hook takes effect).  A call ends when its return address starts
+    with SP back at the entry's level (emulator/opencalls.py), the cycle the caller resumes:
+    the same for a function's own return, a tail-called function's, or a conditional return
+    (whose taken-branch penalty the clock charges to the block at the return address).
+    An interrupt taken just before the return address ends the call at the entry's start.
+    Every site calls ``_at_site`` with the instruction's record (RECORD_HEAD: where it is,
+    when its block began, and the probe registers, read through ``ProbeReads``).
     Sites run in batches (here: one hook call; emulator/nativeprobes.py: the records made in
     C between two Python edges) during which Python state cannot change.  The context (a
     function of that state and the mask registers) and the caller (of that state and the
@@ -93,9 +99,8 @@ class CallProbe:
         self.machine, self.core = machine, machine.core
         self.layout = RegisterLayout(tuple(machine.core.probe_regs))
         self.reads: ProbeReads = machine.core.probe_reads(self.layout.index)
-        self._arguments, self._return_address, self._return_value = self.reads[:3]
-        self._entry_cycles = RecordCycles(machine.clock.costs, offset_at)
-        self._return_cycles = RecordCycles(machine.clock.costs, _return_offset)
+        self._arguments, self._return_address, self._return_value = self.reads
+        self._cycles = RecordCycles(machine.clock.costs, offset_at)
         self._context_key = self.layout.getter(tuple(machine.core.context_regs))
         self._sp = self.layout.index["sp"]
         self._thread_memo: tuple[dict, dict] = ({}, {})     # (callers, contexts) in thread mode
@@ -105,18 +110,35 @@ class CallProbe:
         self._call_sites: dict[int, tuple[int, str]] = {}      # return address -> call site
         self._emit_entered = self._emit_returned = machine.emit
         self.next_id = 0
-        self.open: list[tuple[int, str, int]] = []         # (call_id, function, return address)
+        self.calls, self.threads = OpenCalls(), Threads()
+        self._entries: dict[int, str] = {}                     # entry address -> function
+        self._returns: set[int] = set()                        # return addresses seen
+        self._hooked: set[int] = set()
         for name in names:
             self._watch(name)
+        machine.subscribe(self._on_interrupt_entered, InterruptEntered)
+        machine.subscribe(self._on_interrupt_exited, InterruptExited)
+        machine.subscribe(self._on_run_ended, RunEnded)
+
+    @property
+    def open(self) -> list[OpenCall]:
+        """The calls in progress, oldest first."""
+        return self.calls.calls
 
     def _watch(self, name: str) -> None:
-        m = self.machine
-        entry = m.symbol(name)
-        self._hook_site(entry, partial(self._entered, name))
-        for ret in m.core.return_sites(entry, m.image.symbols.by_name[name].size):
-            self._hook_site(ret, partial(self._returning, name, self.reads.return_test(ret)))
+        entry = self.machine.symbol(name)
+        self._entries[entry] = name
+        self._hooked.add(entry)
+        self._hook_site(entry, self._at_site, entry=True)
 
-    def _hook_site(self, addr: int, handler) -> None:
+    def _watch_return(self, ret: int) -> None:
+        self._returns.add(ret)
+        if ret not in self._hooked:
+            self._hooked.add(ret)
+            self._hook_site(ret, self._at_site, entry=False)
+            self.machine.cpu.forget_code(ret, ret + 1)
+
+    def _hook_site(self, addr: int, handler, entry: bool) -> None:
         m, names = self.machine, self.layout.names
 
         def site(pc: int, size: int) -> None:
@@ -138,33 +160,78 @@ class CallProbe:
         emitters = self.machine.emitters
         self._emit_entered, self._emit_returned = emitters[CallEntered], emitters[CallReturned]
 
-    # The two handlers below run for every probed instruction: memo hits are inlined.
-    def _entered(self, name: str, record: tuple) -> None:
-        ret = self._return_address(record)
-        self.next_id = call_id = self.next_id + 1
-        self.open.append((call_id, name, ret))
-        call_pc, call_site, backtrace = self._callers.get(ret) or self._caller(ret)
-        offset = self._entry_cycles[record[:3]]
-        self._emit_entered(CallEntered(
-            record[5] if offset is None else record[4] + offset, call_id, name,
-            self._arguments(record), ret, call_site, record[self._sp],
-            self._contexts.get(self._context_key(record)) or self._context(record),
-            backtrace, call_pc))
+    # The handlers below run for every probed instruction: memo hits are inlined.
+    def _at_site(self, record: tuple) -> None:
+        """A return address first (a call may end where another begins), then an entry."""
+        pc = record[0]
+        if pc in self._returns and self.calls.calls:
+            self._returning(record)
+        name = self._entries.get(pc)
+        if name is not None:
+            self._entered(name, record)
 
-    def _returning(self, name: str, taken, record: tuple) -> None:
-        if taken is not None and not taken(record):
+    def _entered(self, name: str, record: tuple) -> None:
+        ret, sp = self._return_address(record), record[self._sp]
+        context = self._contexts.get(self._context_key(record)) or self._context(record)
+        offset = self._cycles[record[:3]]
+        cycle = record[5] if offset is None else record[4] + offset
+        level = (self.threads.current, context.depth)
+        if self.calls.calls:
+            self._abandon(self.calls.unwound(sp, level), cycle, context, "stack-unwound")
+        self.next_id = call_id = self.next_id + 1
+        self.calls.enter(OpenCall(call_id, name, ret, sp, level, context))
+        if ret not in self._returns:
+            self._watch_return(ret)
+        call_pc, call_site, backtrace = self._callers.get(ret) or self._caller(ret)
+        self._emit_entered(CallEntered(cycle, call_id, name, self._arguments(record), ret,
+                                       call_site, sp, context, backtrace, call_pc))
+
+    def _returning(self, record: tuple) -> None:
+        sp = record[self._sp]
+        context = self._contexts.get(self._context_key(record)) or self._context(record)
+        offset = self._cycles[record[:3]]
+        cycle = record[5] if offset is None else record[4] + offset
+        level = (self.threads.current, context.depth)
+        self._abandon(self.calls.unwound(sp, level), cycle, context, "stack-unwound")
+        for call in self.calls.returned(record[0], sp, level):
+            self._emit_returned(CallReturned(cycle, call.call_id, call.function,
+                                             self._return_value(record), context))
+
+    def _abandon(self, calls: list[OpenCall], cycle: int, context: Context, reason: str) -> None:
+        for call in calls:
+            self.machine.emit(CallAbandoned(cycle, call.call_id, call.function, reason, context))
+
+    # interrupts: thread identity, handlers that returned, returns cut short by an interrupt
+    def _on_interrupt_entered(self, event: InterruptEntered) -> None:
+        depth = event.context.depth
+        self.threads.entered(depth, event.tail_chained, event.preempted_sp)
+        if event.tail_chained or not self.calls.calls:
             return
-        open_calls = self.open
-        for i in range(len(open_calls) - 1, -1, -1):
-            call_id, fn, _ = open_calls[i]
-            if fn == name:
-                del open_calls[i]
-                offset = self._return_cycles[record[:3]]
-                self._emit_returned(CallReturned(
-                    record[5] if offset is None else record[4] + offset, call_id, name,
-                    self._return_value(record),
-                    self._contexts.get(self._context_key(record)) or self._context(record)))
-                return
+        level = (self.threads.current, depth - 1)
+        done = self.calls.returned(event.preempted_pc, event.preempted_sp, level)
+        for call in done:       # before the instruction at the return address began
+            self.machine.emit(CallReturned(event.cycle - event.entry_cycles, call.call_id,
+                                           call.function, self.core.return_value(), call.context))
+
+    def _on_interrupt_exited(self, event: InterruptExited) -> None:
+        depth = event.context.depth
+        self.threads.exited(depth, event.tail_chained_to is not None, event.sp)
+        if self.calls.calls:
+            self._abandon(self.calls.left(depth), event.cycle, event.context, "interrupt-exit")
+
+    def _on_run_ended(self, event: RunEnded) -> None:
+        """A run stopped at a return address (Machine.call's ``until``) ends the calls there:
+        the instruction at it never starts, so its hook never runs."""
+        if not self.calls.calls:
+            return
+        core, cpu, clock = self.core, self.machine.cpu, self.machine.clock
+        context, pc = core.context(), cpu.reg("pc") & ~1
+        level = (self.threads.current, context.depth)
+        # the taken-branch penalty the next block would have been charged (clock.py)
+        cycle = event.cycle + (clock.penalty if pc != clock.fallthrough else 0)
+        for call in self.calls.returned(pc, cpu.reg("sp"), level):
+            self.machine.emit(CallReturned(cycle, call.call_id, call.function,
+                                           core.return_value(), context))
 
     def _caller(self, ret: int) -> tuple[int, str, tuple[str, ...]]:
         """The calling instruction, its 'symbol+0xoff', and the backtrace from it: the call
@@ -182,20 +249,6 @@ class CallProbe:
         if found is None:
             found = self._contexts[key] = self.core.context(RegisterSnapshot(self.layout, record))
         return found
-
-
-def _return_offset(block, pc: int) -> int | None:
-    """When the caller resumes: after the return instruction at ``pc``, refill included.
-
-    An unconditional return's 1+P is part of its block's static cost, but the clock charges
-    a conditional branch's P to the next block when it was taken (cyclemodel), which for a
-    taken conditional return (PPC ``beqlr``, Thumb ``bxeq lr``) is the caller's: add it here
-    so both kinds of return end the call at the same point.
-    """
-    after = offset_after(block, pc)
-    if after is None:
-        return None
-    return after + (block.penalty if pc + block.sizes[pc] not in block.before else 0)
 
 
 class StackProbe:

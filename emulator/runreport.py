@@ -7,8 +7,10 @@ def exit_code(result, findings=()) -> int:
     return 0 if result.reason == "exit" and result.code == 0 and not findings else 1
 
 
-def run_text(machine, result, interrupts) -> str:
-    """Header, exit, counters and the detectors' interrupt statistics; findings follow apart."""
+def run_text(machine, result, interrupts, unreturned=()) -> str:
+    """Header, exit, counters, the detectors' interrupt statistics and a warning per function
+    whose calls never returned (``Unreturned``: they have no cycle statistics); findings
+    follow apart."""
     lines = ["", f"== fwsandbox run: {machine.image.path} on {machine.board.name} "
                  f"({machine.model.version}) =="]
     exit_line = f"exit: {result.reason}"
@@ -21,4 +23,6 @@ def run_text(machine, result, interrupts) -> str:
         lines.append(f"interrupts (max nesting {max(s.max_depth for s in interrupts)}):")
         lines += [f"  {s.name:<10} #{s.irq:<4} {s.handler:<24} taken {s.taken:>7,}   max depth {s.max_depth}"
                   for s in interrupts]
+    lines += [f"warning: {u.calls} call{'s' if u.calls != 1 else ''} of {u.function} never "
+              f"returned ({u.reason})" for u in unreturned]
     return "\n".join(lines)

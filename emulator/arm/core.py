@@ -5,7 +5,6 @@ Implements the ``ArchCore`` contract used by ``Machine`` (see emulator/machine.p
 from __future__ import annotations
 
 import struct
-from functools import partial
 from operator import itemgetter
 
 from ..events import Context
@@ -49,7 +48,6 @@ class CortexMCore:
         self.scs = None                  # set by attach_scs when the board's SCS is built
         self.model = model
         self.exc: CortexMExceptions | None = None
-        self._return_cc: dict[int, int] = {}
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
                                        board.clock_hz, machine.heap_info())
@@ -95,12 +93,12 @@ class CortexMCore:
 
     def probe_reads(self, index: dict[str, int]) -> ProbeReads:
         """Reading recorded ``probe_regs`` (positions ``index``): arguments r0-r3, the return
-        address (LR without the Thumb bit), the value in r0, and IT conditions of returns."""
-        lr, xpsr = index["lr"], index["xpsr"]
+        address (LR without the Thumb bit: BL/BLX set LR to it | 1, ARMv7-M A7.7.18-19), the
+        value in r0."""
+        lr = index["lr"]
         return ProbeReads(arguments=itemgetter(*(index[r] for r in ARGUMENT_REGS)),
                           return_address=lambda values: values[lr] & ~1,
-                          return_value=itemgetter(index["r0"]),
-                          return_test=partial(self._return_test, xpsr))
+                          return_value=itemgetter(index["r0"]))
 
     def call_site(self, ret: int) -> int:
         """The calling instruction: a 2-byte BLX Rm or else a 4-byte BL before ``ret``
@@ -118,26 +116,6 @@ class CortexMCore:
         """The code each active handler preempted, innermost first ('symbol+0xoff'): a
         backtrace from inside a handler continues with these after its call site."""
         return tuple(self.machine.describe(pc) for pc in reversed(self.exc.preempted))
-
-    def return_sites(self, entry: int, size: int) -> list[int]:
-        """Addresses of the function's return instructions (BX LR, POP {..., PC})."""
-        code = self.cpu.read(entry, size or 0x200)
-        sites = []
-        for insn in self.model.cs.disasm(code, entry):
-            text = f"{insn.mnemonic} {insn.op_str}"
-            if text.startswith("bx") and "lr" in text or insn.mnemonic.startswith("pop") and "pc" in text:
-                sites.append(insn.address)
-                self._return_cc[insn.address] = insn.cc
-                if not size and insn.cc in (0, 15):
-                    break
-        return sites
-
-    def _return_test(self, xpsr: int, addr: int):
-        """Whether the return at ``addr`` (about to run) executes: its IT condition vs APSR."""
-        cc = self._return_cc.get(addr, 15)
-        if cc in (0, 15):
-            return None
-        return lambda values: condition_passed(cc, values[xpsr] >> 28)
 
     # interrupts ---------------------------------------------------------------------------------
     def take_pending(self, return_pc: int) -> bool:

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ..events import Handlers, Routes, RunEnded
-from ..report.model import AllocCall, AllocStats, Finding, HeapStats, InterruptStats, StackStats
+from ..report.model import (AllocCall, AllocStats, Finding, HeapStats, InterruptStats, StackStats,
+                            Unreturned)
 from ..rules import Rules
 from .alloc_cycles import AllocCyclesDetector, nearest_rank
 from .alloc_in_isr import AllocInIsrDetector
@@ -14,6 +15,7 @@ from .faults import FaultDetector, InterruptCounter
 from .heap import HeapIntegrityDetector
 from .isr_stack import IsrStackDetector
 from .reentry import AllocatorReentryDetector
+from .unreturned import UnreturnedCalls
 
 __all__ = ["AllocCyclesDetector", "AllocInIsrDetector", "AllocatorReentryDetector", "Detector",
            "FaultDetector", "FindingBook", "HeapIntegrityDetector", "InterruptCounter",
@@ -31,6 +33,7 @@ class Results:
     interrupts: tuple[InterruptStats, ...]
     heaps: tuple[HeapStats, ...]
     run: RunEnded | None
+    unreturned: tuple[Unreturned, ...] = ()
 
 
 class RunEndRecorder(Dispatching):
@@ -52,9 +55,9 @@ def run_detectors(events: Iterable[object], rules: Rules) -> Results:
     Each event goes only to the handlers its class has in the detectors' ``handlers()``.
     """
     cycles, stack, heap = AllocCyclesDetector(rules), IsrStackDetector(rules), HeapIntegrityDetector(rules)
-    counter, ended = InterruptCounter(), RunEndRecorder()
+    counter, ended, unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
     detectors = [AllocInIsrDetector(rules), stack, cycles, AllocatorReentryDetector(rules), heap,
-                 FaultDetector(), counter]
+                 FaultDetector(), counter, unreturned]
     routes = Routes([d.handlers() for d in detectors] + [ended.handlers()])
     for event in events:
         for handler in routes[type(event)]:
@@ -62,4 +65,4 @@ def run_detectors(events: Iterable[object], rules: Rules) -> Results:
     findings = sorted((f for d in detectors for f in d.findings()), key=lambda f: f.sort_key)
     return Results(findings=tuple(findings), allocations=cycles.stats(), calls=cycles.calls(),
                    stacks=stack.stats(), interrupts=counter.stats(), heaps=heap.stats(),
-                   run=ended.run)
+                   run=ended.run, unreturned=unreturned.stats())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
+from ..events import CallAbandoned, CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import Finding
 from ..rules import FunctionRule, Rules
 from .base import Dispatching, FindingBook, Handlers, call_pc, chain_text
@@ -39,7 +39,8 @@ class AllocatorReentryDetector(Dispatching):
 
     def handlers(self) -> Handlers:
         return {InterruptEntered: self.on_interrupt_entered, InterruptExited: self.on_interrupt_exited,
-                CallEntered: self.on_call_entered, CallReturned: self.on_call_returned}
+                CallEntered: self.on_call_entered, CallReturned: self.on_call_returned,
+                CallAbandoned: self.on_call_returned}     # an abandoned call is over as well
 
     def on_interrupt_entered(self, event: InterruptEntered) -> None:
         self.entries[event.context.depth] = event
@@ -60,7 +61,7 @@ class AllocatorReentryDetector(Dispatching):
         elif self.open:
             self.open.pop(event.call_id, None)  # can never be exposed (and ends a reused id)
 
-    def on_call_returned(self, event: CallReturned) -> None:
+    def on_call_returned(self, event: CallReturned | CallAbandoned) -> None:
         if self.open:
             self.open.pop(event.call_id, None)
 

@@ -12,6 +12,9 @@
  *    functions, records the instruction, its block and the registers the core's probe methods
  *    read; Python turns the records into events the next time it runs (any Python callback, or
  *    the end of the slice), so Python state (the active handlers) is still what it was;
+ *  - bc_hook_entry_check, a second UC_HOOK_CODE callback on the entries of watched functions,
+ *    drains the records at once when the call's return address (LR) is not watched yet, so
+ *    that Python hooks it before the call can get there (a call ends at its return address);
  *  - bc_hook_stack_write, a UC_HOOK_MEM_WRITE callback on a watched stack and its guard region,
  *    keeps the stack's deepest interrupt-time write and calls Python only for writes below the
  *    stack's base or far below SP (overflow candidates, large frames).
@@ -67,6 +70,9 @@ struct bc_state {
     /* FP trap: while set, a block holding an FP instruction stops before it runs (CPACR denies
      * CP10/CP11, or a lazy FP state preservation is pending: emulator/arm/fpu.py) */
     uint32_t fp_trap, pad3;
+    /* return addresses the call probes watch (nativeprobes.py): open addressing, 0 = free */
+    uint32_t *rets;
+    uint32_t ret_mask, lr_id;
 };
 
 static uint32_t slot_of(uint32_t addr, uint32_t size, uint32_t mask)
@@ -214,6 +220,52 @@ void bc_hook_probe(void *uc, uint64_t address, uint32_t size, struct bc_state *s
         vals[i] = &r->regs[i];
     }
     s->reg_read_batch(uc, s->reg_ids, vals, (int)s->nregs);
+}
+
+static uint32_t ret_slot(uint32_t addr, uint32_t mask)
+{
+    return ((addr >> 1) * 2654435761u) & mask;
+}
+
+static int ret_known(const struct bc_state *s, uint32_t addr)
+{
+    if (!s->rets)
+        return 0;
+    for (uint32_t i = ret_slot(addr, s->ret_mask);; i = (i + 1) & s->ret_mask) {
+        if (s->rets[i] == addr)
+            return 1;
+        if (!s->rets[i])
+            return 0;
+    }
+}
+
+/* Note a watched return address; 0 on success, -1 when the table is half full (entries
+ * with other return addresses are then always drained at once: slower, still exact). */
+int bc_ret_add(struct bc_state *s, uint32_t addr)
+{
+    if (!s->rets || !addr)
+        return -1;
+    uint32_t used = 0;
+    for (uint32_t i = 0; i <= s->ret_mask; i++)
+        used += s->rets[i] != 0;
+    if ((used + 1) * 2 > s->ret_mask + 1)
+        return -1;
+    uint32_t i = ret_slot(addr, s->ret_mask);
+    while (s->rets[i] && s->rets[i] != addr)
+        i = (i + 1) & s->ret_mask;
+    s->rets[i] = addr;
+    return 0;
+}
+
+/* UC_HOOK_CODE callback at a watched function's entry, registered after its bc_hook_probe. */
+void bc_hook_entry_check(void *uc, uint64_t address, uint32_t size, struct bc_state *s)
+{
+    (void)address;
+    (void)size;
+    uint64_t lr = 0;
+    s->reg_read(uc, s->lr_id, &lr);
+    if (!ret_known(s, (uint32_t)lr & ~1u) && s->drain() != 0)
+        stop(s, STOP_ERROR);
 }
 
 /* UC_HOOK_MEM_WRITE callback on a watched stack window: StackProbe._on_write's common case.

@@ -26,7 +26,6 @@ Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'I
 from __future__ import annotations
 
 import struct
-from functools import partial
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -134,37 +133,17 @@ class BookECore:
     context_regs = ("msr",)                  # all context(regs) reads of ``regs``
 
     def probe_reads(self, index: dict[str, int]) -> ProbeReads:
-        """Reading recorded ``probe_regs`` (positions ``index``): EABI arguments r3-r6, LR, the
-        value in r3, and the BO/BI tests of conditional bclr returns."""
+        """Reading recorded ``probe_regs`` (positions ``index``): EABI arguments r3-r6, the
+        return address (LR: ``bl`` sets it, EREF 2.0 bx/bl), the value in r3."""
         return ProbeReads(arguments=itemgetter(*(index[r] for r in ARGUMENT_REGS)),
                           return_address=itemgetter(index["lr"]),
-                          return_value=itemgetter(index["r3"]),
-                          return_test=partial(self._return_test, index["ctr"], index["cr"]))
+                          return_value=itemgetter(index["r3"]))
 
     def call_site(self, ret: int) -> int:
         return ret - 4
 
     def preempted_frames(self) -> tuple[str, ...]:
         return tuple(self.machine.describe(a.return_pc) for a in reversed(self.active))
-
-    def return_sites(self, entry: int, size: int) -> list[int]:
-        """Addresses of bclr (blr and its conditional forms, LK = 0) in the function."""
-        code = self.cpu.read(entry, size or 0x200)
-        sites = []
-        for off in range(0, len(code) - 3, 4):
-            word = struct.unpack_from(">I", code, off)[0]
-            if B.is_return(word):
-                sites.append(entry + off)
-                if not size and word == B.BLR:
-                    break
-        return sites
-
-    def _return_test(self, ctr: int, cr: int, addr: int):
-        """Whether the bclr at ``addr`` (about to run) branches: Book E EREF bclr, BO/BI rules."""
-        word = struct.unpack(">I", self.cpu.read(addr, 4))[0]
-        if B.always_branches(word):
-            return None
-        return lambda values: B.return_branches(word, values[ctr], values[cr])
 
     # code scan and hooks -------------------------------------------------------------------------
     def _install_hooks(self, image) -> None:

@@ -29,7 +29,8 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
         cycles=cycles if cycles is not None else (run.cycle if run else 0),
         instructions=instructions if instructions is not None else (run.instructions if run else 0),
         findings=with_sources(results.findings, source_of), allocations=results.allocations, stacks=results.stacks,
-        interrupts=results.interrupts, heaps=results.heaps, calls=results.calls)
+        interrupts=results.interrupts, heaps=results.heaps, calls=results.calls,
+        unreturned=results.unreturned)
 
 
 def with_sources(findings: Iterable[Finding], source_of: SourceOf | None) -> tuple[Finding, ...]:

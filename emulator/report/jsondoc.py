@@ -16,7 +16,8 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
      "stacks": [{"name", "base", "top", "limit", "high_water", "lowest", "worst_chain",
                  "per_handler": {handler: bytes}}],
      "interrupts": [{"irq", "name", "handler", "taken", "max_depth"}],
-     "heaps": [{"allocator", "allocs", "frees", "live", "live_bytes", "peak_live", "leaked"}]}
+     "heaps": [{"allocator", "allocs", "frees", "live", "live_bytes", "peak_live", "leaked"}],
+     "unreturned": [{"function", "reason", "calls"}]}     # only when some call never returned
 
 ``source`` is the DWARF ``file:line`` of ``pc`` (for alloc-in-isr: the calling instruction), null
 when the image has no line table or no row covers ``pc``; ``file`` is named as the compiler
@@ -71,6 +72,10 @@ def heap_doc(stats: HeapStats) -> dict:
             "leaked": list(stats.leaked)}
 
 
+def unreturned_doc(item) -> dict:
+    return {"function": item.function, "reason": item.reason, "calls": item.calls}
+
+
 def summary(findings: tuple[Finding, ...]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for finding in findings:
@@ -91,7 +96,9 @@ def report_doc(report: Report) -> dict:
             "allocations": [allocation_doc(s) for s in report.allocations],
             "stacks": [stack_doc(s) for s in report.stacks],
             "interrupts": [interrupt_doc(s) for s in report.interrupts],
-            "heaps": [heap_doc(s) for s in report.heaps]}
+            "heaps": [heap_doc(s) for s in report.heaps],
+            **({"unreturned": [unreturned_doc(u) for u in report.unreturned]}
+               if report.unreturned else {})}
 
 
 def render_json(report: Report) -> str:

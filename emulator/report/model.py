@@ -100,6 +100,16 @@ class HeapStats:
 
 
 @dataclass(frozen=True)
+class Unreturned:
+    """Calls of one watched function that never returned, for one reason (stack-unwound,
+    interrupt-exit, run-ended: emulator/detectors/unreturned.py)."""
+
+    function: str
+    reason: str
+    calls: int
+
+
+@dataclass(frozen=True)
 class AllocCall:
     """One completed call of a watched function, for histograms and budgets."""
 
@@ -131,3 +141,4 @@ class Report:
     interrupts: tuple[InterruptStats, ...] = ()
     heaps: tuple[HeapStats, ...] = ()
     calls: Sequence[AllocCall] = ()     # a tuple, or records made on first read
+    unreturned: tuple[Unreturned, ...] = ()
