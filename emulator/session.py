@@ -7,7 +7,7 @@ from pathlib import Path
 from .detectors import Results, run_detectors
 from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine, RunResult
 from .nativeprobes import call_probe, stack_probe
-from .report import Report, build_report
+from .report import Report, build_report, object_namer
 from .rules import Rules, load_rules
 
 
@@ -49,7 +49,8 @@ def analyse(image, board=None, rules_path=None, max_cycles: int = DEFAULT_MAX_CY
 
 def finish_analysis(machine: Machine, result: RunResult, rules: Rules, image) -> Analysis:
     """Run the detectors over a finished run's events and build its report."""
-    results = run_detectors(result.events, rules)
+    results = run_detectors(result.events, rules,
+                            object_namer(machine.image.symbols.by_name.values()))
     report = build_report(results, image_path=str(image), image_sha256=machine.image.sha256,
                           board=machine.board.name, cycle_model=machine.model.name,
                           cycle_model_version=machine.model.version, exit_reason=result.reason,

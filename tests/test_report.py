@@ -135,8 +135,9 @@ def test_the_table_report_has_allocation_stack_interrupt_and_allocator_sections(
 
 def test_the_csv_report_has_one_row_per_function_and_context():
     lines = render_csv(sample_report()).splitlines()
-    assert lines[0] == "function,context,calls,min,p50,mean,p99,max,total,max_at,max_cycle,inclusive_max"
-    assert "pool_alloc_nomask,thread,1,40,40,40.00,40,40,40,main+0x10,100,230" in lines
+    assert lines[0] == ("function,context,calls,min,p50,mean,p99,max,total,max_at,max_cycle,"
+                        "inclusive_max,inclusive_p50,inclusive_p99")
+    assert "pool_alloc_nomask,thread,1,40,40,40.00,40,40,40,main+0x10,100,230,230,230" in lines
     assert len(lines) == 4
 
 

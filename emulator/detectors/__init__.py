@@ -16,6 +16,7 @@ from .heap import HeapIntegrityDetector
 from .isr_stack import IsrStackDetector
 from .reentry import AllocatorReentryDetector
 from .unreturned import UnreturnedCalls
+from .threads import StackName
 
 __all__ = ["AllocCyclesDetector", "AllocInIsrDetector", "AllocatorReentryDetector", "Detector",
            "FaultDetector", "FindingBook", "HeapIntegrityDetector", "InterruptCounter",
@@ -49,12 +50,14 @@ class RunEndRecorder(Dispatching):
         self.run = event
 
 
-def run_detectors(events: Iterable[object], rules: Rules) -> Results:
+def run_detectors(events: Iterable[object], rules: Rules, stack_name: StackName | None = None) -> Results:
     """Feed ``events`` (in order) to every detector and collect findings and statistics.
 
     Each event goes only to the handlers its class has in the detectors' ``handlers()``.
+    ``stack_name(address)`` names the object holding a thread's stack (alloc-cycles contexts).
     """
-    cycles, stack, heap = AllocCyclesDetector(rules), IsrStackDetector(rules), HeapIntegrityDetector(rules)
+    cycles = AllocCyclesDetector(rules, stack_name)
+    stack, heap = IsrStackDetector(rules), HeapIntegrityDetector(rules)
     counter, ended, unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
     detectors = [AllocInIsrDetector(rules), stack, cycles, AllocatorReentryDetector(rules), heap,
                  FaultDetector(), counter, unreturned]

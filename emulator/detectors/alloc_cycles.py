@@ -10,6 +10,7 @@ from ..events import CallEntered, CallReturned, Context, InterruptEntered, Inter
 from ..report.model import AllocCall, AllocStats, Finding
 from ..rules import Rules
 from .base import Dispatching, Handlers, LazySequence
+from .threads import StackName, Threads, is_thread_context
 
 Done = tuple[CallEntered, int, int]             # a completed call: (entry, inclusive, exclusive)
 
@@ -28,8 +29,14 @@ class AllocCyclesDetector(Dispatching):
     depth d+1 while it was open, from the start of its entry (``InterruptEntered.cycle`` minus
     ``entry_cycles``) to the ``InterruptExited`` (stamped after the exit) that
     returns to depth d (nested interrupts are inside that span; a tail-chained exit/entry pair
-    continues the same span).  Calls that never return are not counted.
-    ``stats()``: ``AllocStats`` per (function, context name) over exclusive cycles, sorted;
+    continues the same span).  Time in other threads is left out the same way: a thread-mode
+    call's thread is switched out from the start of the interrupt whose return ran another
+    thread until a return to thread code resumes it (``Threads``); interrupts taken meanwhile
+    and calls the other threads make are theirs.  Calls that never return are not counted.
+    Inclusive cycles are the wall time, other threads and interrupts included.
+    ``stats()``: ``AllocStats`` per (function, context name) over exclusive cycles, sorted; with
+    more than one thread, thread code is named by its stack (``thread@<object>``, the object
+    ``stack_name(address)`` names, else the thread's first SP in hex), otherwise ``thread``;
     ``calls()``: every completed call in completion order (its ``AllocCall`` records, with the
     arguments formatted, are made when first read: reports mostly need the statistics only);
     ``findings()``: one ``alloc-cycles`` finding per budget (max or p99) exceeded.
@@ -37,13 +44,17 @@ class AllocCyclesDetector(Dispatching):
 
     name = "alloc-cycles"
 
-    def __init__(self, rules: Rules):
+    def __init__(self, rules: Rules, stack_name: StackName | None = None):
         self.rules = rules
+        self.stack_name = stack_name
         self.rule_of = rules.by_name.get        # function name -> its rule, or None
         self.open: dict[int, CallEntered] = {}
         self.preempted: dict[int, int] = {}     # open call id -> cycles in interrupts preempting it
         self.irq_start: dict[int, int] = {}     # depth of the interrupt -> entry cycle
         self.done: list[Done] = []              # completed calls, in completion order
+        self.threads = Threads()
+        self.owner: dict[int, int] = {}         # open thread-mode call id -> thread, if not 0
+        self.done_owner: dict[int, int] = {}    # index in done -> thread, if not 0
         self.args_text: dict[tuple[str, tuple[int, ...]], str] = {}
         self._stats: tuple[int, tuple[AllocStats, ...]] = (0, ())   # (len(done), stats)
 
@@ -56,33 +67,61 @@ class AllocCyclesDetector(Dispatching):
             self.open[event.call_id] = event
             if self.preempted:
                 self.preempted.pop(event.call_id, None)     # a reused id starts again
+            if self.owner:
+                self.owner.pop(event.call_id, None)
+            if self.threads.running and not event.context.depth:
+                self.owner[event.call_id] = self.threads.running
 
     def on_call_returned(self, event: CallReturned) -> None:
         entered = self.open.pop(event.call_id, None)
         if entered is not None:
             inclusive = event.cycle - entered.cycle
             preempted = self.preempted.pop(event.call_id, 0) if self.preempted else 0
+            owner = self.owner.pop(event.call_id, 0) if self.owner else 0
+            if owner:
+                self.done_owner[len(self.done)] = owner
             self.done.append((entered, inclusive, inclusive - preempted))
 
     def on_interrupt_entered(self, event: InterruptEntered) -> None:
-        self.irq_start.setdefault(event.context.depth, event.cycle - event.entry_cycles)
+        depth = event.context.depth
+        self.irq_start.setdefault(depth, event.cycle - event.entry_cycles)
+        if depth == 1 and not event.tail_chained:
+            self.threads.entered(event.preempted_sp)
 
     def on_interrupt_exited(self, event: InterruptExited) -> None:
         if event.tail_chained_to is None:
-            self._interrupt_done(event.context.depth, event.cycle)
+            depth = event.context.depth
+            if not depth and event.sp is not None and self.threads.switches(event.sp):
+                self._switch(event.sp, event.cycle)
+            else:
+                self._interrupt_done(depth, event.cycle)
 
     def _interrupt_done(self, depth: int, cycle: int) -> None:
         start = self.irq_start.pop(depth + 1, None)
         if start is None:
             return
+        running, owner = self.threads.running, self.owner
         for call_id, call in self.open.items():
-            if call.context.depth == depth:
+            if call.context.depth == depth and (depth or owner.get(call_id, 0) == running):
                 self.preempted[call_id] = self.preempted.get(call_id, 0) + cycle - start
 
-    def _record(self, done: Done) -> AllocCall:
-        entered, inclusive, exclusive = done
+    def _switch(self, sp: int, cycle: int) -> None:
+        """A return to thread code on another stack: the running thread stopped when the
+        interrupt began; the thread resumed gets the time it was stopped for left out."""
+        stopped = self.irq_start.pop(1, cycle)
+        thread, since = self.threads.switch(sp, stopped)
+        if since is None:
+            return
+        owner = self.owner
+        for call_id, call in self.open.items():
+            if not call.context.depth and owner.get(call_id, 0) == thread:
+                self.preempted[call_id] = self.preempted.get(call_id, 0) + cycle - since
+
+    def _record(self, index: int, name_of) -> AllocCall:
+        entered, inclusive, exclusive = self.done[index]
         return AllocCall(
-            function=entered.function, context=entered.context.name, cycle=entered.cycle,
+            function=entered.function, context=name_of(index, entered),
+            cycle=entered.cycle,
             call_site=entered.call_site, args=self._args(entered),
             inclusive=inclusive, exclusive=exclusive)
 
@@ -96,7 +135,8 @@ class AllocCyclesDetector(Dispatching):
         return text
 
     def calls(self) -> Sequence[AllocCall]:
-        return LazySequence(tuple(self.done), self._record)
+        name_of = self._context_names()
+        return LazySequence(tuple(range(len(self.done))), lambda index: self._record(index, name_of))
 
     def stats(self) -> tuple[AllocStats, ...]:
         """Statistics of the calls completed so far (computed again only after new ones)."""
@@ -106,10 +146,23 @@ class AllocCyclesDetector(Dispatching):
 
     def _summarise_groups(self) -> tuple[AllocStats, ...]:
         groups: dict[tuple[str, str], list[Done]] = defaultdict(list)
-        for done in self.done:
+        name_of = self._context_names()
+        for index, done in enumerate(self.done):
             entered = done[0]
-            groups[entered.function, entered.context.name].append(done)
+            groups[entered.function, name_of(index, entered)].append(done)
         return tuple(summarise(fn, ctx, calls) for (fn, ctx), calls in sorted(groups.items()))
+
+    def _context_names(self):
+        """(index in done, its CallEntered) -> the context name its statistics group has."""
+        if not self.threads.several:
+            return lambda index, entered: entered.context.name
+        names, owner = self.threads.names(self.stack_name), self.done_owner
+
+        def name_of(index: int, entered: CallEntered) -> str:
+            if entered.context.depth:
+                return entered.context.name
+            return names[owner.get(index, 0)]
+        return name_of
 
     def findings(self) -> tuple[Finding, ...]:
         found = [f for stats in self.stats() for f in self._over_budget(stats)]
@@ -129,13 +182,14 @@ def summarise(function: str, context: str, calls: list[Done]) -> AllocStats:
     values = sorted(exclusive for _, _, exclusive in calls)
     slowest = min((entered for entered, _, exclusive in calls if exclusive == values[-1]),
                   key=attrgetter("cycle"))
-    inclusive = [cycles for _, cycles, _ in calls]
+    inclusive = sorted(cycles for _, cycles, _ in calls)
     total = sum(values)
     return AllocStats(
         function=function, context=context, calls=len(values), min=values[0],
         p50=nearest_rank(values, 50), mean=total / len(values), p99=nearest_rank(values, 99),
         max=values[-1], total=total, max_at=slowest.call_site, max_cycle=slowest.cycle,
-        inclusive_max=max(inclusive), inclusive_total=sum(inclusive))
+        inclusive_max=inclusive[-1], inclusive_total=sum(inclusive),
+        inclusive_p50=nearest_rank(inclusive, 50), inclusive_p99=nearest_rank(inclusive, 99))
 
 
 def budget_finding(stats: AllocStats, label: str, value: int, limit: int) -> Finding:
@@ -149,6 +203,6 @@ def budget_finding(stats: AllocStats, label: str, value: int, limit: int) -> Fin
 
 def stats_context(stats: AllocStats) -> Context:
     """The context a statistics group names (its depth is at least 1 for a handler)."""
-    if stats.context == "thread":
+    if is_thread_context(stats.context):
         return Context()
     return Context(handler=stats.context, depth=1, chain=(stats.context,))

@@ -12,7 +12,7 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
                    "backtrace": [...], "details": {...}}],
      "allocations": [{"function", "context", "calls", "min", "p50", "mean", "p99", "max",
                       "total", "max_at": {"call_site", "cycle"},
-                      "inclusive": {"max", "total"}}],
+                      "inclusive": {"p50", "p99", "max", "total"}}],
      "stacks": [{"name", "base", "top", "limit", "high_water", "lowest", "worst_chain",
                  "per_handler": {handler: bytes}}],
      "interrupts": [{"irq", "name", "handler", "taken", "max_depth"}],
@@ -22,6 +22,11 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
 ``source`` is the DWARF ``file:line`` of ``pc`` (for alloc-in-isr: the calling instruction), null
 when the image has no line table or no row covers ``pc``; ``file`` is named as the compiler
 recorded it, without the compilation directory (emulator/dwarf.py).
+An allocation's ``context`` is ``thread``, a handler name, or, when the run switched between
+more than one thread stack, ``thread@<stack>`` (the symbol of the object holding the thread's
+stack, else the thread's first stack pointer in hex).  ``min``..``total`` are exclusive cycles
+(without preempting interrupts and the time other threads ran); ``inclusive`` are the wall
+cycles from entry to return, everything included.
 ``mean`` is rounded to 2 decimals; findings are in cycle order, the other lists sorted by key.
 """
 from __future__ import annotations
@@ -52,7 +57,8 @@ def allocation_doc(stats: AllocStats) -> dict:
             "min": stats.min, "p50": stats.p50, "mean": round(stats.mean, 2), "p99": stats.p99,
             "max": stats.max, "total": stats.total,
             "max_at": {"call_site": stats.max_at, "cycle": stats.max_cycle},
-            "inclusive": {"max": stats.inclusive_max, "total": stats.inclusive_total}}
+            "inclusive": {"p50": stats.inclusive_p50, "p99": stats.inclusive_p99,
+                          "max": stats.inclusive_max, "total": stats.inclusive_total}}
 
 
 def stack_doc(stats: StackStats) -> dict:

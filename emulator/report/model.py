@@ -40,10 +40,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class AllocStats:
-    """Exclusive-cycle statistics of one function in one context (thread or a handler name).
+    """Exclusive-cycle statistics of one function in one context, with its wall (inclusive) figures.
 
-    Percentiles use the nearest-rank method: the value at rank ceil(p/100 * n) of the sorted
-    samples (1-based), so p50 and p99 are always observed values.
+    The context is a handler name, ``thread``, or with more than one thread ``thread@<stack>``.
+    Exclusive cycles leave out preempting interrupts and the time other threads ran; inclusive
+    (wall) cycles are from entry to return, everything included.  Percentiles use the
+    nearest-rank method: the value at rank ceil(p/100 * n) of the sorted samples (1-based), so
+    p50 and p99 are always observed values.
     """
 
     function: str
@@ -57,8 +60,10 @@ class AllocStats:
     total: int
     max_at: str                         # call site of the slowest call
     max_cycle: int                      # cycle at which the slowest call was entered
-    inclusive_max: int                  # slowest call including time in preempting interrupts
+    inclusive_max: int                  # slowest call including interrupts and other threads
     inclusive_total: int
+    inclusive_p50: int                  # wall-time percentiles, same method
+    inclusive_p99: int
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Sequence
 from .model import Report
 
 ALLOC_COLUMNS = ("function", "context", "calls", "min", "p50", "mean", "p99", "max", "total",
-                 "max_at", "max_cycle", "inclusive_max")
+                 "max_at", "max_cycle", "inclusive_max", "inclusive_p50", "inclusive_p99")
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -33,7 +33,8 @@ def cell_text(value: object) -> str:
 
 def alloc_rows(report: Report) -> list[list[object]]:
     return [[s.function, s.context, s.calls, s.min, s.p50, s.mean, s.p99, s.max, s.total,
-             s.max_at, s.max_cycle, s.inclusive_max] for s in report.allocations]
+             s.max_at, s.max_cycle, s.inclusive_max, s.inclusive_p50, s.inclusive_p99]
+            for s in report.allocations]
 
 
 def stack_rows(report: Report) -> list[list[object]]:
@@ -51,7 +52,8 @@ def render_table(report: Report) -> str:
              f"{report.cycle_model} {report.cycle_model_version}\n"
              f"exit {report.exit_reason} (code {cell_text(report.exit_code)})  cycles {report.cycles}"
              f"  instructions {report.instructions}\n",
-             "\nAllocation cycles (exclusive of preempting interrupts; nearest-rank percentiles)\n",
+             "\nAllocation cycles (exclusive of preempting interrupts and other threads; "
+             "inclusive_* = wall time; nearest-rank percentiles)\n",
              format_table(ALLOC_COLUMNS, alloc_rows(report)),
              "\nStacks (high-water mark in bytes)\n",
              format_table(("stack", "handler", "base", "top", "limit", "high_water", "chain"),
