@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from emulator.detectors import AllocCyclesDetector, run_detectors
-from emulator.events import THREAD, Context, InterruptEntered, InterruptExited
+from emulator.events import THREAD, CallAbandoned, Context, InterruptEntered, InterruptExited
 from emulator.report import object_namer
 from emulator.image import Symbol
 from emulator.rules import DEFAULT_PATH, parse_rules
@@ -140,3 +140,10 @@ def test_the_object_namer_names_sized_data_objects_only():
     name_at = object_namer(symbols)
     assert [name_at(a) for a in (0x20001000, 0x20001FFF, 0x20002000, 0x20003000, 0x100)] == [
         "task_a_stack", "task_a_stack", None, None, None]
+
+
+def test_an_abandoned_call_is_forgotten_and_gets_no_statistics():
+    c = call("pool_alloc", 0, 1)
+    gone = CallAbandoned(cycle=50, call_id=1, function="pool_alloc", reason="stack-unwound", context=THREAD)
+    detector = feed([c] + switch(10, A_SP, B_SP) + [gone, ret(c, 90)])
+    assert (detector.open, detector.preempted, detector.stats()) == ({}, {}, ())

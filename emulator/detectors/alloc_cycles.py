@@ -6,7 +6,8 @@ from collections import defaultdict
 from operator import attrgetter
 from typing import Sequence
 
-from ..events import CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
+from ..events import (CallAbandoned, CallEntered, CallReturned, Context, InterruptEntered,
+                      InterruptExited)
 from ..report.model import AllocCall, AllocStats, Finding
 from ..rules import Rules
 from .base import Dispatching, Handlers, LazySequence
@@ -32,7 +33,7 @@ class AllocCyclesDetector(Dispatching):
     continues the same span).  Time in other threads is left out the same way: a thread-mode
     call's thread is switched out from the start of the interrupt whose return ran another
     thread until a return to thread code resumes it (``Threads``); interrupts taken meanwhile
-    and calls the other threads make are theirs.  Calls that never return are not counted.
+    and calls the other threads make are theirs.  Calls that never return (or are abandoned) are not counted.
     Inclusive cycles are the wall time, other threads and interrupts included.
     ``stats()``: ``AllocStats`` per (function, context name) over exclusive cycles, sorted; with
     more than one thread, thread code is named by its stack (``thread@<object>``, the object
@@ -60,6 +61,7 @@ class AllocCyclesDetector(Dispatching):
 
     def handlers(self) -> Handlers:
         return {CallEntered: self.on_call_entered, CallReturned: self.on_call_returned,
+                CallAbandoned: self.on_call_abandoned,
                 InterruptEntered: self.on_interrupt_entered, InterruptExited: self.on_interrupt_exited}
 
     def on_call_entered(self, event: CallEntered) -> None:
@@ -81,6 +83,12 @@ class AllocCyclesDetector(Dispatching):
             if owner:
                 self.done_owner[len(self.done)] = owner
             self.done.append((entered, inclusive, inclusive - preempted))
+
+    def on_call_abandoned(self, event: CallAbandoned) -> None:
+        """A call that will never return is forgotten (no interrupt time is kept for it)."""
+        if self.open.pop(event.call_id, None) is not None:
+            self.preempted.pop(event.call_id, None)
+            self.owner.pop(event.call_id, None)
 
     def on_interrupt_entered(self, event: InterruptEntered) -> None:
         depth = event.context.depth
