@@ -9,6 +9,8 @@ from .errors import BadInput
 
 BUILTIN = Path(__file__).parent / "boards"
 ARCHES = ("cortex-m", "ppc-booke")
+FPUS = ("none", "fpv4-sp-d16")
+DEFAULT_FPU = {"cortex-m4": "fpv4-sp-d16"}      # by cpu; every other core has none
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Board:
     memory: tuple[Region, ...]
     peripherals: tuple[PeripheralSpec, ...]
     source: str = ""
+    fpu: str = "none"                   # the core's FP extension ('fpv4-sp-d16': Cortex-M4F)
 
     def region_of(self, addr: int, size: int = 1) -> Region | None:
         return next((r for r in self.memory if r.contains(addr, size)), None)
@@ -72,11 +75,13 @@ def load_board(name_or_path: str | Path) -> Board:
 
 def parse_board(data: dict, source: str) -> Board:
     fields = _Fields(data.get("board"), source, "board")
+    name, arch, cpu = fields.str("name"), fields.choice("arch", ARCHES), fields.str("cpu")
     board = Board(
-        name=fields.str("name"), arch=fields.choice("arch", ARCHES), cpu=fields.str("cpu"),
+        name=name, arch=arch, cpu=cpu,
         cycle_model=fields.str("cycle_model"), clock_hz=fields.int("clock_hz", 1),
         num_irq=fields.int("num_irq", 0, default=0), priority_bits=fields.int("priority_bits", 0, default=8),
         scratch=fields.int("scratch", 0), source=source,
+        fpu=fields.choice("fpu", FPUS, default=DEFAULT_FPU.get(cpu, "none")),
         memory=tuple(_region(m, source, i) for i, m in enumerate(_table_list(data, "memory", source))),
         peripherals=tuple(_peripheral(p, source, i)
                           for i, p in enumerate(_table_list(data, "peripheral", source, required=False))))
@@ -144,8 +149,8 @@ class _Fields:
             raise BadInput(f"{self.source}: key '{self.where}.{key}': expected an integer >= {minimum}, got {value!r}")
         return value
 
-    def choice(self, key: str, options: tuple[str, ...]) -> str:
-        value = self.str(key)
+    def choice(self, key: str, options: tuple[str, ...], default=None) -> str:
+        value = self.str(key, default)
         if value not in options:
             raise BadInput(f"{self.source}: key '{self.where}.{key}': expected one of {', '.join(options)}, got {value!r}")
         return value

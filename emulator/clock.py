@@ -14,8 +14,9 @@ engine stops as ``timeout`` (Unicorn's own emu_start timeout starts a thread per
 a pending taken-branch penalty is charged if the block is not the fall-through;
 at or past the deadline (next timer event or the cycle budget), or when an interrupt held by
 a mask became deliverable, the engine stops before the block; a ``b .`` block stops as
-``spin``; while ``fp_trap`` is set, a block holding an FP instruction stops as ``fp``
-(emulator/arm/fpu.py); otherwise the block's static cost and instruction count are added.
+``spin``; a block whose trap flags (FLAG_FP: an FP instruction, FLAG_SYSREG: an MRS/MSR of
+CONTROL) meet ``traps`` stops as ``trap`` (emulator/arm/fpu.py); otherwise the block's static
+cost and instruction count are added.
 """
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ import time
 from typing import Callable
 
 NO_UNTIL = 0xFFFFFFFF
-STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout", 5: "fp"}   # bc_state.stopped
+STOPS = {0: False, 1: "deadline", 2: "spin", 3: "error", 4: "timeout", 5: "trap"}   # bc_state.stopped
 STOP_CODES = {why: code for code, why in STOPS.items()}
 WALL_POLL = 1024                    # blocks between two looks at the wall clock
 PROBE_REGS_MAX = 12                 # registers a native probe record holds (blockclock.c)
-FLAG_SPIN, FLAG_FP = 1, 2           # bc_entry.flags
+FLAG_SPIN, FLAG_FP, FLAG_SYSREG = 1, 2, 4    # bc_entry.flags; the last two can trap
 
 
 class BlockCosts:
@@ -40,6 +41,8 @@ class BlockCosts:
         self.model, self.read, self.spin_code = model, read, spin_code
         self.costs: dict = {}
         self.spins: set[int] = set()
+        self.fp_sites: dict[int, int] = {}      # block address -> its first FP instruction
+        self.sysreg_sites: dict[int, int] = {}  # block address -> its first MRS/MSR CONTROL
 
     def decode(self, addr: int, size: int):
         code = self.read(addr, size)
@@ -47,7 +50,21 @@ class BlockCosts:
         self.costs[(addr, size)] = cost
         if code == self.spin_code:
             self.spins.add(addr)
+        _note_site(self.fp_sites, addr, cost.fp_first)
+        _note_site(self.sysreg_sites, addr, cost.sysreg_first)
         return cost
+
+    @staticmethod
+    def flags(cost) -> int:
+        """The trap flags of a block's cost (FLAG_FP, FLAG_SYSREG)."""
+        return (FLAG_FP if cost.fp_first is not None else 0) | (
+            FLAG_SYSREG if cost.sysreg_first is not None else 0)
+
+
+def _note_site(sites: dict[int, int], block: int, site: int | None) -> None:
+    """Remember a block's first trap site (blocks at one address may differ in size)."""
+    if site is not None:
+        sites[block] = min(site, sites.get(block, site))
 
 
 class PyClock(BlockCosts):
@@ -60,7 +77,7 @@ class PyClock(BlockCosts):
         self.now = self.instructions = self.deadline = self.block_start = 0
         self.until, self.penalty, self.fallthrough = NO_UNTIL, 0, 0
         self.attention, self.stopped, self.block = False, False, None
-        self.fp_trap = False
+        self.traps = 0
         self.wall_deadline_ns, self.polls = 1 << 63, 0
         self.deliverable: Callable[[], bool] = lambda: False
         self._stop = lambda: None
@@ -92,8 +109,8 @@ class PyClock(BlockCosts):
             self.stopped = "spin"
             self._stop()
             return
-        if self.fp_trap and cost.fp_first is not None:
-            self.stopped = "fp"
+        if self.traps and self.flags(cost) & self.traps:
+            self.stopped = "trap"
             self._stop()
             return
         self.block, self.block_start = cost, self.now
@@ -125,7 +142,7 @@ class _State(ctypes.Structure):
                 ("reg_read", ctypes.c_void_p), ("stack_slow", ctypes.c_void_p),
                 ("stack_base", ctypes.c_uint32), ("lowest", ctypes.c_uint32),
                 ("in_interrupt", ctypes.c_uint32), ("sp_id", ctypes.c_uint32),
-                ("fp_trap", ctypes.c_uint32), ("pad3", ctypes.c_uint32),
+                ("traps", ctypes.c_uint32), ("pad3", ctypes.c_uint32),
                 # watched return addresses (emulator/nativeprobes.py, bc_hook_entry_check)
                 ("rets", ctypes.c_void_p), ("ret_mask", ctypes.c_uint32), ("lr_id", ctypes.c_uint32)]
 
@@ -151,7 +168,7 @@ class NativeClock(BlockCosts):
     penalty = _state_property("penalty")
     fallthrough = _state_property("fallthrough")
     attention = _state_property("attention", bool)
-    fp_trap = _state_property("fp_trap", bool)
+    traps = _state_property("traps")
     wall_deadline_ns = _state_property("wall_deadline_ns")
 
     def __init__(self, model, read, spin_code, lib: ctypes.CDLL):
@@ -181,7 +198,7 @@ class NativeClock(BlockCosts):
     def _miss(self, addr: int, size: int) -> int:
         try:
             cost = self.decode(addr, size)
-            flags = (FLAG_SPIN if addr in self.spins else 0) | (FLAG_FP if cost.fp_first is not None else 0)
+            flags = (FLAG_SPIN if addr in self.spins else 0) | self.flags(cost)
             return self._lib.bc_insert(ctypes.byref(self._s), addr, size, cost.total, cost.count,
                                        cost.penalty, (cost.fallthrough or 0) & 0xFFFFFFFF, flags)
         except BaseException as exc:              # surfaced by take_error() after the slice

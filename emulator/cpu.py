@@ -21,7 +21,9 @@ ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
             "xpsr": A.UC_ARM_REG_XPSR, "ipsr": A.UC_ARM_REG_IPSR, "msp": A.UC_ARM_REG_MSP,
             "psp": A.UC_ARM_REG_PSP, "control": A.UC_ARM_REG_CONTROL,
             "primask": A.UC_ARM_REG_PRIMASK, "basepri": A.UC_ARM_REG_BASEPRI,
-            "faultmask": A.UC_ARM_REG_FAULTMASK}
+            "faultmask": A.UC_ARM_REG_FAULTMASK,
+            **{f"s{i}": getattr(A, f"UC_ARM_REG_S{i}") for i in range(32)},
+            "fpscr": A.UC_ARM_REG_FPSCR}
 PPC_REGS = {**{f"r{i}": getattr(P, f"UC_PPC_REG_{i}") for i in range(32)},
             "pc": P.UC_PPC_REG_PC, "lr": P.UC_PPC_REG_LR, "msr": P.UC_PPC_REG_MSR,
             "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR}
@@ -253,7 +255,13 @@ class UnicornCpu:
             self.uc.emu_start(pc, end, count=max_instructions)
 
     def step(self, pc: int) -> None:
-        """Execute exactly one instruction at ``pc`` with the block callback muted."""
+        """Execute exactly one instruction at ``pc`` with the block callback muted.
+
+        Unicorn counts instructions with a code hook added on the first counted start, and
+        honours it only in blocks translated after that: a block already translated (e.g. the
+        one a block-hook stop interrupted) would run to its end and beyond (measured, Unicorn
+        2.1.4).  So the translation holding ``pc`` is dropped first."""
+        self.forget_code(pc & ~1, (pc & ~1) + 4)
         with self._muting():
             self.start(pc, count=1)
 

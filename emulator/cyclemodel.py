@@ -57,6 +57,7 @@ class BlockCost:
     penalty: int            # extra cycles if the block's final conditional branch is taken
     fallthrough: int
     fp_first: int | None = None   # address of the block's first FP (CP10/CP11) instruction
+    sysreg_first: int | None = None   # address of its first MRS/MSR of CONTROL
 
     def cycles_before(self, pc: int) -> int:
         return self.before.get(pc, self.total)
@@ -80,6 +81,11 @@ def is_fp_instruction(mnemonic: str) -> bool:
     return mnemonic[0] == "v"
 
 
+def accesses_control(insn) -> bool:
+    """MRS/MSR of CONTROL (B5.2.2/B5.2.3), whose FP bits Unicorn keeps differently (fpu.py)."""
+    return insn.mnemonic in ("mrs", "msr") and "control" in insn.op_str
+
+
 class CortexM4Model:
     """Cortex-M4 TRM table 3-1 as a static per-instruction table (see module docstring)."""
 
@@ -98,16 +104,19 @@ class CortexM4Model:
         self.cs.detail = True
 
     def block(self, code: bytes, addr: int) -> BlockCost:
-        before, sizes, total, prev, timing, fp_first = {}, {}, 0, "", Timing(0), None
+        before, sizes, total, prev, timing, fp, sysreg = {}, {}, 0, "", Timing(0), [], []
         for insn in self.cs.disasm(code, addr):
             timing = self.timing(insn, prev)
             before[insn.address], sizes[insn.address] = total, insn.size
             total += timing.cycles + (0 if timing.dynamic else timing.penalty)
             prev = insn.mnemonic
-            if fp_first is None and is_fp_instruction(insn.mnemonic):
-                fp_first = insn.address
+            if is_fp_instruction(insn.mnemonic):
+                fp.append(insn.address)
+            elif accesses_control(insn):
+                sysreg.append(insn.address)
         dynamic = timing.penalty if timing.dynamic else 0
-        return BlockCost(addr, len(before), total, before, sizes, dynamic, addr + len(code), fp_first)
+        return BlockCost(addr, len(before), total, before, sizes, dynamic, addr + len(code),
+                         fp[0] if fp else None, sysreg[0] if sysreg else None)
 
     def timing(self, insn, prev: str) -> Timing:
         m = insn.mnemonic.split(".")[0]

@@ -82,6 +82,7 @@ class Image:
     symbols: SymbolTable
     kind: str                       # 'elf' or 'bin'
     lines: SourceLines | None = field(default=None, compare=False, repr=False)   # ELF with .debug_line
+    hard_float: bool = False        # Arm EABI Tag_ABI_VFP_args = 1: FP arguments in FP registers
 
     def source(self, addr: int) -> Source | None:
         """(file, line) of the code at ``addr`` from DWARF, or None (no DWARF, or no row covers it)."""
@@ -152,13 +153,26 @@ def _load_elf(path: Path, blob: bytes, digest: str) -> Image:
         segments = tuple(_segments(path, elf))
         symbols = SymbolTable(_symbols(elf, arch))
         lines = _source_lines(elf, blob, symbols)
+        hard_float = arch == "cortex-m" and _passes_fp_in_registers(elf)
     except ELFError as exc:
         raise BadInput(f"{path}: malformed ELF: {exc}") from None
     except (ValueError, KeyError, AssertionError, OSError, EOFError) as exc:
         raise BadInput(f"{path}: malformed or truncated ELF: {exc or type(exc).__name__}") from None
     if not segments:
         raise BadInput(f"{path}: ELF has no loadable (PT_LOAD) segment")
-    return Image(str(path), digest, arch, elf.header.e_entry, segments, symbols, "elf", lines)
+    return Image(str(path), digest, arch, elf.header.e_entry, segments, symbols, "elf", lines,
+                 hard_float)
+
+
+def _passes_fp_in_registers(elf: ELFFile) -> bool:
+    """Tag_ABI_VFP_args = 1 in .ARM.attributes (Addenda to the Arm EABI, 'Build attributes'):
+    the image was built with -mfloat-abi=hard and needs an FPU."""
+    section = elf.get_section_by_name(".ARM.attributes")
+    if section is None or not hasattr(section, "iter_subsections"):
+        return False
+    return any(attr.tag == "TAG_ABI_VFP_ARGS" and attr.value == 1
+               for sub in section.iter_subsections() for subsub in sub.iter_subsubsections()
+               for attr in subsub.iter_attributes())
 
 
 def _source_lines(elf: ELFFile, blob: bytes, symbols: SymbolTable) -> SourceLines | None:

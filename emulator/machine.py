@@ -11,7 +11,9 @@ ArchCore contract (``emulator.arm.core.CortexMCore`` is the reference): reset(im
 exec_pc(pc), setup_call(addr, args, trap), return_value(), take_pending(return_pc) -> bool,
 held_by_masks(), deliverable(), wake_pending(), context(), idle_at(pc), on_engine_interrupt(n),
 enter_fault_handler(pc) -> bool, repend_level(number), clocked() -> timers inside the core
-(Book E DEC/FIT; none on Cortex-M, whose SysTick sits on the bus), ``trap_code`` and ``arch``.
+(Book E DEC/FIT; none on Cortex-M, whose SysTick sits on the bus), ``trap_code`` and ``arch``;
+on_trap(pc) when the block clock stopped as 'trap' (only cores that set ``clock.traps``:
+Cortex-M with an FPU).
 """
 from __future__ import annotations
 
@@ -106,6 +108,9 @@ class Machine:
         brd = load_board(board)
         if img.arch and img.arch != brd.arch:
             raise BadInput(f"{image}: {img.arch} image does not fit board '{brd.name}' ({brd.arch})")
+        if img.hard_float and brd.fpu == "none":
+            raise BadInput(f"{image}: built for hard float (Tag_ABI_VFP_args) but board "
+                           f"'{brd.name}' has no FPU (its core is {brd.cpu}, fpu = \"none\")")
         return cls(brd, img, record)
 
     # set-up ------------------------------------------------------------------------------------
@@ -215,18 +220,24 @@ class Machine:
         run can differ from a free run by the LDR/STR pipelining cycle. Returns instructions run.
         """
         self.result, self._budget_end, done = None, NEVER, 0
-        while done < count and self.result is None:
-            pc = self.cpu.reg("pc")
-            cost = self.model.block(self.cpu.read(pc, 4), pc)
-            try:
-                self.cpu.step(self.core.exec_pc(pc))
-            except CpuFault as exc:
-                self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
-                break
-            self.now += cost.before.get(pc + cost.sizes.get(pc, 4), cost.total) if cost.count else 1
-            self.instructions, done = self.instructions + 1, done + 1
-            self._service()
+        while done < count and self.step_one():
+            done += 1
         return done
+
+    def step_one(self) -> bool:
+        """Execute one instruction, charge it, then service timers and interrupts; False if it
+        faulted or the run ended (cores use it inside a run: the budget is left alone)."""
+        pc = self.cpu.reg("pc")
+        cost = self.model.block(self.cpu.read(pc, 4), pc)
+        try:
+            self.cpu.step(self.core.exec_pc(pc))
+        except CpuFault as exc:
+            self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
+            return False
+        self.now += cost.before.get(pc + cost.sizes.get(pc, 4), cost.total) if cost.count else 1
+        self.instructions += 1
+        self._service()
+        return self.result is None
 
     def run_until(self, symbol: str, max_cycles: int = DEFAULT_MAX_CYCLES,
                   timeout: float = DEFAULT_TIMEOUT) -> RunResult:
@@ -277,6 +288,8 @@ class Machine:
             self.finish("returned", None)
         elif stopped == "spin" or (not stopped and self.core.idle_at(pc)):
             self._sleep()
+        elif stopped == "trap":
+            self.core.on_trap(pc)
         if self.result is None:
             self._service(pc)
 
@@ -339,13 +352,16 @@ class Machine:
         self.finish("fault", None, f"{kind} at {location}: {message}")
 
     # memory helpers used by cores ------------------------------------------------------------------
-    def write_stack(self, addr: int, data: bytes) -> None:
-        """Push an exception frame; an unmapped stack is a fault the run loop reports."""
+    def write_stack(self, addr: int, data: bytes, size: int | None = None) -> None:
+        """Push an exception frame of ``size`` bytes (default ``len(data)``), the first
+        ``len(data)`` of them stored now (the rest reserved: a lazy FP frame); an unmapped
+        stack is a fault the run loop reports."""
+        size = len(data) if size is None else size
         lo, hi = self._stack_region
-        if not lo <= addr <= hi - len(data):
-            self._check_stack(addr, len(data))
+        if not lo <= addr <= hi - size:
+            self._check_stack(addr, size)
         for watcher in self.stack_watchers:
-            watcher.frame_pushed(addr, len(data))
+            watcher.frame_pushed(addr, size)
         self.cpu.write(addr, data)
 
     def _check_stack(self, addr: int, size: int) -> None:

@@ -47,7 +47,8 @@ class Bus:
 
     def _scs(self, spec, params):
         from .arm.scs import SystemControlSpace
-        scs = SystemControlSpace(spec.name, spec.base, spec.size, self.machine.core.nvic, **params)
+        core = self.machine.core
+        scs = SystemControlSpace(spec.name, spec.base, spec.size, core.nvic, core.fpu, **params)
         self.machine.core.attach_scs(scs)
         return scs
 

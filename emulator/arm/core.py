@@ -11,12 +11,21 @@ from ..events import Context
 from ..probes import ProbeReads
 from . import nvic as N
 from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
+from ..clock import FLAG_FP, FLAG_SYSREG
+from .fpu import CONTROL_FPCA, FP_ACTIVE, Fpu
+from .scs import HFSR_FORCED, UFSR_NOCP
 from .semihosting import Exit, Semihosting, SemihostingError
 
 # Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
 INTR_UDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT, INTR_BKPT, INTR_EXCEPTION_EXIT = 1, 2, 3, 4, 7, 8
 SEMIHOSTING_BKPT = 0xAB
 TRAP_CODE = b"\xfe\xe7" * 8        # 'b .' — the return trap of Machine.call()
+UFSR_UNDEFINSTR = 1 << 16          # CFSR bit 16 (B3.2.15)
+# Faults that are UsageFaults on silicon (B1.5.14): their CFSR bit.  Taken as UsageFault when
+# SHCSR enables it and its priority allows, else escalated to HardFault (HFSR.FORCED).
+USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UFSR_NOCP}
+TRAP_REACH = 64                    # instructions a block can hold before a trapped one
+CONTROL_BITS = 0x7                 # nPRIV, SPSEL, FPCA (B1.4.4)
 
 
 def condition_passed(cc: int, nzcv: int) -> bool:
@@ -47,6 +56,8 @@ class CortexMCore:
         self.nvic = N.Nvic(board.num_irq, board.priority_bits)
         self.scs = None                  # set by attach_scs when the board's SCS is built
         self.model = model
+        self.fpu = Fpu(self.cpu, self._fp_changed) if board.fpu != "none" else None
+        self._fault_kind: str | None = None      # the kind of the fault being reported
         self.exc: CortexMExceptions | None = None
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
@@ -54,7 +65,7 @@ class CortexMCore:
 
     def attach_scs(self, scs) -> None:
         self.scs = scs
-        self.exc = CortexMExceptions(self.cpu, self.nvic, scs, self.machine, self.model)
+        self.exc = CortexMExceptions(self.cpu, self.nvic, scs, self.machine, self.model, self.fpu)
 
     # reset and calls ---------------------------------------------------------------------------
     def reset(self, image) -> None:
@@ -65,6 +76,7 @@ class CortexMCore:
         self.cpu.set_reg("msp", sp)
         self.cpu.set_reg("control", 0)
         self.cpu.set_reg("pc", reset | 1)
+        self._fp_changed()
 
     def clocked(self) -> list:
         """No timers inside the core: SysTick is a peripheral on the bus (SCS)."""
@@ -159,7 +171,7 @@ class CortexMCore:
         elif intno == INTR_BKPT:
             self._bkpt(pc)
         elif intno == INTR_UDEF:
-            self.machine.fault("undefined-instruction", pc, "undefined instruction")
+            self._fault("undefined-instruction", pc, "undefined instruction")
         elif intno in (INTR_PREFETCH_ABORT, INTR_DATA_ABORT):
             self.machine.fault("unmapped-fetch", pc, f"instruction fetch from 0x{pc:08x}")
         else:
@@ -197,11 +209,87 @@ class CortexMCore:
 
     # faults ------------------------------------------------------------------------------------
     def enter_fault_handler(self, pc: int) -> bool:
-        """Escalate a fault to HardFault if the firmware has a handler and can take it."""
-        vector = self.exc.vector(N.HARDFAULT) & ~1
-        if vector == 0 or not self.cpu.is_mapped(vector):
+        """Take the fault just reported: a UsageFault kind (USAGE_FAULTS) sets its CFSR bit and
+        is taken as UsageFault if SHCSR enables it and its priority allows; everything else,
+        and a UsageFault that cannot be taken, escalates to HardFault (B1.5.14, B3.2.16)."""
+        kind, self._fault_kind = self._fault_kind, None
+        if kind in USAGE_FAULTS:
+            self.scs.cfsr |= USAGE_FAULTS[kind]
+            if self.scs.fault_enabled(N.USAGEFAULT) and self._has_handler(N.USAGEFAULT) \
+                    and self.exc.take_synchronous(N.USAGEFAULT, pc):
+                return True
+            self.scs.hfsr |= HFSR_FORCED
+        if not self._has_handler(N.HARDFAULT):
             return False
         return self.exc.take_synchronous(N.HARDFAULT, pc)
+
+    def _has_handler(self, number: int) -> bool:
+        vector = self.exc.vector(number) & ~1
+        return vector != 0 and self.cpu.is_mapped(vector)
+
+    def _fault(self, kind: str, pc: int, message: str) -> None:
+        self._fault_kind = kind
+        self.machine.fault(kind, pc, message)
+
+    # floating point ----------------------------------------------------------------------------
+    def _fp_changed(self) -> None:
+        """The block clock's traps follow the FPU state (fpu.py): FP blocks stop while an FP
+        instruction needs a check, blocks with MRS/MSR CONTROL always (with an FPU)."""
+        clock = getattr(self.machine, "clock", None)
+        if clock is not None and self.fpu is not None:
+            clock.traps = FLAG_SYSREG | (FLAG_FP if self.fpu.trap_wanted() else 0)
+
+    def on_trap(self, pc: int) -> None:
+        """The block at ``pc`` holds a trapped instruction: run to the first one and do it."""
+        clock = self.machine.clock
+        fp = clock.fp_sites.get(pc) if clock.traps & FLAG_FP else None
+        sysreg = clock.sysreg_sites.get(pc)
+        target = min(site for site in (fp, sysreg, 1 << 32) if site is not None)
+        if target == 1 << 32 or not self._run_to(pc, target):
+            return
+        if target == fp:
+            self._fp_instruction(target)
+        else:
+            self._control_access(target)
+
+    def _fp_instruction(self, pc: int) -> None:
+        """B1.4.7 ExecuteFPCheck() before the FP instruction at ``pc``: a UsageFault NOCP if
+        CPACR denies it, else the pending lazy save (B1.5.7 PreserveFPState()); then run it."""
+        privileged = bool(self.nvic.active) or not self.cpu.reg("control") & 1
+        if not self.fpu.permits(privileged):
+            self._fault("usage-fault-nocp", pc,
+                        "FP instruction with CP10/CP11 access denied by CPACR (UsageFault NOCP)")
+            return
+        if self.fpu.lazy_pending:
+            self.machine.now += self.fpu.preserve()
+        self.machine.step_one()
+
+    def _control_access(self, pc: int) -> None:
+        """Run the MRS/MSR of CONTROL at ``pc`` with CONTROL as ARMv7-M has it (B1.4.4: bits
+        nPRIV, SPSEL, FPCA): Unicorn keeps a second bit beside FPCA (fpu.FP_ACTIVE) that an
+        MRS would return and an MSR must follow."""
+        insn = next(self.model.cs.disasm(self.cpu.read(pc, 4), pc), None)
+        if not self.machine.step_one() or insn is None:
+            return
+        if insn.mnemonic == "mrs":
+            reg = insn.op_str.split(",")[0].strip()
+            if reg in self.cpu.regs:
+                self.cpu.set_reg(reg, self.cpu.reg(reg) & CONTROL_BITS)
+        else:
+            control = self.cpu.reg("control")
+            self.cpu.set_reg("control", control | FP_ACTIVE if control & CONTROL_FPCA
+                             else control & ~FP_ACTIVE)
+
+    def _run_to(self, start: int, target: int) -> bool:
+        """Step from ``start`` until the PC is ``target``; False if control leaves the block
+        first (an interrupt taken, a fault, an IT-skipped instruction)."""
+        for _ in range(TRAP_REACH):
+            pc = self.cpu.reg("pc") & ~1
+            if pc == target:
+                return True
+            if not start <= pc < target or not self.machine.step_one():
+                return False
+        return False
 
     def repend_level(self, number: int) -> None:
         """B3.4.1: a level-sensitive IRQ still asserted at exception return pends again."""

@@ -1,4 +1,4 @@
-"""ARMv7-M System Control Space at 0xE000E000 (B3.2): SysTick, NVIC and SCB registers."""
+"""ARMv7-M System Control Space at 0xE000E000 (B3.2): SysTick, NVIC, SCB and FP registers."""
 from __future__ import annotations
 
 from ..peripherals import Peripheral
@@ -8,6 +8,10 @@ from . import nvic as N
 CPUID_M4 = 0x410FC241              # Cortex-M4 r0p1 (Cortex-M4 TRM 4.3.1)
 VECTKEY = 0x05FA
 STKALIGN = 1 << 9
+CFSR, HFSR, MMFAR, BFAR = 0xD28, 0xD2C, 0xD34, 0xD38      # B3.2.15-B3.2.18
+UFSR_NOCP = 1 << 19                # CFSR bit 19: UsageFault, no coprocessor (B3.2.15)
+HFSR_FORCED = 1 << 30              # B3.2.16: a fault escalated to HardFault
+SHCSR_ENABLE = {4: 1 << 16, 5: 1 << 17, 6: 1 << 18}       # MEMFAULTENA, BUSFAULTENA, USGFAULTENA
 
 
 class SystemControlSpace(Peripheral):
@@ -15,9 +19,10 @@ class SystemControlSpace(Peripheral):
 
     kind = "scs"
 
-    def __init__(self, name: str, base: int, size: int, nvic: N.Nvic, **params):
+    def __init__(self, name: str, base: int, size: int, nvic: N.Nvic, fpu=None, **params):
         super().__init__(name, base, size, **params)
-        self.nvic = nvic
+        self.nvic, self.fpu = nvic, fpu
+        self.cfsr = self.hfsr = 0
         self.systick = SysTick()
         self.vtor = 0
         self.ccr = STKALIGN
@@ -52,10 +57,13 @@ class SystemControlSpace(Peripheral):
         return sum(1 << i for i in range(32) if first + i < len(flags) and flags[first + i])
 
     def _scb_read(self, reg: int) -> int:
+        if self.fpu is not None and self.fpu.owns(reg):
+            return self.fpu.read(reg)
         return {0x004: max(0, (self.nvic.num_irq + 31) // 32 - 1), 0xD00: CPUID_M4,
                 0xD04: self.icsr(), 0xD08: self.vtor,
                 0xD0C: (0xFA05 << 16) | (self.nvic.prigroup << 8),
-                0xD10: self.scr, 0xD14: self.ccr, 0xD24: self.shcsr}.get(reg, 0)
+                0xD10: self.scr, 0xD14: self.ccr, 0xD24: self.shcsr,
+                CFSR: self.cfsr, HFSR: self.hfsr}.get(reg, 0)
 
     def icsr(self) -> int:
         """B3.2.4 ICSR: VECTACTIVE, RETTOBASE, VECTPENDING, ISRPENDING, PENDSTSET, PENDSVSET."""
@@ -107,7 +115,13 @@ class SystemControlSpace(Peripheral):
             self.nvic.clear_pending(n)
 
     def _scb_write(self, reg: int, value: int) -> None:
-        if reg == 0xD04:
+        if self.fpu is not None and self.fpu.owns(reg):
+            self.fpu.write(reg, value)
+        elif reg == CFSR:                                      # write one to clear
+            self.cfsr &= ~value
+        elif reg == HFSR:
+            self.hfsr &= ~value
+        elif reg == 0xD04:
             self._write_icsr(value)
         elif reg == 0xD08:
             self.vtor = value & 0xFFFFFF80
@@ -128,6 +142,10 @@ class SystemControlSpace(Peripheral):
                             (25, lambda: self.nvic.clear_pending(N.SYSTICK))):
             if value >> bit & 1:
                 action()
+
+    def fault_enabled(self, number: int) -> bool:
+        """SHCSR's enable bit of MemManage, BusFault or UsageFault (B3.2.13)."""
+        return bool(self.shcsr & SHCSR_ENABLE.get(number, 0))
 
     # timer face of SysTick -------------------------------------------------------------------
     def next_event(self) -> int | None:

@@ -28,9 +28,10 @@
 #include <string.h>
 #include <time.h>
 
-enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3, STOP_TIMEOUT = 4, STOP_FP = 5 };
+enum { STOP_NONE = 0, STOP_DEADLINE = 1, STOP_SPIN = 2, STOP_ERROR = 3, STOP_TIMEOUT = 4, STOP_TRAP = 5 };
 enum { WALL_POLL = 1024 };               /* blocks between two looks at the wall clock */
-enum { FLAG_SPIN = 1, FLAG_FP = 2 };   /* FLAG_FP: the block holds an FP instruction */
+/* FLAG_FP: the block holds an FP instruction; FLAG_SYSREG: an MRS/MSR of CONTROL */
+enum { FLAG_SPIN = 1, FLAG_FP = 2, FLAG_SYSREG = 4, TRAP_FLAGS = FLAG_FP | FLAG_SYSREG };
 enum { PROBE_REGS_MAX = 12, SP_REACH = 128 };   /* clock.py, probes.py */
 
 /* Mirrored by emulator/nativeprobes.py:_Record. */
@@ -67,9 +68,10 @@ struct bc_state {
     int (*reg_read)(void *uc, int id, void *value);
     int (*stack_slow)(uint32_t addr, uint32_t size, uint32_t value);  /* Python, 0 = ok */
     uint32_t stack_base, lowest, in_interrupt, sp_id;
-    /* FP trap: while set, a block holding an FP instruction stops before it runs (CPACR denies
-     * CP10/CP11, or a lazy FP state preservation is pending: emulator/arm/fpu.py) */
-    uint32_t fp_trap, pad3;
+    /* traps (TRAP_FLAGS): a block whose flags meet them stops before it runs, as STOP_TRAP, for
+     * the core to run it in Python (emulator/arm/fpu.py: CPACR denies CP10/CP11, a lazy FP
+     * state preservation is pending, CONTROL's FP bits around MRS/MSR) */
+    uint32_t traps, pad3;
     /* return addresses the call probes watch (nativeprobes.py): open addressing, 0 = free */
     uint32_t *rets;
     uint32_t ret_mask, lr_id;
@@ -185,8 +187,8 @@ void bc_hook_block(void *uc, uint64_t address, uint32_t size, struct bc_state *s
         stop(s, STOP_SPIN);
         return;
     }
-    if (s->fp_trap && (e->flags & FLAG_FP)) {
-        stop(s, STOP_FP);
+    if (e->flags & s->traps & TRAP_FLAGS) {
+        stop(s, STOP_TRAP);
         return;
     }
     s->block_addr = addr;
