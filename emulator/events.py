@@ -147,6 +147,8 @@ class Fault(NamedTuple):
     message: str
     context: Context
     address: int | None = None
+    registers: tuple[tuple[str, int], ...] = ()   # the core's registers when it happened, in
+                                                  # the core's order (ArchCore.fault_registers)
 
 
 class RunEnded(NamedTuple):

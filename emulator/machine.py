@@ -10,7 +10,9 @@ next instruction boundary.  WFI skips the clock to the next timer event.
 ArchCore contract (``emulator.arm.core.CortexMCore`` is the reference): reset(image),
 exec_pc(pc), setup_call(addr, args, trap), return_value(), take_pending(return_pc) -> bool,
 held_by_masks(), deliverable(), wake_pending(), context(), idle_at(pc), on_engine_interrupt(n),
-enter_fault_handler(pc) -> bool, repend_level(number), clocked() -> timers inside the core
+record_fault(kind) -> the register dump ((name, value), ...) when a fault is reported (the core
+notes its syndrome), enter_fault_handler(pc) -> bool,
+repend_level(number), clocked() -> timers inside the core
 (Book E DEC/FIT; none on Cortex-M, whose SysTick sits on the bus), ``trap_code`` and ``arch``;
 on_trap(pc) when the block clock stopped as 'trap' (only cores that set ``clock.traps``:
 Cortex-M with an FPU).
@@ -345,7 +347,9 @@ class Machine:
         """Record a fault; enter the firmware's HardFault handler if it has one, else stop."""
         self._faulted = True
         location = location or self.describe(pc)
-        self.emit(Fault(self.now, kind, pc, location, message, self.core.context(), address))
+        registers = self.core.record_fault(kind)
+        self.emit(Fault(self.now, kind, pc, location, message, self.core.context(), address,
+                        registers))
         if self.core.enter_fault_handler(pc):
             self.after_state_change()
             return

@@ -255,3 +255,32 @@ reset:
 def test_fp_with_cpacr_at_reset_is_a_nocp_fault_and_ends_without_a_handler(tmp_path):
     _, result = run(tmp_path, DENIED, {})
     assert result.reason == "fault" and "usage-fault-nocp" in result.message
+
+
+UNDEFINED = f"""
+reset:
+{ENABLE_FP}
+  ldr r3, =0x12345678
+  vmov s5, r3
+  ldr r7, =0xCAFE
+fault_here:
+  udf #0
+  b finish
+"""
+
+
+def test_a_fault_reports_the_core_and_fp_registers_and_the_fault_status(tmp_path):
+    m, result = run(tmp_path, UNDEFINED, {})
+    fault = next(e for e in result.events if isinstance(e, Fault))
+    regs = dict(fault.registers)
+    assert fault.kind == "undefined-instruction" and result.reason == "fault"
+    assert regs["pc"] == m.symbol("fault_here") and regs["r7"] == 0xCAFE
+    assert regs["s5"] == 0x12345678 and "fpscr" in regs
+    assert regs["cfsr"] == 1 << 16                         # UFSR.UNDEFINSTR (B3.2.15)
+    assert [name for name, _ in fault.registers][:4] == ["r0", "r1", "r2", "r3"]
+
+
+def test_without_fp_access_the_dump_has_no_fp_registers(tmp_path):
+    _, result = run(tmp_path, DENIED, {})
+    regs = dict(next(e for e in result.events if isinstance(e, Fault)).registers)
+    assert "s0" not in regs and regs["cfsr"] == 1 << 19    # UFSR.NOCP

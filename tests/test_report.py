@@ -53,7 +53,8 @@ def sample_events():
         entered(4, "heap_free", 340, (0x20004000,), site="main+0x30"),
         entered(5, "heap_free", 350, (0x20004000,), site="main+0x34"),
         Fault(cycle=400, kind="unmapped-read", pc=0x1100, location="main+0x100",
-              message="read of 0x0 is unmapped", context=THREAD, address=0),
+              message="read of 0x0 is unmapped", context=THREAD, address=0,
+              registers=(("r0", 1), ("sp", 0x20007F00), ("pc", 0x1100), ("xpsr", 0x01000000))),
         RunEnded(cycle=400, instructions=321, reason="fault", code=None),
     ]
 
@@ -180,6 +181,15 @@ def test_the_text_report_shows_file_and_line_after_the_location():
     text = render_text(sample_report_with_sources())
     assert "\n  at SysTick_Handler+0xc (pc 0x1003) at firmware/c/arm/main.c:42, cycle 160\n" in text
     assert "\n  at main+0x100 (pc 0x1100), cycle 400\n" in text
+
+
+def test_a_fault_prints_the_register_dump_in_the_cores_order_in_text_and_json():
+    report = sample_report()
+    text = render_text(report)
+    assert ("  registers:\n         r0=00000001        sp=20007f00        pc=00001100"
+            "      xpsr=01000000\n") in text
+    fault = next(f for f in json.loads(render_json(report))["findings"] if f["kind"] == "fault")
+    assert fault["registers"] == {"r0": 1, "sp": 0x20007F00, "pc": 0x1100, "xpsr": 0x01000000}
 
 
 def test_findings_without_a_pc_are_never_looked_up():

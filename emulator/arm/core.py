@@ -24,6 +24,9 @@ UFSR_UNDEFINSTR = 1 << 16          # CFSR bit 16 (B3.2.15)
 # Faults that are UsageFaults on silicon (B1.5.14): their CFSR bit.  Taken as UsageFault when
 # SHCSR enables it and its priority allows, else escalated to HardFault (HFSR.FORCED).
 USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UFSR_NOCP}
+FAULT_REGS = tuple(f"r{i}" for i in range(13)) + (
+    "sp", "lr", "pc", "xpsr", "msp", "psp", "control") + MASK_REGS
+FP_REGS = tuple(f"s{i}" for i in range(32)) + ("fpscr",)
 TRAP_REACH = 64                    # instructions a block can hold before a trapped one
 CONTROL_BITS = 0x7                 # nPRIV, SPSEL, FPCA (B1.4.4)
 
@@ -57,7 +60,7 @@ class CortexMCore:
         self.scs = None                  # set by attach_scs when the board's SCS is built
         self.model = model
         self.fpu = Fpu(self.cpu, self._fp_changed) if board.fpu != "none" else None
-        self._fault_kind: str | None = None      # the kind of the fault being reported
+        self._fault_kind: str | None = None      # set by record_fault
         self.exc: CortexMExceptions | None = None
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
@@ -171,7 +174,7 @@ class CortexMCore:
         elif intno == INTR_BKPT:
             self._bkpt(pc)
         elif intno == INTR_UDEF:
-            self._fault("undefined-instruction", pc, "undefined instruction")
+            self.machine.fault("undefined-instruction", pc, "undefined instruction")
         elif intno in (INTR_PREFETCH_ABORT, INTR_DATA_ABORT):
             self.machine.fault("unmapped-fetch", pc, f"instruction fetch from 0x{pc:08x}")
         else:
@@ -214,7 +217,6 @@ class CortexMCore:
         and a UsageFault that cannot be taken, escalates to HardFault (B1.5.14, B3.2.16)."""
         kind, self._fault_kind = self._fault_kind, None
         if kind in USAGE_FAULTS:
-            self.scs.cfsr |= USAGE_FAULTS[kind]
             if self.scs.fault_enabled(N.USAGEFAULT) and self._has_handler(N.USAGEFAULT) \
                     and self.exc.take_synchronous(N.USAGEFAULT, pc):
                 return True
@@ -223,13 +225,23 @@ class CortexMCore:
             return False
         return self.exc.take_synchronous(N.HARDFAULT, pc)
 
+    def record_fault(self, kind: str) -> tuple[tuple[str, int], ...]:
+        """A fault of ``kind`` is being reported: a UsageFault kind sets its CFSR bit (taken
+        then as ``enter_fault_handler`` decides).  Returns the register dump: what QEMU prints
+        at a fault, and more: R0-R12, SP, LR, PC, xPSR, MSP, PSP, CONTROL, the masks,
+        CFSR/HFSR (B3.2.15-16); with the FPU enabled also s0-s31 and FPSCR."""
+        self._fault_kind = kind
+        if kind in USAGE_FAULTS and self.scs is not None:
+            self.scs.cfsr |= USAGE_FAULTS[kind]
+        names = FAULT_REGS + (FP_REGS if self.fpu and self.fpu.permits(True) else ())
+        values = self.cpu.regs_read(names)
+        control = values[names.index("control")] & CONTROL_BITS
+        status = (("cfsr", self.scs.cfsr), ("hfsr", self.scs.hfsr)) if self.scs else ()
+        return tuple((n, control if n == "control" else v) for n, v in zip(names, values)) + status
+
     def _has_handler(self, number: int) -> bool:
         vector = self.exc.vector(number) & ~1
         return vector != 0 and self.cpu.is_mapped(vector)
-
-    def _fault(self, kind: str, pc: int, message: str) -> None:
-        self._fault_kind = kind
-        self.machine.fault(kind, pc, message)
 
     # floating point ----------------------------------------------------------------------------
     def _fp_changed(self) -> None:
@@ -257,7 +269,7 @@ class CortexMCore:
         CPACR denies it, else the pending lazy save (B1.5.7 PreserveFPState()); then run it."""
         privileged = bool(self.nvic.active) or not self.cpu.reg("control") & 1
         if not self.fpu.permits(privileged):
-            self._fault("usage-fault-nocp", pc,
+            self.machine.fault("usage-fault-nocp", pc,
                         "FP instruction with CP10/CP11 access denied by CPACR (UsageFault NOCP)")
             return
         if self.fpu.lazy_pending:

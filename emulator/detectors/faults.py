@@ -30,7 +30,8 @@ def fault_finding(event: Fault) -> Finding:
         details += (("address", event.address),)
     return Finding(kind="fault", message=f"{event.kind}: {event.message}", pc=event.pc,
                    location=event.location, function=event.context.handler,
-                   context=event.context, cycle=event.cycle, details=tuple(sorted(details)))
+                   context=event.context, cycle=event.cycle, details=tuple(sorted(details)),
+                   registers=event.registers)
 
 
 class InterruptCounter(Dispatching):

@@ -345,6 +345,12 @@ class BookECore:
     def _observe(self, event: Fault) -> None:
         self._fault = event
 
+    def record_fault(self, kind: str) -> tuple[tuple[str, int], ...]:
+        """The register dump: r0-r31, PC, MSR, LR, CTR, CR (SRR0/SRR1/ESR/DEAR need an SPR
+        stub run, which a fault raised inside an engine hook cannot do; the syndrome is the
+        fault's own, taken by ``enter_fault_handler``)."""
+        return tuple(zip(F.FAULT_REGS, self.cpu.regs_read(F.FAULT_REGS)))
+
     def enter_fault_handler(self, pc: int) -> bool:
         """Take the fault just reported (the machine's latest Fault event) as its Book E
         interrupt.  Inside an engine hook the SPR stubs cannot run: the core stops the engine

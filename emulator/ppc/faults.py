@@ -52,6 +52,9 @@ STORES_D = {36, 37, 38, 39, 44, 45, 47}                      # stw(u) stb(u) sth
 STORES_X = {150, 151, 183, 215, 247, 407, 439, 662, 918, 1014}   # stwcx. stwx ... dcbz
 
 
+FAULT_REGS = tuple(f"r{i}" for i in range(32)) + ("pc", "msr", "lr", "ctr", "cr")   # a dump
+
+
 @dataclass(frozen=True)
 class Syndrome:
     """What one fault interrupt loads: its IVOR, SRR0, ESR and DEAR (None: DEAR unchanged)."""

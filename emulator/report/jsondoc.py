@@ -9,7 +9,7 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
      "findings": [{"kind", "message", "pc", "location", "function", "cycle", "count",
                    "source": {"file", "line"} | null,
                    "context": {"handler", "irq", "depth", "chain", "masked"},
-                   "backtrace": [...], "details": {...}}],
+                   "backtrace": [...], "details": {...}, "registers": {name: value}}],
      "allocations": [{"function", "context", "calls", "min", "p50", "mean", "p99", "max",
                       "total", "max_at": {"call_site", "cycle"},
                       "inclusive": {"p50", "p99", "max", "total"}}],
@@ -19,6 +19,9 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
      "heaps": [{"allocator", "allocs", "frees", "live", "live_bytes", "peak_live", "leaked"}],
      "unreturned": [{"function", "reason", "calls"}]}     # only when some call never returned
 
+``registers`` is empty except for faults: the core's registers when it faulted (Cortex-M:
+r0-r12, sp, lr, pc, xpsr, msp, psp, control, the masks, cfsr, hfsr, and s0-s31/fpscr with the
+FPU enabled; Book E: r0-r31, pc, msr, lr, ctr, cr).
 ``source`` is the DWARF ``file:line`` of ``pc`` (for alloc-in-isr: the calling instruction), null
 when the image has no line table or no row covers ``pc``; ``file`` is named as the compiler
 recorded it, without the compilation directory (emulator/dwarf.py).
@@ -45,7 +48,8 @@ def finding_doc(finding: Finding) -> dict:
             "count": finding.count, "backtrace": list(finding.backtrace),
             "context": {"handler": ctx.handler, "irq": ctx.irq, "depth": ctx.depth,
                         "chain": list(ctx.chain), "masked": ctx.masked},
-            "details": dict(finding.details), "source": source_doc(finding.source)}
+            "details": dict(finding.details), "source": source_doc(finding.source),
+            "registers": dict(finding.registers)}
 
 
 def source_doc(source: tuple[str, int] | None) -> dict | None:

@@ -17,7 +17,8 @@ class Finding:
     ``location`` is ``symbol+0xoff`` of ``pc``; ``source`` is (file, line) of ``pc`` from the
     image's DWARF line table (None without DWARF; see emulator/dwarf.py for how files are
     named), filled in when the report is built; ``details`` holds kind-specific facts as sorted
-    (name, value) pairs (values are str or int); ``count`` is how often the same (kind,
+    (name, value) pairs (values are str or int); ``registers`` the register dump of a fault, in
+    the core's order; ``count`` is how often the same (kind,
     function, location, handler) happened, the other fields describe the first occurrence.
     """
 
@@ -32,6 +33,7 @@ class Finding:
     count: int = 1
     details: tuple[tuple[str, str | int], ...] = ()
     source: tuple[str, int] | None = None
+    registers: tuple[tuple[str, int], ...] = ()     # at a fault: the core's registers, in order
 
     @property
     def sort_key(self) -> tuple:

@@ -28,7 +28,15 @@ def render_finding(finding: Finding) -> str:
     if finding.backtrace:
         lines.append("  backtrace:")
         lines += [f"    #{i} {frame}" for i, frame in enumerate(finding.backtrace)]
+    lines += register_lines(finding.registers)
     return "\n".join(lines) + "\n"
+
+
+def register_lines(registers: tuple[tuple[str, int], ...], per_line: int = 4) -> list[str]:
+    """A register dump, ``per_line`` registers a line, QEMU-style (``r0=00000000``)."""
+    cells = [f"{name:>9}={value:08x}" for name, value in registers]
+    rows = [" ".join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
+    return ["  registers:"] + [f"  {row}" for row in rows] if rows else []
 
 
 SHOWN_ELSEWHERE = {"chain", "masked"}
