@@ -284,3 +284,24 @@ def test_without_fp_access_the_dump_has_no_fp_registers(tmp_path):
     _, result = run(tmp_path, DENIED, {})
     regs = dict(next(e for e in result.events if isinstance(e, Fault)).registers)
     assert "s0" not in regs and regs["cfsr"] == 1 << 19    # UFSR.NOCP
+
+
+def test_the_trace_shows_fp_operands_and_stops_calling_python_after_its_limit(tmp_path):
+    from emulator.trace import Tracer
+    source = PSP_THREAD.replace("  b finish\nh:", """  movs r4, #0
+spin:
+  adds r4, r4, #1
+  cmp r4, #200
+  bne spin
+  b finish
+h:""", 1) + FINISH
+    m = machine(tmp_path, source, {16: "h"})
+    lines = []
+    tracer = Tracer(m, 30, lines.append)
+    result = m.run(max_cycles=1_000_000, timeout=20)
+    plain = machine(tmp_path, source, {16: "h"}).run(max_cycles=1_000_000, timeout=20)
+    assert (result.reason, result.cycles) == (plain.reason, plain.cycles)
+    assert result.instructions > 600 and tracer.count < 30 + 64      # the hook went at the limit
+    assert lines[-1] == "... trace limit of 30 instructions reached"
+    vmov = next(line for line in lines if "vmov s0, r3" in line)
+    assert vmov.endswith("s0=00000000 (0)")
