@@ -10,7 +10,7 @@ events by class (``Routes``), never by comparing an event with another of a diff
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, NamedTuple
 
 
@@ -23,6 +23,13 @@ class Context:
     depth: int = 0                      # number of active (nested) interrupts
     chain: tuple[str, ...] = ()         # active handlers, outermost first
     masked: bool = False                # interrupts masked (PRIMASK/BASEPRI set; Book E MSR[EE]=0)
+    label: str | None = field(default=None, compare=False)   # how users name the interrupt
+                                        # when not 'irq <irq>' (Book E: 'INTC 59', 'IVOR10')
+
+    @property
+    def irq_text(self) -> str:
+        """The interrupt as users name it: ``label``, else 'irq <irq>' (Cortex-M: 'irq 15')."""
+        return self.label or f"irq {self.irq}"
 
     @property
     def in_interrupt(self) -> bool:
@@ -68,6 +75,21 @@ class InterruptExited(NamedTuple):
                                         # r1 after rfi); None when tail-chaining.  A return to
                                         # thread code on another stack than the entry's is a
                                         # context switch.
+
+
+class InterruptAcknowledged(NamedTuple):
+    """The active interrupt ``entered_number``/``entered_handler`` is ``number``'s from here on:
+    its handler acknowledged another source than the one it was entered for (Book E INTC in
+    software vector mode decides the source at the IACKR read, MPC5554 RM 10.4.3.1.1).
+    ``context`` is the handler context with the new attribution.  Only a change is emitted."""
+
+    cycle: int
+    number: int
+    name: str
+    handler: str
+    context: Context
+    entered_number: int
+    entered_handler: str
 
 
 class CallEntered(NamedTuple):

@@ -61,7 +61,7 @@ def make_finding(event: CallEntered, rule: FunctionRule) -> Finding:
     args = rule.format_args(event.args)
     message = (f"BUG: {rule.kind} allocator function called from invalid context: "
                f"{event.function}({args}) from {event.call_site} in {ctx.name} "
-               f"(irq {ctx.irq}, depth {ctx.depth}, irqs {'masked' if ctx.masked else 'enabled'})"
+               f"({ctx.irq_text}, depth {ctx.depth}, irqs {'masked' if ctx.masked else 'enabled'})"
                f": {why_not_allowed(rule, ctx.in_interrupt)}")
     details = {"args": args, "raw_args": ", ".join(f"{a:#x}" for a in event.args),
                "chain": chain_text(ctx.chain), "masked": int(ctx.masked), "rule": rule.isr}

@@ -1,7 +1,7 @@
 """fault findings from ``Fault`` events, and the interrupt-taken statistics."""
 from __future__ import annotations
 
-from ..events import Fault, InterruptEntered
+from ..events import Fault, InterruptAcknowledged, InterruptEntered
 from ..report.model import Finding, InterruptStats
 from .base import Dispatching, FindingBook, Handlers
 
@@ -35,7 +35,8 @@ def fault_finding(event: Fault) -> Finding:
 
 
 class InterruptCounter(Dispatching):
-    """Counts ``InterruptEntered`` per (number, handler); ``stats()`` sorted by number."""
+    """Counts ``InterruptEntered`` per (number, handler), an ``InterruptAcknowledged`` moving
+    its interrupt to the acknowledged one; ``stats()`` sorted by number."""
 
     name = "interrupts"
 
@@ -43,9 +44,10 @@ class InterruptCounter(Dispatching):
         self.seen: dict[tuple[int, str], list] = {}
 
     def handlers(self) -> Handlers:
-        return {InterruptEntered: self.on_interrupt_entered}
+        return {InterruptEntered: self.on_interrupt_entered,
+                InterruptAcknowledged: self.on_interrupt_acknowledged}
 
-    def on_interrupt_entered(self, event: InterruptEntered) -> None:
+    def on_interrupt_entered(self, event: InterruptEntered | InterruptAcknowledged) -> None:
         key = (event.number, event.handler)
         entry = self.seen.get(key)
         if entry is None:
@@ -54,10 +56,16 @@ class InterruptCounter(Dispatching):
         if event.context.depth > entry[2]:
             entry[2] = event.context.depth
 
+    def on_interrupt_acknowledged(self, event: InterruptAcknowledged) -> None:
+        entered = self.seen.get((event.entered_number, event.entered_handler))
+        if entered is not None:
+            entered[1] -= 1
+        self.on_interrupt_entered(event)
+
     def findings(self) -> tuple[Finding, ...]:
         return ()
 
     def stats(self) -> tuple[InterruptStats, ...]:
         return tuple(InterruptStats(irq=irq, name=name, handler=handler, taken=taken,
                                     max_depth=depth)
-                     for (irq, handler), (name, taken, depth) in sorted(self.seen.items()))
+                     for (irq, handler), (name, taken, depth) in sorted(self.seen.items()) if taken)

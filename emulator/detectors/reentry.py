@@ -136,7 +136,7 @@ def reentry_finding(event: CallEntered, victim: CallEntered, entry: InterruptEnt
     where, pc = preemption_text(entry)
     site = victim.call_site or "an unknown site"
     message = (f"inconsistent allocator usage: {event.function} entered from {event.call_site} "
-               f"in {ctx.name} (irq {ctx.irq}, depth {ctx.depth}) while {victim.context.name} "
+               f"in {ctx.name} ({ctx.irq_text}, depth {ctx.depth}) while {victim.context.name} "
                f"was inside {victim.function} (called from {site}) with interrupts "
                f"enabled, preempted at {where}; both use the '{group}' free list")
     details = {"group": group, "interrupted_function": victim.function,

@@ -8,7 +8,7 @@ def context_line(finding: Finding) -> str:
     ctx = finding.context
     if not ctx.in_interrupt:
         return f"context: thread, irqs {'masked' if ctx.masked else 'enabled'}"
-    return (f"context: {ctx.name} (irq {ctx.irq}), depth {ctx.depth}, "
+    return (f"context: {ctx.name} ({ctx.irq_text}), depth {ctx.depth}, "
             f"chain {' > '.join(ctx.chain) or ctx.name}, irqs {'masked' if ctx.masked else 'enabled'}")
 
 
