@@ -7,8 +7,13 @@ the highest-priority pending source, raises CPR to its priority and pushes the o
 LIFO (10.4.3.1.1); writing EOIR pops the LIFO into CPR.  The core's external input is asserted
 while a pending source has priority > CPR (10.4.2).  Hardware sources are level-sensitive: a
 peripheral drives its line with ``set_level``.  Hardware vector mode (MCR.HVEN) is not modelled.
+Each IACKR read is reported to ``on_acknowledge(source, now)`` (None: no request was asserted):
+in software vector mode it is that read, not the core's IVOR4 entry, that decides which source
+the interrupt serves (10.4.3.1.1).
 """
 from __future__ import annotations
+
+from typing import Callable
 
 from . import Peripheral
 
@@ -24,8 +29,10 @@ class Intc(Peripheral):
 
     kind = "mpc5554-intc"
 
-    def __init__(self, name: str, base: int, size: int, sources: int = 308, **params):
+    def __init__(self, name: str, base: int, size: int, sources: int = 308,
+                 on_acknowledge: Callable[[int | None, int], None] | None = None, **params):
         super().__init__(name, base, size, **params)
+        self.on_acknowledge = on_acknowledge
         self.sources = sources
         self.mcr = 0
         self.cpr = 0
@@ -69,15 +76,18 @@ class Intc(Peripheral):
         else:
             self.requests.discard(source)
 
-    def acknowledge(self) -> int:
+    def acknowledge(self, now: int = 0) -> int:
         """10.4.3.1.1 IACKR read: vector of the asserted source, CPR raised, old CPR pushed."""
         s = self.highest()
         if s is None or self.priority[s] <= self.cpr:
-            return self.vtba                    # no request: vector 0, CPR unchanged
-        if len(self.lifo) < LIFO_DEPTH:
-            self.lifo.append(self.cpr)
-        self.cpr = self.priority[s]
-        return self.vector_address(s)
+            s = None                            # no request: vector 0, CPR unchanged
+        else:
+            if len(self.lifo) < LIFO_DEPTH:
+                self.lifo.append(self.cpr)
+            self.cpr = self.priority[s]
+        if self.on_acknowledge is not None:
+            self.on_acknowledge(s, now)
+        return self.vtba if s is None else self.vector_address(s)
 
     def end_of_interrupt(self) -> None:
         """EOIR write: CPR takes the value popped from the LIFO."""
@@ -87,13 +97,13 @@ class Intc(Peripheral):
     def read(self, offset: int, size: int, now: int) -> int:
         if offset >= PSR or SSCIR <= offset < SSCIR + SOFTWARE_SOURCES:
             return int.from_bytes(bytes(self._byte(offset + i) for i in range(size)), "big")
-        word = self._word(offset & ~3)
+        word = self._word(offset & ~3, now)
         shift = 8 * (4 - size - (offset & 3))
         return (word >> shift) & ((1 << 8 * size) - 1)
 
-    def _word(self, reg: int) -> int:
+    def _word(self, reg: int, now: int) -> int:
         if reg == IACKR:
-            return self.acknowledge()
+            return self.acknowledge(now)
         return {MCR: self.mcr, CPR: self.cpr}.get(reg, 0)
 
     def _byte(self, offset: int) -> int:

@@ -78,6 +78,14 @@ def interrupt_name(ivor: int, source: int | None = None) -> str:
     return f"IVOR{ivor}" if source is None else f"IVOR{ivor}:{source}"
 
 
+def interrupt_label(number: int) -> str:
+    """How users name event number ``number`` in text: 'INTC 59' for an INTC source (MPC5554 RM
+    10.1: 'interrupt request source n'), 'IVOR10' for a core interrupt (§4.5)."""
+    if number >= EXTERNAL_NUMBER_BASE:
+        return f"INTC {number - EXTERNAL_NUMBER_BASE}"
+    return f"IVOR{number}"
+
+
 # bclr (EREF: blr and its conditional forms, LK = 0): a function's return instructions
 BLR = 0x4E800020
 

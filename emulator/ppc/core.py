@@ -21,7 +21,9 @@ same interrupt model).  Exactness, and how it is reached without per-instruction
   instruction storage (IVOR3), alignment (IVOR5) or program (IVOR6) handler with SRR0/SRR1,
   ESR and DEAR loaded per §4.6 (see emulator/ppc/faults.py for the settings and for when the
   run ends instead).  Faults the engine raises as interrupts are entered between slices, like sc.
-Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'IVOR4:59').
+Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'IVOR4:59',
+text 'INTC 59'); an IVOR4 entry is named for the source asserted at entry and is the source the
+handler's IACKR read acknowledges from that read on (emulator/ppc/intack.py).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from ..peripherals.simctl import SimControl
 from ..probes import ProbeReads
 from . import booke as B
 from . import faults as F
+from .intack import Acknowledgements
 from .sprport import SprPort
 from .timers import BookETimers
 
@@ -54,6 +57,9 @@ class Active(NamedTuple):
     handler: str
     critical: bool
     return_pc: int
+    vector: int                 # IVPR || IVORn it was entered at
+    label: str                  # Context.label: 'INTC 59', 'IVOR10'
+    awaiting_ack: bool          # an IVOR4 entry whose source no IACKR read has decided yet
 
 
 class BookECore:
@@ -76,7 +82,7 @@ class BookECore:
         self._fault: Fault | None = None          # the machine's latest Fault event
         self._fault_entry: tuple | None = None    # (Syndrome, repeats) from an engine hook
         self._in_engine_hook = False
-        self._isr_names: dict[int, str | None] = {}
+        self.acks = Acknowledgements(self)
         self.progress = F.Progress()
         self.entry = 0                            # the reset address, set by reset()
         machine.subscribe(self._observe, Fault)
@@ -84,7 +90,8 @@ class BookECore:
     # peripherals -----------------------------------------------------------------------------
     def peripheral_factories(self) -> dict:
         m = self.machine
-        return {"mpc5554-intc": lambda s, p: self._attach("intc", Intc(s.name, s.base, s.size, **p)),
+        return {"mpc5554-intc": lambda s, p: self._attach("intc", Intc(
+                    s.name, s.base, s.size, on_acknowledge=self.acks.acknowledged, **p)),
                 "mpc5604b-pit": lambda s, p: Pit(s.name, s.base, s.size, self._drive_line, **p),
                 "simctl": lambda s, p: self._attach("simctl", SimControl(
                     s.name, s.base, s.size, lambda code: m.finish("exit", code), **p))}
@@ -245,7 +252,8 @@ class BookECore:
         if not self.active:
             return Context(masked=masked)
         top = self.active[-1]
-        return Context(top.handler, top.number, len(self.active), tuple(a.handler for a in self.active), masked)
+        return Context(top.handler, top.number, len(self.active), tuple(a.handler for a in self.active), masked,
+                       top.label)
 
     def idle_at(self, pc: int) -> bool:
         return False
@@ -266,8 +274,8 @@ class BookECore:
         m.clock.now += self.model.exception_entry
         source = self.intc.highest() if ivor == B.EXTERNAL_INPUT else None
         number = ivor if source is None else B.EXTERNAL_NUMBER_BASE + source
-        active = Active(number, B.interrupt_name(ivor, source), self._handler_name(target, source),
-                        critical, return_pc)
+        active = Active(number, B.interrupt_name(ivor, source), self.acks.handler_name(target, source),
+                        critical, return_pc, target, B.interrupt_label(number), source is not None)
         self.active.append(active)
         self.max_depth = max(self.max_depth, len(self.active))
         if m.recording():
@@ -283,23 +291,6 @@ class BookECore:
         dear = sprs[B.SPR_DEAR] if syndrome.dear is None else syndrome.dear
         self.port.load_fault(return_pc, msr, syndrome.esr, dear)
         return B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + ivor])
-
-    def _handler_name(self, target: int, source: int | None) -> str:
-        """The ISR in the INTC's software vector table when it names a symbol, else the vector's."""
-        if source is not None and self.intc.vtba:
-            addr = self.intc.vector_address(source)
-            if self.cpu.is_mapped(addr, 4):
-                name = self._isr_name(struct.unpack(">I", self.cpu.read(addr, 4))[0])
-                if name is not None:
-                    return name
-        return self.machine.describe(target)
-
-    def _isr_name(self, isr: int) -> str | None:
-        """The symbol starting at ``isr``, if any (memoised: a few ISRs are named again and again)."""
-        if isr not in self._isr_names:
-            sym = self.machine.image.symbols.containing(isr)
-            self._isr_names[isr] = sym.name if sym is not None and sym.addr == isr else None
-        return self._isr_names[isr]
 
     # rfi / rfci --------------------------------------------------------------------------------
     def _interrupt_return(self, kind: str) -> None:
