@@ -305,3 +305,44 @@ h:""", 1) + FINISH
     assert lines[-1] == "... trace limit of 30 instructions reached"
     vmov = next(line for line in lines if "vmov s0, r3" in line)
     assert vmov.endswith("s0=00000000 (0)")
+
+
+IT_LAZY = f"""
+reset:
+{ENABLE_FP}
+{enable_irq(0, 0x40)}
+  ldr r3, =0x3F800000
+  vmov s0, r3
+{pend_irq(0)}
+  ldr r2, =0x20000000
+  vmov r1, s0
+  str r1, [r2, #8]
+  b finish
+h:
+  movs r0, #0
+  cmp r0, #0
+  it eq
+  vmoveq s0, r0             @ the handler's first FP instruction is inside an IT block
+  ldr r0, =0xE000EF34
+  ldr r1, [r0]
+  ldr r2, =0x20000000
+  str r1, [r2]
+  ldr r1, [sp, #0x20]
+  str r1, [r2, #4]
+  bx lr
+"""
+
+
+def test_a_lazy_save_triggered_inside_an_it_block_still_happens(tmp_path):
+    """FreeRTOS's CM4F PendSV: `tst lr, #0x10; it eq; vstmdbeq r0!, {s16-s31}`."""
+    m, _ = run(tmp_path, IT_LAZY, {16: "h"})
+    fpccr, slot_s0, s0_after = words(m, 3)
+    assert not fpccr & FPCCR_LSPACT
+    assert slot_s0 == 0x3F800000 and s0_after == 0x3F800000
+
+
+def test_an_fp_instruction_whose_it_condition_fails_triggers_no_lazy_save(tmp_path):
+    m, _ = run(tmp_path, IT_LAZY.replace("  cmp r0, #0\n  it eq", "  cmp r0, #1\n  it eq"),
+               {16: "h"})
+    fpccr, _, s0_after = words(m, 3)
+    assert fpccr & FPCCR_LSPACT and s0_after == 0x3F800000

@@ -137,7 +137,7 @@ stub:
 
 
 def test_condition_passed_follows_the_apsr_flags():
-    from emulator.arm.core import condition_passed
+    from emulator.arm.traps import condition_passed
     Z, C, N, V = 4, 2, 8, 1
     assert condition_passed(1, Z) and not condition_passed(2, Z)          # EQ / NE
     assert condition_passed(9, C) and not condition_passed(9, C | Z)      # HI

@@ -7,13 +7,14 @@ from __future__ import annotations
 import struct
 from operator import itemgetter
 
+from ..clock import FLAG_FP, FLAG_SYSREG
 from ..events import Context
 from ..probes import ProbeReads
 from . import nvic as N
 from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
-from ..clock import FLAG_FP, FLAG_SYSREG
-from .fpu import CONTROL_FPCA, FP_ACTIVE, Fpu
+from .fpu import Fpu
 from .scs import HFSR_FORCED, UFSR_NOCP
+from .traps import CONTROL_BITS, TrapRunner
 from .semihosting import Exit, Semihosting, SemihostingError
 
 # Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
@@ -27,19 +28,6 @@ USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UF
 FAULT_REGS = tuple(f"r{i}" for i in range(13)) + (
     "sp", "lr", "pc", "xpsr", "msp", "psp", "control") + MASK_REGS
 FP_REGS = tuple(f"s{i}" for i in range(32)) + ("fpscr",)
-TRAP_REACH = 64                    # instructions a block can hold before a trapped one
-CONTROL_BITS = 0x7                 # nPRIV, SPSEL, FPCA (B1.4.4)
-
-
-def condition_passed(cc: int, nzcv: int) -> bool:
-    """ARMv7-M ARM A7.3 ConditionPassed(); ``cc`` in Capstone numbering (EQ=1 ... AL=15)."""
-    n, z, c, v = (nzcv >> 3) & 1, (nzcv >> 2) & 1, (nzcv >> 1) & 1, nzcv & 1
-    base = {1: z, 3: c, 5: n, 7: v, 9: c and not z, 11: n == v, 13: not z and n == v}
-    if cc in (0, 15):
-        return True
-    if cc % 2:
-        return bool(base[cc])
-    return not base[cc - 1]
 
 
 ARGUMENT_REGS = ("r0", "r1", "r2", "r3")     # AAPCS arguments
@@ -61,6 +49,8 @@ class CortexMCore:
         self.model = model
         self.fpu = Fpu(self.cpu, self._fp_changed) if board.fpu != "none" else None
         self._fault_kind: str | None = None      # set by record_fault
+        self._resume_at: int | None = None       # set by fault_at
+        self.traps = TrapRunner(self)
         self.exc: CortexMExceptions | None = None
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
@@ -216,14 +206,15 @@ class CortexMCore:
         is taken as UsageFault if SHCSR enables it and its priority allows; everything else,
         and a UsageFault that cannot be taken, escalates to HardFault (B1.5.14, B3.2.16)."""
         kind, self._fault_kind = self._fault_kind, None
+        resume = pc if self._resume_at is None else self._resume_at
         if kind in USAGE_FAULTS:
             if self.scs.fault_enabled(N.USAGEFAULT) and self._has_handler(N.USAGEFAULT) \
-                    and self.exc.take_synchronous(N.USAGEFAULT, pc):
+                    and self.exc.take_synchronous(N.USAGEFAULT, resume):
                 return True
             self.scs.hfsr |= HFSR_FORCED
         if not self._has_handler(N.HARDFAULT):
             return False
-        return self.exc.take_synchronous(N.HARDFAULT, pc)
+        return self.exc.take_synchronous(N.HARDFAULT, resume)
 
     def record_fault(self, kind: str) -> tuple[tuple[str, int], ...]:
         """A fault of ``kind`` is being reported: a UsageFault kind sets its CFSR bit (taken
@@ -252,56 +243,15 @@ class CortexMCore:
             clock.traps = FLAG_SYSREG | (FLAG_FP if self.fpu.trap_wanted() else 0)
 
     def on_trap(self, pc: int) -> None:
-        """The block at ``pc`` holds a trapped instruction: run to the first one and do it."""
-        clock = self.machine.clock
-        fp = clock.fp_sites.get(pc) if clock.traps & FLAG_FP else None
-        sysreg = clock.sysreg_sites.get(pc)
-        target = min(site for site in (fp, sysreg, 1 << 32) if site is not None)
-        if target == 1 << 32 or not self._run_to(pc, target):
-            return
-        if target == fp:
-            self._fp_instruction(target)
-        else:
-            self._control_access(target)
+        """The block clock stopped before a trapped block (traps.py)."""
+        self.traps.on_trap(pc)
 
-    def _fp_instruction(self, pc: int) -> None:
-        """B1.4.7 ExecuteFPCheck() before the FP instruction at ``pc``: a UsageFault NOCP if
-        CPACR denies it, else the pending lazy save (B1.5.7 PreserveFPState()); then run it."""
-        privileged = bool(self.nvic.active) or not self.cpu.reg("control") & 1
-        if not self.fpu.permits(privileged):
-            self.machine.fault("usage-fault-nocp", pc,
-                        "FP instruction with CP10/CP11 access denied by CPACR (UsageFault NOCP)")
-            return
-        if self.fpu.lazy_pending:
-            self.machine.now += self.fpu.preserve()
-        self.machine.step_one()
-
-    def _control_access(self, pc: int) -> None:
-        """Run the MRS/MSR of CONTROL at ``pc`` with CONTROL as ARMv7-M has it (B1.4.4: bits
-        nPRIV, SPSEL, FPCA): Unicorn keeps a second bit beside FPCA (fpu.FP_ACTIVE) that an
-        MRS would return and an MSR must follow."""
-        insn = next(self.model.cs.disasm(self.cpu.read(pc, 4), pc), None)
-        if not self.machine.step_one() or insn is None:
-            return
-        if insn.mnemonic == "mrs":
-            reg = insn.op_str.split(",")[0].strip()
-            if reg in self.cpu.regs:
-                self.cpu.set_reg(reg, self.cpu.reg(reg) & CONTROL_BITS)
-        else:
-            control = self.cpu.reg("control")
-            self.cpu.set_reg("control", control | FP_ACTIVE if control & CONTROL_FPCA
-                             else control & ~FP_ACTIVE)
-
-    def _run_to(self, start: int, target: int) -> bool:
-        """Step from ``start`` until the PC is ``target``; False if control leaves the block
-        first (an interrupt taken, a fault, an IT-skipped instruction)."""
-        for _ in range(TRAP_REACH):
-            pc = self.cpu.reg("pc") & ~1
-            if pc == target:
-                return True
-            if not start <= pc < target or not self.machine.step_one():
-                return False
-        return False
+    def fault_at(self, resume: int, kind: str, pc: int, message: str) -> None:
+        """Report a fault of the instruction at ``pc`` whose exception returns to ``resume``
+        (its IT instruction when it is inside an IT block)."""
+        self._resume_at = resume
+        self.machine.fault(kind, pc, message)
+        self._resume_at = None
 
     def repend_level(self, number: int) -> None:
         """B3.4.1: a level-sensitive IRQ still asserted at exception return pends again."""
