@@ -31,6 +31,15 @@ def main() -> None:
     """An emulated, interrupt-driven microcontroller sandbox."""
 
 
+def _limit_options() -> list:
+    """--run-for and --idle-ok: how firmware that never exits can still end a run well."""
+    return [click.option("--run-for", metavar="CYCLES|DURATION",
+                         help="End the run as 'stopped' (exit 0 without findings) after this "
+                              "many cycles (5000000, 5M) or this much model time (2s, 500ms)."),
+            click.option("--idle-ok", is_flag=True,
+                         help="A core idle with nothing left to wake it ends the run as 'stopped'.")]
+
+
 def _run_options(func):
     options = [
         click.argument("image", type=click.Path(dir_okay=False)),
@@ -42,6 +51,7 @@ def _run_options(func):
                      show_default=True, help="Cycle budget of the run."),
         click.option("--timeout", type=click.FloatRange(0.01), default=DEFAULT_TIMEOUT,
                      show_default=True, help="Wall-clock limit in seconds."),
+        *_limit_options(),
     ]
     for option in reversed(options):
         func = option(func)
@@ -53,20 +63,24 @@ def _run_options(func):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace", is_flag=True, help="Print every executed instruction to stderr (slow).")
 @click.option("--trace-limit", type=click.IntRange(1), default=10_000, show_default=True)
-def run(image, board, base, rules, max_cycles, timeout, fmt, trace, trace_limit) -> None:
+def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, fmt, trace,
+        trace_limit) -> None:
     """Run IMAGE: stream its console output, then print the summary and findings.
 
-    Exit code 0: the firmware exited 0 and nothing was found; 1: findings, a fault, a budget
-    or timeout, or a nonzero firmware exit; 2: bad input.
+    Exit code 0: the firmware exited 0 (or ran for --run-for, or idled with --idle-ok) and
+    nothing was found; 1: findings, a fault, a budget or timeout, or a nonzero firmware exit;
+    2: bad input.
     """
+    from .runlimits import parse_duration
     from .session import prepare, finish_analysis
     machine, bound = _guard(lambda: prepare(image, board, rules, base))
+    cycles = _guard(lambda: parse_duration(run_for, machine.board.clock_hz)) if run_for else None
     if fmt == "text":
         machine.console_sink = _stream
     if trace:
         from .trace import Tracer
         Tracer(machine, trace_limit, lambda line: click.echo(line, err=True))
-    result = _guard(lambda: machine.run(max_cycles, timeout))
+    result = _guard(lambda: machine.run(max_cycles, timeout, run_for=cycles, idle_ok=idle_ok))
     analysis = finish_analysis(machine, result, bound, image)
     if fmt == "json":
         click.echo(render_json(analysis.report), nl=False)
@@ -84,11 +98,12 @@ def run(image, board, base, rules, max_cycles, timeout, fmt, trace, trace_limit)
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write an SVG histogram of cycles per allocation.")
-def report(image, board, base, rules, max_cycles, timeout, fmt, plot) -> None:
+def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, fmt, plot) -> None:
     """Cycle-count report of IMAGE: cycles per allocation function and context, stack high-water
     marks and interrupts taken."""
     from .session import analyse
-    analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base))
+    analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base,
+                                      run_for=run_for, idle_ok=idle_ok))
     renderers = {"table": render_table, "json": render_json, "csv": render_csv}
     click.echo(renderers[fmt](analysis.report), nl=fmt == "table")
     if plot:
@@ -111,6 +126,8 @@ def report(image, board, base, rules, max_cycles, timeout, fmt, plot) -> None:
 @click.option("--max-cycles", type=click.IntRange(1), default=DEFAULT_MAX_CYCLES, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0.01), default=DEFAULT_TIMEOUT, show_default=True,
               help="Wall-clock limit per image in seconds.")
+@_limit_options()[0]
+@_limit_options()[1]
 def check(inputs, **options) -> None:
     """CI gate: run every image (in parallel) and fail on findings, budgets or regressions.
 

@@ -19,6 +19,7 @@ Cortex-M with an FPU).
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,9 @@ from .mmio import Bus
 PAGE = 0x1000
 DEFAULT_MAX_CYCLES = 200_000_000
 DEFAULT_TIMEOUT = 60.0
+MAX_TIMEOUT = 1e9                       # seconds: a longer --timeout is taken as this
+MAX_CYCLES = (1 << 63) - 1              # the clock's counters are 64-bit
+MAX_CONSOLE = 1 << 20                   # console bytes kept in RunResult.output (all are streamed)
 DEFAULT_BOARD = {"cortex-m": "cortex-m4", "ppc-booke": "e200-mcu"}
 
 
@@ -77,6 +81,7 @@ class Machine:
         self.cpu = UnicornCpu(board.cpu)
         self.model = cyclemodel.model_for(board.cycle_model)
         self.output = bytearray()
+        self.console_dropped = 0                 # console bytes past MAX_CONSOLE, streamed only
         self.events: list = [] if record else None
         self.sinks: list[dict[type, Callable]] = []
         self._sinks_for = Routes(self.sinks)     # event class -> its sinks
@@ -94,7 +99,11 @@ class Machine:
         self.bus = Bus(self, board)
         self._load(image)
         self._reset_run_state()
-        self.core.reset(image)
+        try:
+            self.core.reset(image)
+        except CpuFault as exc:
+            raise BadInput(f"{image.path}: cannot reset the core on board '{board.name}': "
+                           f"{_fault_message(exc)} (no memory there)") from None
         self.timers = ClockedPeripherals(self.bus.clocked + self.core.clocked(), self.clock,
                                          lambda irq: self.core.nvic.set_pending(irq))
         self._install_hooks()
@@ -132,6 +141,8 @@ class Machine:
 
     def _reset_run_state(self) -> None:
         self._budget_end = 0
+        self._stop_end: int | None = None
+        self._idle_ok = False
         self._until = 0
         self.result: tuple | None = None
         self._faulted = False
@@ -230,8 +241,8 @@ class Machine:
         """Execute one instruction, charge it, then service timers and interrupts; False if it
         faulted or the run ended (cores use it inside a run: the budget is left alone)."""
         pc = self.cpu.reg("pc")
-        cost = self.model.block(self.cpu.read(pc, 4), pc)
         try:
+            cost = self.model.block(self.cpu.read(pc, 4), pc)
             self.cpu.step(self.core.exec_pc(pc))
         except CpuFault as exc:
             self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)
@@ -247,11 +258,18 @@ class Machine:
         return self.run(max_cycles, timeout, until=self.symbol(symbol))
 
     def run(self, max_cycles: int = DEFAULT_MAX_CYCLES, timeout: float = DEFAULT_TIMEOUT,
-            until: int = 0) -> RunResult:
-        """Run until the firmware exits, faults, deadlocks, or a budget runs out."""
+            until: int = 0, run_for: int | None = None, idle_ok: bool = False) -> RunResult:
+        """Run until the firmware exits, faults, deadlocks, or a budget runs out.
+
+        ``run_for``: model cycles after which the run ends as 'stopped' (firmware that idles
+        forever); ``idle_ok``: a core idle with nothing left that can wake it ends as 'stopped'
+        instead of 'deadlock'."""
+        max_cycles, timeout = _checked_limits(max_cycles, timeout)
         self.result, self._until = None, until
         self.clock.until = until if until else NO_UNTIL
-        self._budget_end = self.now + max_cycles
+        self._stop_end, self._run_for = (self.now + run_for if run_for else None), run_for
+        self._idle_ok = idle_ok
+        self._budget_end = min(self.now + max_cycles, self._stop_end or NEVER)
         wall_end = time.monotonic() + timeout
         self.clock.wall_deadline_ns = int(wall_end * 1e9)
         self._set_deadline(min(self.timers.next_event(), self._budget_end))
@@ -268,7 +286,7 @@ class Machine:
         """One emu_start.  The clock's deadline is already current: set by ``run`` and then by
         ``after_state_change``, the last thing every ``_service`` does."""
         if wall_end - time.monotonic() <= 0:
-            self.finish("timeout", None, "wall-clock timeout")
+            self.finish("timeout", None, f"wall-clock timeout {self._where()}")
             return
         clock = self.clock
         clock.stopped = False
@@ -280,9 +298,12 @@ class Machine:
         if stopped == "error":
             raise clock.take_error() or RuntimeError("block clock failed")
         if stopped == "timeout":
-            self.finish("timeout", None, "wall-clock timeout")
+            self.finish("timeout", None, f"wall-clock timeout {self._where()}")
         if self.result is None:
-            self._after_slice(stopped)
+            try:
+                self._after_slice(stopped)
+            except CpuFault as exc:              # an access of the run loop's own (a vector,
+                self.fault(exc.kind, exc.pc, _fault_message(exc), exc.address)   # a frame)
 
     def _after_slice(self, stopped) -> None:
         pc = self.cpu.reg("pc")
@@ -309,19 +330,30 @@ class Machine:
         self.now = max(self.now, nxt)
 
     def _deadlock(self) -> None:
-        where = self.describe(self.cpu.reg("pc"))
-        reason = "fault" if self._faulted else "deadlock"
-        self.finish(reason, None, f"core idle at {where} ({self.core.context().name}) "
-                                  "with no interrupt that can ever wake it")
+        reason = "fault" if self._faulted else "stopped" if self._idle_ok else "deadlock"
+        self.finish(reason, None, f"core idle {self._where()} with no interrupt that can ever "
+                                  "wake it" + (" (--idle-ok)" if reason == "stopped" else ""))
+
+    def _where(self) -> str:
+        """``at symbol+0xoff (context)`` of the current PC, for run-ending messages."""
+        return f"at {self.describe(self.cpu.reg('pc'))} ({self.core.context().name})"
 
     def _service(self, pc: int | None = None) -> None:
         """Timers, the budget, then the interrupt to take; ``pc``: the current PC if known."""
         self.timers.fire()
         if self.clock.now >= self._budget_end:
-            self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached")
+            self._out_of_cycles()
             return
         self.core.take_pending(self.cpu.reg("pc") if pc is None else pc)
         self.after_state_change()
+
+    def _out_of_cycles(self) -> None:
+        """The budget or the ``run_for`` time is used up: 'stopped' for the latter."""
+        if self._stop_end is not None and self.clock.now >= self._stop_end:
+            self.finish("stopped", None, f"ran for {self._run_for:,} cycles as asked {self._where()}")
+        else:
+            self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached "
+                                        f"{self._where()}")
 
     def finish(self, reason: str, code: int | None, message: str = "") -> None:
         if self.result is None:
@@ -350,7 +382,13 @@ class Machine:
         registers = self.core.record_fault(kind)
         self.emit(Fault(self.now, kind, pc, location, message, self.core.context(), address,
                         registers))
-        if self.core.enter_fault_handler(pc):
+        try:
+            entered = self.core.enter_fault_handler(pc)
+        except CpuFault as exc:                  # e.g. the vector table itself is unmapped
+            self.finish("fault", None, f"{kind} at {location}: {message}; entering the fault "
+                                       f"handler failed: {_fault_message(exc)}")
+            return
+        if entered:
             self.after_state_change()
             return
         self.finish("fault", None, f"{kind} at {location}: {message}")
@@ -378,7 +416,13 @@ class Machine:
             self._stack_region = (region.base, region.base + region.size)
 
     def console(self, stream: str, data: bytes) -> None:
-        self.output += data
+        """Stream ``data``; keep the first MAX_CONSOLE bytes in ``output``, count the rest."""
+        room = MAX_CONSOLE - len(self.output)
+        if room >= len(data):
+            self.output += data
+        else:
+            self.output += data[:max(room, 0)]
+            self.console_dropped += len(data) - max(room, 0)
         if self.console_sink:
             self.console_sink(stream, data)
 
@@ -390,6 +434,20 @@ class Machine:
         top = self.ram_top()
         return (top - 0x10000, top - 0x1000, top, top - 0x1000) if top else (0, 0, 0, 0)
 
+
+
+def _checked_limits(max_cycles, timeout) -> tuple[int, float]:
+    """``run``'s budget and timeout, checked: a BadInput for what no run can use."""
+    if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) \
+            or not 1 <= max_cycles <= MAX_CYCLES:
+        raise BadInput(f"--max-cycles {max_cycles!r}: expected an integer from 1 to {MAX_CYCLES}")
+    try:
+        seconds = float(timeout)
+    except (TypeError, ValueError):
+        raise BadInput(f"--timeout {timeout!r}: expected a number of seconds") from None
+    if math.isnan(seconds) or seconds <= 0:
+        raise BadInput(f"--timeout {timeout!r}: expected a number of seconds > 0")
+    return max_cycles, min(seconds, MAX_TIMEOUT)
 
 
 def _round_up(size: int) -> int:

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 
 def exit_code(result, findings=()) -> int:
-    """0 only when the firmware exited 0 and nothing (faults included) was found."""
-    return 0 if result.reason == "exit" and result.code == 0 and not findings else 1
+    """0 only when nothing (faults included) was found and the firmware exited 0, or ran for
+    the time asked (``--run-for``) or went idle for good when asked to (``--idle-ok``)."""
+    ended_well = result.reason == "stopped" or (result.reason == "exit" and result.code == 0)
+    return 0 if ended_well and not findings else 1
 
 
 def run_text(machine, result, interrupts, unreturned=()) -> str:

@@ -9,6 +9,7 @@ from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine, RunResult
 from .nativeprobes import call_probe, stack_probe
 from .report import Report, build_report, object_namer
 from .rules import Rules, load_rules
+from .runlimits import parse_duration
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,15 @@ def prepare(image: str | Path, board=None, rules_path=None, base: int | None = N
 
 
 def analyse(image, board=None, rules_path=None, max_cycles: int = DEFAULT_MAX_CYCLES,
-            timeout: float = DEFAULT_TIMEOUT, base=None, symbols=None, console=None) -> Analysis:
+            timeout: float = DEFAULT_TIMEOUT, base=None, symbols=None, console=None,
+            run_for: str | int | None = None, idle_ok: bool = False) -> Analysis:
+    """Prepare and run ``image``; ``run_for`` (cycles or model time, runlimits.parse_duration
+    at the board's clock) and ``idle_ok`` end a never-exiting run well (Machine.run)."""
     machine, rules = prepare(image, board, rules_path, base, symbols)
     machine.console_sink = console
-    return finish_analysis(machine, machine.run(max_cycles, timeout), rules, image)
+    cycles = parse_duration(run_for, machine.board.clock_hz) if run_for is not None else None
+    result = machine.run(max_cycles, timeout, run_for=cycles, idle_ok=idle_ok)
+    return finish_analysis(machine, result, rules, image)
 
 
 def finish_analysis(machine: Machine, result: RunResult, rules: Rules, image) -> Analysis:

@@ -42,6 +42,8 @@ class Behaviour:
     arm: Callable                            # tmp_path -> Machine (or raises BadInput)
     ppc: Callable
     max_cycles: int = 2_000_000
+    run_for: int | None = None               # Machine.run's run_for and idle_ok
+    idle_ok: bool = False
 
 
 def observe(result) -> Outcome:
@@ -67,7 +69,8 @@ def run(row: Behaviour, isa: str, tmp_path) -> tuple[Outcome, list]:
         machine = getattr(row, isa)(tmp_path)
     except BadInput as exc:
         return Outcome(rejected=str(exc).replace(str(tmp_path / IMAGE), "IMAGE")), []
-    result = machine.run(max_cycles=row.max_cycles, timeout=20)
+    result = machine.run(max_cycles=row.max_cycles, timeout=20, run_for=row.run_for,
+                         idle_ok=row.idle_ok)
     return observe(result), result.events
 
 
@@ -126,9 +129,18 @@ TABLE = [
     Behaviour("idling with nothing that can wake the core is a deadlock, not a hang",
               Outcome(exit=("deadlock", None), message="with no interrupt that can ever wake it"),
               arm.deadlock, ppc.deadlock),
-    Behaviour("a runaway loop stops at the cycle budget",
-              Outcome(exit=("budget", None), message="cycle budget of 100,000 cycles reached"),
+    Behaviour("a runaway loop stops at the cycle budget, saying where the core was",
+              Outcome(exit=("budget", None), message="cycle budget of 100,000 cycles reached at "),
               arm.runaway, ppc.runaway, max_cycles=100_000),
+    Behaviour("firmware that never exits ends as stopped after the cycles it was given",
+              Outcome(exit=("stopped", None), message="ran for 50,000 cycles as asked at "),
+              arm.runaway, ppc.runaway, run_for=50_000),
+    Behaviour("the cycle budget still ends a run given more cycles than the budget",
+              Outcome(exit=("budget", None), message="cycle budget of 20,000 cycles reached"),
+              arm.runaway, ppc.runaway, max_cycles=20_000, run_for=50_000),
+    Behaviour("idling with nothing left to wake the core ends as stopped when that is allowed",
+              Outcome(exit=("stopped", None), message="wake it (--idle-ok)"),
+              arm.deadlock, ppc.deadlock, idle_ok=True),
     Behaviour("console output and the firmware's exit code reach the run result",
               Outcome(exit=("exit", 7), output="hello\n"),
               arm.exit_code, ppc.exit_code),

@@ -98,9 +98,10 @@ def evaluate(target: Target, result: dict, with_baseline: bool) -> ImageOutcome:
 
 
 def run_exit_failure(report: dict, message: str) -> dict | None:
-    """A failure record when the run did not end with the firmware exiting 0."""
+    """A failure record when the run did not end well: the firmware exiting 0, or stopped
+    after the time it was given (run_for) or idle when that was allowed (idle_ok)."""
     end = report["exit"]
-    if end["reason"] == "exit" and end["code"] == 0:
+    if end["reason"] == "stopped" or (end["reason"] == "exit" and end["code"] == 0):
         return None
     text = f"run ended: {end['reason']}"
     if end["code"] is not None:

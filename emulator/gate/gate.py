@@ -33,6 +33,8 @@ class CheckOptions:
     shard: str | None = None
     max_cycles: int = DEFAULT_MAX_CYCLES
     timeout: float = DEFAULT_TIMEOUT
+    run_for: str | None = None
+    idle_ok: bool = False
 
 
 @dataclass
@@ -56,8 +58,8 @@ def run_check(options: CheckOptions, progress: Progress | None = None) -> CheckR
     """Run a whole check; input errors found before running raise ``BadInput``."""
     _validate(options)
     shard = parse_shard(options.shard)
-    targets = select_shard(collect_targets(list(options.inputs), options.board, options.rules),
-                           shard)
+    targets = select_shard(collect_targets(list(options.inputs), options.board, options.rules,
+                                           (options.run_for, options.idle_ok)), shard)
     previous = _previous_baseline(options)
     results = run_targets(targets, jobs=options.jobs or default_jobs(),
                           max_cycles=options.max_cycles, timeout=options.timeout,

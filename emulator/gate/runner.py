@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from typing import Callable
 
@@ -38,9 +40,11 @@ def run_target(job: dict) -> dict:
     from ..session import analyse
     try:
         analysis = analyse(job["image"], job["board"], job["rules"], job["max_cycles"],
-                           job["timeout"])
+                           job["timeout"], run_for=job["run_for"], idle_ok=job["idle_ok"])
     except FwError as exc:
         return {"id": job["id"], "error": str(exc)}
+    except Exception as exc:                        # a bug: one line, and the other images go on
+        return {"id": job["id"], "error": internal_error(exc)}
     return {"id": job["id"], "report": report_doc(analysis.report),
             "exit_message": analysis.result.message or ""}
 
@@ -67,15 +71,51 @@ def _in_process(work: list[dict], progress: Progress | None) -> list[dict]:
     return results
 
 
+def internal_error(exc: BaseException) -> str:
+    """One line for an exception that is a fwsandbox bug: its type, message and where."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"internal error: {type(exc).__name__}{where}" + (f": {text}" if text else "")
+
+
 def _in_pool(work: list[dict], workers: int, progress: Progress | None) -> list[dict]:
+    """Every job in a pool; jobs a dead worker took down (BrokenProcessPool) are run again,
+    one fresh single-worker pool each, so one crashing image fails alone."""
     results: list[dict | None] = [None] * len(work)
+    done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         futures = {pool.submit(run_target, job): index for index, job in enumerate(work)}
-        for done, future in enumerate(as_completed(futures), 1):
-            results[futures[future]] = future.result()
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                results[index] = future.result()
+            except BrokenProcessPool:
+                continue
+            except Exception as exc:
+                results[index] = {"id": work[index]["id"], "error": internal_error(exc)}
+            done += 1
             if progress:
-                progress(done, len(work), results[futures[future]])
+                progress(done, len(work), results[index])
+    for index, result in enumerate(results):
+        if result is None:
+            results[index] = _alone(work[index])
+            done += 1
+            if progress:
+                progress(done, len(work), results[index])
     return results
+
+
+def _alone(job: dict) -> dict:
+    """One job in a worker of its own: its result, or an error if that worker died too."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+        try:
+            return pool.submit(run_target, job).result()
+        except BrokenProcessPool:
+            return {"id": job["id"], "error": "internal error: the worker process running this "
+                                              "image died (a crash of the engine)"}
+        except Exception as exc:
+            return {"id": job["id"], "error": internal_error(exc)}
 
 
 def _context():

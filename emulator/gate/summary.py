@@ -29,7 +29,7 @@ def image_line(outcome: ImageOutcome, width: int) -> str:
     if "baseline-regression" in outcome.failures:
         text += f", {_count(len(outcome.regressions), 'regression')}"
     end = outcome.report["exit"]
-    if not (end["reason"] == "exit" and end["code"] == 0):
+    if not (end["reason"] == "stopped" or (end["reason"] == "exit" and end["code"] == 0)):
         text += f", run ended: {end['reason']}" + (f" {end['code']}" if end["code"] is not None else "")
     return text
 

@@ -6,14 +6,19 @@ a bad value is a ``BadInput`` naming the manifest and the key)::
     [defaults]                      # optional: for every [[image]] that does not say otherwise
     board = "cortex-m4"             # built-in board name, or a board .toml relative to this file
     rules = "rules/isr.toml"        # relative to this file
+    run_for = "2s"                  # optional: firmware that never exits passes after this much
+                                    # model time (or cycles: 5000000, "5M"), like --run-for
+    idle_ok = true                  # optional: a core idle for good ends the run well (--idle-ok)
 
     [[image]]
     path = "build/app.elf"          # relative to this file; may be a glob ("build/*.elf")
     board = "e200-mcu"              # optional
     rules = "rules/strict.toml"     # optional
     name = "app"                    # optional id in reports and the baseline (not with a glob)
+    run_for = 1000000               # optional, as in [defaults]; so is idle_ok
 
-Precedence: the image's own key, then ``[defaults]``, then ``--board``/``--rules``.
+Precedence: the image's own key, then ``[defaults]``, then ``--board``/``--rules``/``--run-for``/
+``--idle-ok``.
 An image's id (its name in summaries, JUnit, SARIF and the baseline) is ``name``, else its path
 as written (relative to the manifest for manifest entries), so ids do not depend on the
 directory ``check`` runs from. Ids must be unique. Targets are always sorted by id.
@@ -31,9 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..errors import BadInput
+from ..inputfile import read_text
+from ..runlimits import parse_duration
 
-_ENTRY_KEYS = {"path", "board", "rules", "name"}
-_DEFAULT_KEYS = {"board", "rules"}
+_ENTRY_KEYS = {"path", "board", "rules", "name", "run_for", "idle_ok"}
+_DEFAULT_KEYS = {"board", "rules", "run_for", "idle_ok"}
 
 
 @dataclass(frozen=True)
@@ -44,24 +51,27 @@ class Target:
     image: str
     board: str | None = None
     rules: str | None = None
+    run_for: str | int | None = None    # a duration for runlimits.parse_duration
+    idle_ok: bool = False
 
 
-def collect_targets(args: list[str], board: str | None = None,
-                    rules: str | None = None) -> list[Target]:
-    """Targets of the command-line arguments (images and ``.toml`` manifests), sorted by id."""
+def collect_targets(args: list[str], board: str | None = None, rules: str | None = None,
+                    limits: tuple = (None, False)) -> list[Target]:
+    """Targets of the command-line arguments (images and ``.toml`` manifests), sorted by id;
+    ``limits``: the command line's (run_for, idle_ok)."""
     targets: list[Target] = []
     for arg in args:
         if arg.endswith(".toml"):
-            targets += load_manifest(Path(arg), board, rules)
+            targets += load_manifest(Path(arg), board, rules, limits)
         else:
-            targets.append(_image_target(arg, board, rules))
+            targets.append(_image_target(arg, board, rules, limits))
     return _unique_sorted(targets)
 
 
-def _image_target(arg: str, board: str | None, rules: str | None) -> Target:
+def _image_target(arg: str, board: str | None, rules: str | None, limits: tuple) -> Target:
     if not Path(arg).is_file():
         raise BadInput(f"{arg}: no such image file")
-    return Target(_display(arg), arg, board, rules)
+    return Target(_display(arg), arg, board, rules, *limits)
 
 
 def _display(path: str) -> str:
@@ -87,15 +97,19 @@ def _unique_sorted(targets: list[Target]) -> list[Target]:
     return [seen[key] for key in sorted(seen)]
 
 
-def load_manifest(path: Path, board: str | None = None, rules: str | None = None) -> list[Target]:
-    """The targets a manifest lists; ``board``/``rules`` are the command line's defaults."""
+def load_manifest(path: Path, board: str | None = None, rules: str | None = None,
+                  limits: tuple = (None, False)) -> list[Target]:
+    """The targets a manifest lists; ``board``/``rules``/``limits`` are the command line's
+    defaults."""
     if not path.is_file():
         raise BadInput(f"{path}: no such manifest file")
     try:
-        data = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(read_text(path, "manifest"))
+    except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"{path}: not a valid TOML manifest: {exc}") from None
-    return _Manifest(path).targets(data, board, rules)
+    except RecursionError:
+        raise BadInput(f"{path}: not a valid TOML manifest: nested too deeply") from None
+    return _Manifest(path).targets(data, board, rules, limits)
 
 
 class _Manifest:
@@ -108,13 +122,15 @@ class _Manifest:
     def fail(self, key: str, reason: str):
         raise BadInput(f"{self.path}: key '{key}': {reason}")
 
-    def targets(self, data: dict, board: str | None, rules: str | None) -> list[Target]:
+    def targets(self, data: dict, board: str | None, rules: str | None,
+                limits: tuple = (None, False)) -> list[Target]:
         unknown = sorted(set(data) - {"defaults", "image"})
         if unknown:
             self.fail(unknown[0], "unknown key (expected 'defaults' or 'image')")
         defaults = self.table(data.get("defaults", {}), "defaults", _DEFAULT_KEYS)
         board = self.board(defaults, "defaults.board", board)
         rules = self.rules(defaults, "defaults.rules", rules)
+        self.limits = self.run_limits(defaults, "defaults", limits)
         entries = data.get("image", [])
         if not isinstance(entries, list) or not entries:
             self.fail("image", "expected one or more [[image]] tables")
@@ -161,13 +177,29 @@ class _Manifest:
         name = self.string(entry, "name", f"{key}.name")
         board = self.board(entry, f"{key}.board", board)
         rules = self.rules(entry, f"{key}.rules", rules)
+        limits = self.run_limits(entry, key, self.limits)
         if glob.has_magic(path):
             if name is not None:
                 self.fail(f"{key}.name", "cannot name a glob of images")
-            return [Target(rel, str(self.base / rel), board, rules) for rel in self.glob(path, key)]
+            return [Target(rel, str(self.base / rel), board, rules, *limits)
+                    for rel in self.glob(path, key)]
         self.file(path, f"{key}.path")
         return [Target(name or PurePath(os.path.normpath(path)).as_posix(),
-                       str(self.base / path), board, rules)]
+                       str(self.base / path), board, rules, *limits)]
+
+    def run_limits(self, table: dict, key: str, fallback: tuple) -> tuple:
+        """(run_for, idle_ok) of a table, each falling back to ``fallback``'s."""
+        run_for, idle_ok = table.get("run_for", fallback[0]), table.get("idle_ok", fallback[1])
+        if run_for is not None:
+            if isinstance(run_for, bool) or not isinstance(run_for, (int, str)):
+                self.fail(f"{key}.run_for", "expected cycles (an integer) or a duration string")
+            try:
+                parse_duration(run_for, 1_000_000_000, f"{key}.run_for")
+            except BadInput as exc:
+                self.fail(f"{key}.run_for", str(exc).split(": ", 1)[-1])
+        if not isinstance(idle_ok, bool):
+            self.fail(f"{key}.idle_ok", "expected true or false")
+        return run_for, idle_ok
 
     def glob(self, pattern: str, key: str) -> list[str]:
         matches = sorted(PurePath(p).as_posix()
