@@ -6,11 +6,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BadInput
+from .inputfile import read_text
 
 BUILTIN = Path(__file__).parent / "boards"
 ARCHES = ("cortex-m", "ppc-booke")
 FPUS = ("none", "fpv4-sp-d16")
 DEFAULT_FPU = {"cortex-m4": "fpv4-sp-d16"}      # by cpu; every other core has none
+# The engine's CPU names (emulator/cpu.py CPUS) and the cycle models (cyclemodel.MODELS) per
+# architecture, so a board naming another is refused here, naming the file and the key.
+CPUS = {"cortex-m": ("cortex-m3", "cortex-m4"), "ppc-booke": ("e200",)}
+CYCLE_MODELS = {"cortex-m": ("cortex-m4",), "ppc-booke": ("e200z6",)}
+PAGE = 0x1000                                   # the engine maps memory in 4 KiB pages
+SPACE = 1 << 32                                 # 32-bit address space
+MAX_IRQS = {"cortex-m": 496, "ppc-booke": 1024}  # ARMv7-M B3.4: up to 496 external interrupts
+MAX_PRIORITY_BITS = 8
+MAX_CLOCK_HZ = 1 << 40
+# Integer peripheral parameters: (minimum, maximum); every other one is 0 <= value < 2**32.
+PARAM_RANGES = {"sources": (1, 1024), "channels": (1, 32), "first_source": (0, 1023)}
+MAX_PARAM_DEPTH = 4                             # nested arrays/tables in a peripheral parameter
 
 
 @dataclass(frozen=True)
@@ -62,30 +75,38 @@ def load_board(name_or_path: str | Path) -> Board:
     path = Path(name_or_path)
     if not path.suffix and (BUILTIN / f"{name_or_path}.toml").exists():
         path = BUILTIN / f"{name_or_path}.toml"
+    if not path.suffix and not path.exists():
+        raise BadInput(f"{path}: no such board file (built-in boards: {', '.join(builtin_names())})")
+    text = read_text(path, "board")
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such board file (built-in boards: {', '.join(builtin_names())})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: cannot read board file: {exc}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not valid TOML: nested too deeply") from None
     return parse_board(data, str(path))
 
 
 def parse_board(data: dict, source: str) -> Board:
+    if not isinstance(data, dict):
+        raise BadInput(f"{source}: expected a TOML document with a [board] table")
     fields = _Fields(data.get("board"), source, "board")
-    name, arch, cpu = fields.str("name"), fields.choice("arch", ARCHES), fields.str("cpu")
+    name, arch = fields.str("name"), fields.choice("arch", ARCHES)
+    cpu = fields.choice("cpu", CPUS[arch])
     board = Board(
         name=name, arch=arch, cpu=cpu,
-        cycle_model=fields.str("cycle_model"), clock_hz=fields.int("clock_hz", 1),
-        num_irq=fields.int("num_irq", 0, default=0), priority_bits=fields.int("priority_bits", 0, default=8),
-        scratch=fields.int("scratch", 0), source=source,
+        cycle_model=fields.choice("cycle_model", CYCLE_MODELS[arch]),
+        clock_hz=fields.int("clock_hz", 1, maximum=MAX_CLOCK_HZ),
+        num_irq=fields.int("num_irq", 0, default=0, maximum=MAX_IRQS[arch]),
+        priority_bits=fields.int("priority_bits", 0, default=8, maximum=MAX_PRIORITY_BITS),
+        scratch=fields.int("scratch", 0, maximum=SPACE - PAGE), source=source,
         fpu=fields.choice("fpu", FPUS, default=DEFAULT_FPU.get(cpu, "none")),
         memory=tuple(_region(m, source, i) for i, m in enumerate(_table_list(data, "memory", source))),
         peripherals=tuple(_peripheral(p, source, i)
                           for i, p in enumerate(_table_list(data, "peripheral", source, required=False))))
     _check_overlaps(board)
+    _check_pages(board)
+    _check_irqs(board)
     return board
 
 
@@ -101,15 +122,94 @@ def _region(table, source: str, i: int) -> Region:
     perms = f.str("perms", default="rwx")
     if not perms or set(perms) - set("rwx"):
         raise BadInput(f"{source}: key 'memory[{i}].perms': expected letters from 'rwx', got {perms!r}")
-    return Region(f.str("name"), f.int("base", 0), f.int("size", 1), perms)
+    base, size = f.int("base", 0, maximum=SPACE - PAGE), f.int("size", 1, maximum=SPACE)
+    if base % PAGE:
+        raise BadInput(f"{source}: key 'memory[{i}].base': 0x{base:x} is not a multiple of 4 KiB "
+                       "(memory is mapped in 4 KiB pages)")
+    if base + size > SPACE:
+        raise BadInput(f"{source}: key 'memory[{i}].size': 0x{base:x}+0x{size:x} runs past the "
+                       "end of the 32-bit address space")
+    return Region(f.str("name"), base, size, perms)
 
 
 def _peripheral(table, source: str, i: int) -> PeripheralSpec:
     f = _Fields(table, source, f"peripheral[{i}]")
     known = {"name", "kind", "base", "size", "irq"}
-    params = tuple(sorted((k, v) for k, v in table.items() if k not in known))
-    return PeripheralSpec(f.str("name"), f.str("kind"), f.int("base", 0), f.int("size", 1),
-                          f.int("irq", 0, default=None), params)
+    params = tuple(sorted((k, _param(v, source, f"peripheral[{i}].{k}"))
+                          for k, v in table.items() if k not in known))
+    base, size = f.int("base", 0, maximum=SPACE - 1), f.int("size", 1, maximum=SPACE)
+    if base + size > SPACE:
+        raise BadInput(f"{source}: key 'peripheral[{i}].size': 0x{base:x}+0x{size:x} runs past "
+                       "the end of the 32-bit address space")
+    return PeripheralSpec(f.str("name"), f.str("kind"), base, size,
+                          f.int("irq", 0, default=None, maximum=MAX_IRQS["ppc-booke"] - 1), params)
+
+
+def _param(value, source: str, key: str, depth: int = 0):
+    """A peripheral parameter, checked: integers in range, no deep nesting."""
+    if depth > MAX_PARAM_DEPTH:
+        raise BadInput(f"{source}: key '{key}': nested too deeply")
+    if isinstance(value, bool) or isinstance(value, (str, float)):
+        return value
+    if isinstance(value, int):
+        low, high = PARAM_RANGES.get(key.rsplit(".", 1)[-1], (0, SPACE - 1))
+        if not low <= value <= high:
+            raise BadInput(f"{source}: key '{key}': expected an integer from {low} to {high}, "
+                           f"got {value!r}")
+        return value
+    if isinstance(value, list):
+        return [_param(v, source, f"{key}[{n}]", depth + 1) for n, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _param(v, source, f"{key}.{k}", depth + 1) for k, v in value.items()}
+    raise BadInput(f"{source}: key '{key}': unsupported value {value!r}")
+
+
+def _page_span(base: int, size: int) -> tuple[int, int]:
+    return base & ~(PAGE - 1), (base + size + PAGE - 1) & ~(PAGE - 1)
+
+
+def _check_pages(board: Board) -> None:
+    """The engine maps whole pages: memory regions (rounded up), the scratch page and the
+    peripherals' pages must not share a page (two peripherals may share one)."""
+    if board.scratch % PAGE:
+        raise BadInput(f"{board.source}: key 'board.scratch': 0x{board.scratch:x} is not a "
+                       "multiple of 4 KiB")
+    spans = [(*_page_span(r.base, r.size), f"memory '{r.name}'") for r in board.memory]
+    spans.append((board.scratch, board.scratch + PAGE, "the scratch page (board.scratch)"))
+    merged: list[list] = []                     # peripheral pages, neighbours merged
+    for lo, hi, what in sorted((*_page_span(p.base, p.size), f"peripheral '{p.name}'")
+                               for p in board.peripherals):
+        if merged and lo < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi, what])
+    spans = sorted(spans + [tuple(m) for m in merged])
+    for (lo1, hi1, n1), (lo2, _, n2) in zip(spans, spans[1:]):
+        if hi1 > lo2:
+            raise BadInput(f"{board.source}: {n1} (pages 0x{lo1:08x}-0x{hi1 - 1:08x}) overlaps "
+                           f"{n2} (from 0x{lo2:08x}): memory is mapped in whole 4 KiB pages")
+
+
+def _check_irqs(board: Board) -> None:
+    """IRQ lines exist: Cortex-M ``irq`` < num_irq (external interrupts), Book E INTC sources
+    (``irq``, a PIT's first_source + channels) < num_irq and within the INTC's sources; a
+    Cortex-M board needs its SCS (the core reads VTOR and the NVIC there)."""
+    sources = [dict(p.params).get("sources", board.num_irq) for p in board.peripherals
+               if p.kind.endswith("-intc")]
+    limit = min([board.num_irq] + [s for s in sources if isinstance(s, int)])
+    for i, p in enumerate(board.peripherals):
+        params = dict(p.params)
+        if p.irq is not None and p.irq >= limit:
+            raise BadInput(f"{board.source}: key 'peripheral[{i}].irq': {p.irq} is not an "
+                           f"interrupt line of this board (0-{limit - 1}, board.num_irq {board.num_irq})")
+        first, channels = params.get("first_source"), params.get("channels", 1)
+        if isinstance(first, int) and isinstance(channels, int) and first + channels > limit:
+            raise BadInput(f"{board.source}: key 'peripheral[{i}].first_source': sources "
+                           f"{first}-{first + channels - 1} are not all interrupt lines of this "
+                           f"board (0-{limit - 1})")
+    if board.arch == "cortex-m" and not any(p.kind == "scs" for p in board.peripherals):
+        raise BadInput(f"{board.source}: key 'peripheral': a Cortex-M board needs its System "
+                       "Control Space (a peripheral of kind 'scs' at 0xE000E000)")
 
 
 def _check_overlaps(board: Board) -> None:
@@ -138,22 +238,29 @@ class _Fields:
     def str(self, key: str, default=None) -> str:
         value = self._get(key, _REQUIRED if default is None else default)
         if not isinstance(value, str) or not value:
-            raise BadInput(f"{self.source}: key '{self.where}.{key}': expected a non-empty string, got {value!r}")
+            raise BadInput(f"{self.source}: key '{self.where}.{key}': expected a non-empty string, got {_short(value)}")
         return value
 
-    def int(self, key: str, minimum: int, default=...) -> int | None:
+    def int(self, key: str, minimum: int, default=..., maximum: int = SPACE - 1) -> int | None:
         value = self._get(key, _REQUIRED if default is ... else default)
         if value is None and default is None:
             return None
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise BadInput(f"{self.source}: key '{self.where}.{key}': expected an integer >= {minimum}, got {value!r}")
+        if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+            raise BadInput(f"{self.source}: key '{self.where}.{key}': expected an integer from "
+                           f"{minimum} to {maximum}, got {_short(value)}")
         return value
 
     def choice(self, key: str, options: tuple[str, ...], default=None) -> str:
         value = self.str(key, default)
         if value not in options:
-            raise BadInput(f"{self.source}: key '{self.where}.{key}': expected one of {', '.join(options)}, got {value!r}")
+            raise BadInput(f"{self.source}: key '{self.where}.{key}': expected one of {', '.join(options)}, got {_short(value)}")
         return value
+
+
+def _short(value) -> str:
+    """``repr(value)`` cut to one short line for an error message."""
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 _REQUIRED = object()

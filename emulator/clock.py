@@ -52,7 +52,9 @@ class BlockCosts:
             self.spins.add(addr)
         _note_site(self.fp_sites, addr, cost.fp_first)
         _note_site(self.sysreg_sites, addr, cost.sysreg_first)
-        return cost
+        if time.monotonic_ns() >= self.wall_deadline_ns:
+            self.polls = WALL_POLL          # decoding is slow (ms a block): the next block
+        return cost                         # looks at the wall clock and stops as 'timeout'
 
     @staticmethod
     def flags(cost) -> int:
@@ -170,6 +172,7 @@ class NativeClock(BlockCosts):
     attention = _state_property("attention", bool)
     traps = _state_property("traps")
     wall_deadline_ns = _state_property("wall_deadline_ns")
+    polls = _state_property("polls")
 
     def __init__(self, model, read, spin_code, lib: ctypes.CDLL):
         super().__init__(model, read, spin_code)

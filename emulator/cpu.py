@@ -6,7 +6,6 @@ range-limited hooks and start/stop.  Callbacks receive plain ints, never Unicorn
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Callable
 
 import ctypes
@@ -15,6 +14,8 @@ import unicorn
 from unicorn import arm_const as A
 from unicorn import ppc_const as P
 from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
+
+from .errors import EmulationError
 
 ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
             "sp": A.UC_ARM_REG_SP, "lr": A.UC_ARM_REG_LR, "pc": A.UC_ARM_REG_PC,
@@ -49,24 +50,58 @@ _UNMAPPED = {unicorn.UC_MEM_READ_UNMAPPED: "unmapped-read",
              unicorn.UC_MEM_FETCH_PROT: "fetch-protected"}
 VERSION = unicorn.__version__
 NO_UNTIL = 0xFFFFFFFF              # odd: never the address of an instruction
+MAX_ACCESS = 1 << 24               # the largest single host-side read (16 MiB)
 
 
-@dataclass(frozen=True)
 class CpuFault(Exception):
-    """Emulation stopped on a fault: ``kind`` names it, ``address`` is the data address if any."""
+    """Emulation stopped on a fault: ``kind`` names it, ``address`` is the data address if any.
 
-    kind: str
-    pc: int
-    address: int | None = None
+    A plain exception, not a frozen dataclass: raising sets ``__cause__``/``__traceback__``."""
+
+    def __init__(self, kind: str, pc: int, address: int | None = None):
+        super().__init__(kind, pc, address)
+        self.kind, self.pc, self.address = kind, pc, address
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, CpuFault) and (self.kind, self.pc, self.address) == (
+            other.kind, other.pc, other.address)
+
+    __hash__ = Exception.__hash__
+
+
+class EngineError(EmulationError):
+    """The engine refused an operation that is not a firmware access (mapping, hooks,
+    registers, an engine-internal failure): names the operation, its address and the
+    engine's reason.  No ``UcError`` ever leaves this module: engine errors become this, or
+    a ``CpuFault`` when the firmware's own memory access is to blame."""
+
+
+def _engine_error(operation: str, exc) -> EngineError:
+    errno = getattr(exc, "errno", None)
+    return EngineError(f"engine: {operation} failed: {_reason(errno) if errno is not None else exc}")
+
+
+def _reason(errno: int) -> str:
+    try:
+        text = uclib.uc_strerror(errno)
+        text = text.decode() if isinstance(text, bytes) else str(text)
+    except Exception:                            # pragma: no cover - binding without strerror
+        text = "engine error"
+    return text if "UC_ERR" in text else f"{text} (UC_ERR {errno})"
 
 
 class UnicornCpu:
     """One CPU core with its memory, driven by the machine's run loop."""
 
     def __init__(self, cpu: str):
+        if cpu not in CPUS:
+            raise EngineError(f"engine: unknown CPU {cpu!r} (known: {', '.join(sorted(CPUS))})")
         arch, mode, model, regs = CPUS[cpu]
-        self.uc = unicorn.Uc(arch, mode)
-        self.uc.ctl_set_cpu_model(model)
+        try:
+            self.uc = unicorn.Uc(arch, mode)
+            self.uc.ctl_set_cpu_model(model)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"creating a {cpu} core", exc) from None
         self.regs = regs
         self._uch = self.uc._uch
         self._regbuf = ctypes.c_uint64(0)
@@ -84,23 +119,50 @@ class UnicornCpu:
 
     # memory -----------------------------------------------------------------------------
     def map(self, base: int, size: int, perms: str = "rwx") -> None:
-        prot = sum(PERM[p] for p in perms)
-        self.uc.mem_map(base, size, prot)
+        prot = sum(PERM.get(p, 0) for p in perms)
+        if not (0 <= base and size > 0 and base + size <= 1 << 32):
+            raise EngineError(f"engine: cannot map 0x{base:x}+0x{size:x}: outside the 32-bit "
+                              "address space")
+        try:
+            self.uc.mem_map(base, size, prot)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"mapping 0x{base:08x}+0x{size:x} ({perms})", exc) from None
         self._regions = None
 
     def read(self, addr: int, size: int) -> bytes:
+        """``size`` bytes at ``addr``; unmapped memory (or a bad size) raises
+        CpuFault('unmapped-read', pc, addr)."""
+        if size <= 0 or not 0 <= addr <= 0xFFFFFFFF or size > MAX_ACCESS:
+            raise CpuFault("unmapped-read", self._pc(), addr & 0xFFFFFFFF)
         buf = self._readbuf if size <= 64 else ctypes.create_string_buffer(size)
         status = uclib.uc_mem_read(self._uch, addr, buf, size)
         if status != unicorn.UC_ERR_OK:
-            raise unicorn.UcError(status)
+            raise CpuFault("unmapped-read", self._pc(), addr)
         return buf.raw[:size]
 
     def write(self, addr: int, data: bytes) -> None:
-        self.uc.mem_write(addr, bytes(data))
+        """Store ``data`` at ``addr``; unmapped memory raises CpuFault('unmapped-write')."""
+        data = bytes(data)
+        if not 0 <= addr <= 0xFFFFFFFF:
+            raise CpuFault("unmapped-write", self._pc(), addr & 0xFFFFFFFF)
+        try:
+            self.uc.mem_write(addr, data)
+        except unicorn.UcError:
+            raise CpuFault("unmapped-write", self._pc(), addr) from None
+
+    def _pc(self) -> int:
+        """The PC for a fault report (0 if even that cannot be read)."""
+        try:
+            return self.reg("pc")
+        except EngineError:
+            return 0
 
     def is_mapped(self, addr: int, size: int = 1) -> bool:
         if self._regions is None:
-            self._regions = [(lo, hi) for lo, hi, _ in self.uc.mem_regions()]
+            try:
+                self._regions = [(lo, hi) for lo, hi, _ in self.uc.mem_regions()]
+            except unicorn.UcError as exc:
+                raise _engine_error("listing the memory regions", exc) from None
         return any(lo <= addr and addr + size - 1 <= hi for lo, hi in self._regions)
 
     # registers --------------------------------------------------------------------------
@@ -112,14 +174,14 @@ class UnicornCpu:
         buf.value = 0
         status = uclib.uc_reg_read(self._uch, self.regs[name], self._regref)
         if status != unicorn.UC_ERR_OK:
-            raise unicorn.UcError(status)
+            raise _engine_error(f"reading register {name}", unicorn.UcError(status))
         return buf.value & 0xFFFFFFFF
 
     def set_reg(self, name: str, value: int) -> None:
         self._regbuf.value = value & 0xFFFFFFFF
         status = uclib.uc_reg_write(self._uch, self.regs[name], self._regref)
         if status != unicorn.UC_ERR_OK:
-            raise unicorn.UcError(status)
+            raise _engine_error(f"writing register {name}", unicorn.UcError(status))
 
     def regs_read(self, names: tuple[str, ...]) -> list[int]:
         """Several registers in one uc_reg_read_batch call (exception entry and return)."""
@@ -128,7 +190,7 @@ class UnicornCpu:
         values[:] = batch.zeros
         status = uclib.uc_reg_read_batch(self._uch, batch.ids, batch.ptrs, len(names))
         if status != unicorn.UC_ERR_OK:
-            raise unicorn.UcError(status)
+            raise _engine_error(f"reading registers {', '.join(names)}", unicorn.UcError(status))
         return [value & 0xFFFFFFFF for value in values[:]]
 
     def regs_write(self, names: tuple[str, ...], values) -> None:
@@ -136,7 +198,7 @@ class UnicornCpu:
         batch.values[:] = [value & 0xFFFFFFFF for value in values]
         status = uclib.uc_reg_write_batch(self._uch, batch.ids, batch.ptrs, len(names))
         if status != unicorn.UC_ERR_OK:
-            raise unicorn.UcError(status)
+            raise _engine_error(f"writing registers {', '.join(names)}", unicorn.UcError(status))
 
     def _batch(self, names: tuple[str, ...]) -> "_Batch":
         batch = self._batches.get(names)
@@ -198,7 +260,7 @@ class UnicornCpu:
         status = uclib.uc_hook_add(self._uch, ctypes.byref(handle), kind, ctypes.c_void_p(function),
                                    ctypes.c_void_p(user_data), lo, hi)
         if status != unicorn.UC_ERR_OK:
-            raise unicorn.UcError(status)
+            raise _engine_error(f"adding a native hook on 0x{lo:x}-0x{hi:x}", unicorn.UcError(status))
         self._hooks.append(handle.value)
 
     def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
@@ -218,15 +280,24 @@ class UnicornCpu:
         self._add(unicorn.UC_HOOK_INTR, lambda uc, intno, _: callback(intno))
 
     def remove_hook(self, handle: int) -> None:
-        self.uc.hook_del(handle)
+        try:
+            self.uc.hook_del(handle)
+        except unicorn.UcError as exc:
+            raise _engine_error("removing a hook", exc) from None
 
     def forget_code(self, lo: int, hi: int) -> None:
         """Drop the translated blocks holding code in [lo, hi): a code hook added there
         after they were translated takes effect only once they are translated again."""
-        self.uc.ctl_remove_cache(lo, hi)
+        try:
+            self.uc.ctl_remove_cache(lo & 0xFFFFFFFF, max(lo, hi) & 0xFFFFFFFF)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"dropping translated code at 0x{lo:x}-0x{hi:x}", exc) from None
 
     def _add(self, kind: int, fn, lo: int = 1, hi: int = 0) -> int:
-        handle = self.uc.hook_add(kind, fn, None, lo, hi)
+        try:
+            handle = self.uc.hook_add(kind, fn, None, lo, hi)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"adding a hook on 0x{lo:x}-0x{hi:x}", exc) from None
         self._hooks.append(handle)
         return handle
 
@@ -244,7 +315,7 @@ class UnicornCpu:
             # until=0 means "no stop address"; 0 itself is a real PC (Book E reset at 0).
             self.uc.emu_start(pc, until or NO_UNTIL, count=count)
         except unicorn.UcError as exc:
-            raise self._fault or CpuFault(_error_kind(exc), self.reg("pc")) from None
+            raise self._fault or CpuFault(_error_kind(exc), self._pc()) from None
         finally:
             self._enter_python()
 
@@ -252,7 +323,10 @@ class UnicornCpu:
         """Run host-side glue code (e.g. PowerPC mtspr stubs) from ``pc`` to ``end`` with the
         block callback muted: it is not firmware execution and takes no model time."""
         with self._muting():
-            self.uc.emu_start(pc, end, count=max_instructions)
+            try:
+                self.uc.emu_start(pc, end, count=max_instructions)
+            except unicorn.UcError as exc:
+                raise self._fault or CpuFault(_error_kind(exc), self._pc()) from None
 
     def step(self, pc: int) -> None:
         """Execute exactly one instruction at ``pc`` with the block callback muted.
@@ -266,7 +340,10 @@ class UnicornCpu:
             self.start(pc, count=1)
 
     def stop(self) -> None:
-        self.uc.emu_stop()
+        try:
+            self.uc.emu_stop()
+        except unicorn.UcError as exc:
+            raise _engine_error("stopping the engine", exc) from None
 
     @contextmanager
     def _muting(self):

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 import capstone
 from capstone import arm_const as CA
 
+from .errors import BadInput
+
 
 @dataclass(frozen=True)
 class BlockCost:
@@ -216,5 +218,9 @@ class E200Z6Model:
 MODELS = {"cortex-m4": CortexM4Model, "e200z6": E200Z6Model}
 
 
-def model_for(name: str):
-    return MODELS[name]()
+def model_for(name: str, where: str = "cycle model"):
+    """A fresh model by name; an unknown name is a BadInput naming ``where`` (file and key)."""
+    factory = MODELS.get(name) if isinstance(name, str) else None
+    if factory is None:
+        raise BadInput(f"{where}: unknown cycle model {name!r} (known: {', '.join(sorted(MODELS))})")
+    return factory()

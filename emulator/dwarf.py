@@ -25,12 +25,12 @@ import bisect
 import io
 import posixpath
 
-from elftools.common.exceptions import DWARFError, ELFError
-from elftools.construct.core import ConstructError
 from elftools.elf.elffile import ELFFile
 
 Source = tuple[str, int]
-_BROKEN = (DWARFError, ELFError, ConstructError, ValueError, KeyError, IndexError, EOFError)
+# Corrupt DWARF makes pyelftools raise anything (DWARFError, ConstructError, AssertionError,
+# ZeroDivisionError, IndexError, RecursionError, ...): broken debug info gives no source.
+_BROKEN = Exception
 
 
 class RangeTable:

@@ -4,14 +4,17 @@ from __future__ import annotations
 import bisect
 import hashlib
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from .dwarf import Source, SourceLines, has_line_table
 from .errors import BadInput
+from .inputfile import MAX_IMAGE_BYTES, read_input
 
 EM_ARM, EM_PPC = 40, 20
 ARCH_OF_MACHINE = {EM_ARM: "cortex-m", EM_PPC: "ppc-booke"}
@@ -99,14 +102,29 @@ def load_image(path: str | Path, base: int | None = None, symbols: str | Path | 
     """An ELF file, or a raw binary when ``base`` is given (or the file is not ELF and has .bin).
 
     ``symbols`` names an ``nm``-style file (``ADDRESS TYPE NAME`` per line) for raw binaries.
+    Only regular files are read (a FIFO or ``/dev/zero`` is refused), at most 64 MiB.
     """
     path = Path(path)
-    try:
-        blob = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read image: {exc.strerror or exc}") from None
+    return _parse(path, read_input(path, "image", MAX_IMAGE_BYTES), base, symbols)
+
+
+def read_image(stream: BinaryIO, name: str = "<stream>", base: int | None = None,
+               symbols: str | Path | None = None) -> Image:
+    """The image in a binary ``stream`` (as pyelftools' ``ELFFile(stream)``); ``name`` stands
+    for the file in the Image and in errors.  Every malformed input is a ``BadInput`` naming
+    the ELF structure (header, program header, section) and its file offset."""
+    blob = stream.read(MAX_IMAGE_BYTES + 1)
+    if not isinstance(blob, bytes) or len(blob) > MAX_IMAGE_BYTES:
+        raise BadInput(f"{name}: image is larger than the {MAX_IMAGE_BYTES >> 20} MiB limit")
+    return _parse(Path(name), blob, base, symbols)
+
+
+def _parse(path: Path, blob: bytes, base: int | None, symbols) -> Image:
     digest = hashlib.sha256(blob).hexdigest()
     if blob[:4] == b"\x7fELF":
+        if base is not None:
+            raise BadInput(f"{path}: --base 0x{base:x} is for raw binaries, and this is an ELF "
+                           "file (its program headers give the load addresses)")
         return _load_elf(path, blob, digest)
     if base is None:
         if path.suffix.lower() == ".bin":
@@ -115,6 +133,9 @@ def load_image(path: str | Path, base: int | None = None, symbols: str | Path | 
             raise BadInput(f"{path}: not an ELF file (for a raw binary pass --base ADDRESS)")
     if not blob:
         raise BadInput(f"{path}: empty image")
+    if not 0 <= base <= 0xFFFFFFFF or base + len(blob) > 1 << 32:
+        raise BadInput(f"{path}: --base {base:#x}: a raw binary of {len(blob):,} bytes must lie "
+                       "inside the 32-bit address space (0 <= base, base + size <= 0x100000000)")
     table = SymbolTable(_sized(load_symbol_file(symbols), base + len(blob))) if symbols else SymbolTable()
     return Image(str(path), digest, None, None, (Segment(base, blob, len(blob)),), table, "bin")
 
@@ -146,22 +167,54 @@ def load_symbol_file(path: str | Path) -> dict[str, Symbol]:
     return out
 
 
-def _load_elf(path: Path, blob: bytes, digest: str) -> Image:
+@contextmanager
+def _part(path: Path, what: str):
+    """Turn any failure of pyelftools while reading ``what`` into one BadInput line."""
     try:
+        yield
+    except BadInput:
+        raise
+    except (Exception, RecursionError) as exc:       # pyelftools raises every kind there is
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail = detail.replace("expected ", "needs ").replace(", found ", " bytes, file has ")
+        raise BadInput(f"{path}: malformed ELF: {what}: {type(exc).__name__}"
+                       + (f" ({detail[:160]})" if detail else "")) from None
+
+
+def _load_elf(path: Path, blob: bytes, digest: str) -> Image:
+    with _part(path, f"ELF header (file offset 0, {len(blob)} bytes in the file)"):
         elf = ELFFile(io.BytesIO(blob))
         arch = _check_header(path, elf)
+        header = elf.header
+        entry = header.e_entry
+    with _part(path, f"program header table (e_phoff 0x{header.e_phoff:x}, "
+                     f"e_phnum {header.e_phnum})"):
         segments = tuple(_segments(path, elf))
-        symbols = SymbolTable(_symbols(elf, arch))
+    with _part(path, f"section header table (e_shoff 0x{header.e_shoff:x}, "
+                     f"e_shnum {header.e_shnum}, e_shstrndx {header.e_shstrndx})"):
+        sections = _section_table(elf)
+    symbols = SymbolTable(_symbols(path, elf, arch, sections))
+    with _part(path, _describe(sections, ".debug_line")):
         lines = _source_lines(elf, blob, symbols)
+    with _part(path, _describe(sections, ".ARM.attributes")):
         hard_float = arch == "cortex-m" and _passes_fp_in_registers(elf)
-    except ELFError as exc:
-        raise BadInput(f"{path}: malformed ELF: {exc}") from None
-    except (ValueError, KeyError, AssertionError, OSError, EOFError) as exc:
-        raise BadInput(f"{path}: malformed or truncated ELF: {exc or type(exc).__name__}") from None
     if not segments:
         raise BadInput(f"{path}: ELF has no loadable (PT_LOAD) segment")
-    return Image(str(path), digest, arch, elf.header.e_entry, segments, symbols, "elf", lines,
-                 hard_float)
+    return Image(str(path), digest, arch, entry, segments, symbols, "elf", lines, hard_float)
+
+
+def _section_table(elf: ELFFile) -> dict[str, tuple[int, int]]:
+    """Section name -> (index, file offset), reading every section header once (first wins)."""
+    found: dict[str, tuple[int, int]] = {}
+    for index in range(elf.num_sections()):
+        section = elf.get_section(index)
+        found.setdefault(section.name, (index, section["sh_offset"]))
+    return found
+
+
+def _describe(sections: dict[str, tuple[int, int]], name: str) -> str:
+    index, offset = sections.get(name, (None, None))
+    return name if index is None else f"section {name} (#{index}, file offset 0x{offset:x})"
 
 
 def _passes_fp_in_registers(elf: ELFFile) -> bool:
@@ -203,6 +256,12 @@ def _segments(path: Path, elf: ELFFile):
         if seg["p_flags"] & PF_PPC_VLE and elf.header.e_machine in ("EM_PPC", EM_PPC):
             raise BadInput(f"{path}: VLE code is not supported (segment at 0x{seg['p_paddr']:08x}); "
                            "build with classic Book E instructions")
+        if seg["p_filesz"] > seg["p_memsz"]:
+            raise BadInput(f"{path}: segment at 0x{seg['p_paddr']:08x}: p_filesz 0x{seg['p_filesz']:x} "
+                           f"is larger than p_memsz 0x{seg['p_memsz']:x}")
+        if seg["p_paddr"] + seg["p_memsz"] > 1 << 32:
+            raise BadInput(f"{path}: segment at 0x{seg['p_paddr']:08x}+0x{seg['p_memsz']:x} runs "
+                           "past the end of the 32-bit address space")
         data = seg.data()
         if len(data) != seg["p_filesz"]:
             raise BadInput(f"{path}: truncated segment at 0x{seg['p_paddr']:08x}")
@@ -212,11 +271,21 @@ def _segments(path: Path, elf: ELFFile):
             raise BadInput(f"{path}: section {sec.name} is VLE code, which is not supported")
 
 
-def _symbols(elf: ELFFile, arch: str) -> dict[str, Symbol]:
-    table = elf.get_section_by_name(".symtab")
+def _symbols(path: Path, elf: ELFFile, arch: str, sections) -> dict[str, Symbol]:
+    """Named function/object symbols of .symtab; a .symtab that is not a symbol table (the
+    wrong sh_type) or whose string table is broken is a BadInput naming the section."""
+    if ".symtab" not in sections:
+        return {}
+    with _part(path, _describe(sections, ".symtab")):
+        table = elf.get_section(sections[".symtab"][0])
+        if not isinstance(table, SymbolTableSection):
+            raise BadInput(f"{path}: malformed ELF: {_describe(sections, '.symtab')}: sh_type "
+                           f"{table['sh_type']} is not SHT_SYMTAB")
+        return _named_symbols(table, arch)
+
+
+def _named_symbols(table: SymbolTableSection, arch: str) -> dict[str, Symbol]:
     out: dict[str, Symbol] = {}
-    if table is None:
-        return out
     for sym in table.iter_symbols():
         kind = {"STT_FUNC": "func", "STT_OBJECT": "object", "STT_NOTYPE": "notype"}.get(sym["st_info"]["type"])
         if not sym.name or kind is None or sym["st_shndx"] == "SHN_UNDEF" or sym.name.startswith("$"):

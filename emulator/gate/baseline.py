@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import json
 import os
+from fractions import Fraction
 from pathlib import Path
 
 from ..errors import BadInput
+from ..inputfile import read_text
 
 SCHEMA = "fwsandbox-baseline/1"
 _ENTRY_KEYS = {"board", "cycle_model", "findings", "allocations", "stacks"}
@@ -94,13 +96,17 @@ def _grown_stacks(old: dict, new: dict, tolerance: float) -> list[dict]:
 
 
 def grew(before: int | None, after: int, tolerance: float) -> bool:
-    """Whether ``after`` exceeds ``before`` by more than ``tolerance`` percent."""
-    return isinstance(before, int) and after > before * (1 + tolerance / 100)
+    """Whether ``after`` exceeds ``before`` by more than ``tolerance`` percent (exact rational
+    arithmetic: integers of any size, no float overflow)."""
+    if not isinstance(before, int) or isinstance(before, bool) or not isinstance(after, int):
+        return False
+    return Fraction(after) * 100 > Fraction(before) * (100 + Fraction(tolerance))
 
 
 def _growth(what: str, metric: str, unit: str, before: int, after: int, tolerance: float,
             function: str | None) -> dict:
-    percent = f"+{(after - before) * 100 / before:.1f}%" if before else "from 0"
+    tenths = round(Fraction(after - before) * 1000 / before) if before else 0
+    percent = f"+{tenths // 10}.{tenths % 10}%" if before else "from 0"
     message = (f"{what}: {metric.replace('_', '-')} {before} -> {after} {unit} ({percent}, "
                f"tolerance {tolerance:g}%)")
     return regression(message, function=function, metric=metric, baseline=before, value=after)
@@ -119,14 +125,15 @@ def regression(message: str, key: dict | None = None, *, function: str | None = 
 def load_baseline(path: str | Path) -> dict:
     """The ``images`` table of a baseline file; anything but our format is a BadInput."""
     path = Path(path)
+    if not path.exists():
+        raise BadInput(f"{path}: no such baseline file (record one with --update-baseline)")
+    text = read_text(path, "baseline")
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise BadInput(f"{path}: no such baseline file (record one with --update-baseline)") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read baseline: {exc.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise BadInput(f"{path}: not a fwsandbox baseline (not JSON: {exc})") from None
+    except RecursionError:
+        raise BadInput(f"{path}: not a fwsandbox baseline (JSON nested too deeply)") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise BadInput(f"{path}: key 'schema': not a fwsandbox baseline (expected {SCHEMA!r})")
     images = data.get("images")
@@ -147,6 +154,22 @@ def _check_entry(path: Path, image_id: str, entry) -> None:
             raise BadInput(f"{path}: key '{key}.{name}': expected a JSON {kind.__name__}")
     if not all(isinstance(item, dict) for item in entry.get("findings", [])):
         raise BadInput(f"{path}: key '{key}.findings': expected a list of objects")
+    for function, contexts in entry.get("allocations", {}).items():
+        _check_numbers(path, f"{key}.allocations.{function}", contexts, ("max", "p99"))
+    _check_numbers(path, f"{key}.stacks", entry.get("stacks", {}), ("high_water",))
+
+
+def _check_numbers(path: Path, key: str, table, metrics: tuple[str, ...]) -> None:
+    """``table`` maps names to objects whose ``metrics`` are integers when present."""
+    if not isinstance(table, dict):
+        raise BadInput(f"{path}: key '{key}': expected a JSON object")
+    for name, values in table.items():
+        if not isinstance(values, dict):
+            raise BadInput(f"{path}: key '{key}.{name}': expected a JSON object")
+        for metric in metrics:
+            value = values.get(metric, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise BadInput(f"{path}: key '{key}.{name}.{metric}': expected an integer >= 0")
 
 
 def render_baseline(images: dict) -> str:
@@ -159,5 +182,10 @@ def write_baseline(path: str | Path, images: dict) -> None:
     """Write atomically (a temporary file renamed over the old one)."""
     path = Path(path)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(render_baseline(images))
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(render_baseline(images))
+        os.replace(temporary, path)
+    except OSError as exc:
+        if temporary.is_file():
+            temporary.unlink()
+        raise BadInput(f"{path}: cannot write baseline: {exc.strerror or exc}") from None

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Iterable
 from xml.sax.saxutils import escape
 
+from ..errors import BadInput
 from .model import AllocCall
 
 WIDTH, PANEL_HEIGHT, MARGIN, PLOT_HEIGHT = 640, 180, 48, 110
@@ -66,5 +67,17 @@ def render_histogram_svg(calls: Iterable[AllocCall], title: str = "Exclusive cyc
 
 
 def write_histogram_svg(path: str | Path, calls: Iterable[AllocCall]) -> None:
-    """Write ``render_histogram_svg(calls)`` to ``path``."""
-    Path(path).write_text(render_histogram_svg(calls), encoding="utf-8")
+    """Write ``render_histogram_svg(calls)`` to ``path``; a path that cannot be written is a
+    BadInput naming it."""
+    check_writable(path)
+    try:
+        Path(path).write_text(render_histogram_svg(calls), encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write the SVG plot: {exc.strerror or exc}") from None
+
+
+def check_writable(path: str | Path) -> None:
+    """BadInput unless ``path`` could be created: not a directory, in an existing directory."""
+    target = Path(path)
+    if target.is_dir() or not target.absolute().parent.is_dir():
+        raise BadInput(f"{path}: cannot write the SVG plot: a directory, or in no such directory")
