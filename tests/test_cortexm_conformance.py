@@ -447,3 +447,26 @@ def test_a_hardfault_handler_spinning_forever_ends_the_run_at_once_as_a_fault(tm
     _, result = run(tmp_path, "reset:\n  udf #0\n  b finish\nhardfault:\n  b hardfault\n", {3: "hardfault"},
                     max_cycles=10**12)
     assert result.reason == "fault" and "hardfault" in result.message and result.cycles < 100
+
+
+def test_a_hardfault_handler_returning_to_the_faulting_instruction_ends_the_run(tmp_path):
+    source = "reset:\n  udf #0\n  b finish\nhardfault:\n  bx lr\n"
+    _, result = run(tmp_path, source, {3: "hardfault"}, max_cycles=10**12)
+    assert result.reason == "fault" and "4 faults in a row at reset without progress" in result.message
+    assert result.cycles < 500 and sum(isinstance(e, Fault) for e in result.events) == 4
+
+
+def test_a_handler_that_fixes_the_cause_and_retries_is_progress(tmp_path):
+    source = """
+reset:
+  ldr r4, =0x60000000       @ unmapped: the first load faults
+  ldr r0, [r4]
+  b finish
+hardfault:
+  ldr r4, =0x20000000       @ the handler points r4 at RAM, then retries the load
+  mrs r0, msp
+  str r4, [r0, #0]          @ (r4 is not stacked: set it directly)
+  bx lr
+"""
+    _, result = run(tmp_path, source, {3: "hardfault"}, max_cycles=10**7)
+    assert result.reason == "exit"

@@ -15,6 +15,7 @@ from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
 from .fpu import Fpu
 from .scs import HFSR_FORCED, UFSR_NOCP
 from .traps import CONTROL_BITS, TrapRunner
+from ..faultloop import Progress
 from .semihosting import Exit, Semihosting, SemihostingError
 
 # Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
@@ -24,6 +25,7 @@ TRAP_CODE = b"\xfe\xe7" * 8        # 'b .' — the return trap of Machine.call()
 UFSR_UNDEFINSTR = 1 << 16          # CFSR bit 16 (B3.2.15)
 # Faults that are UsageFaults on silicon (B1.5.14): their CFSR bit.  Taken as UsageFault when
 # SHCSR enables it and its priority allows, else escalated to HardFault (HFSR.FORCED).
+FAULT_HANDLERS = (N.HARDFAULT, N.MEMMANAGE, N.BUSFAULT, N.USAGEFAULT)
 USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UFSR_NOCP}
 FAULT_REGS = tuple(f"r{i}" for i in range(13)) + (
     "sp", "lr", "pc", "xpsr", "msp", "psp", "control") + MASK_REGS
@@ -51,6 +53,7 @@ class CortexMCore:
         self._fault_kind: str | None = None      # set by record_fault
         self._resume_at: int | None = None       # set by fault_at
         self.traps = TrapRunner(self)
+        self.progress = Progress()
         self.exc: CortexMExceptions | None = None
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
@@ -171,8 +174,11 @@ class CortexMCore:
             self.machine.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
 
     def _exception_exit(self, exc_return: int) -> None:
+        self.exc.returned = None
         try:
             self.exc.exception_return(exc_return)
+            if self.exc.returned and self.exc.returned[0] in FAULT_HANDLERS:
+                self.progress.resumed(self.exc.returned[1], self.machine.now)
         except BadExcReturn as exc:
             handler = self.exc.chain[-1] if self.exc.chain else "thread"
             self.machine.fault("bad-exc-return", exc_return, str(exc), location=handler)
@@ -207,6 +213,8 @@ class CortexMCore:
         and a UsageFault that cannot be taken, escalates to HardFault (B1.5.14, B3.2.16)."""
         kind, self._fault_kind = self._fault_kind, None
         resume = pc if self._resume_at is None else self._resume_at
+        if self._no_progress(pc):
+            return False
         if kind in USAGE_FAULTS:
             if self.scs.fault_enabled(N.USAGEFAULT) and self._has_handler(N.USAGEFAULT) \
                     and self.exc.take_synchronous(N.USAGEFAULT, resume):
@@ -215,6 +223,18 @@ class CortexMCore:
         if not self._has_handler(N.HARDFAULT):
             return False
         return self.exc.take_synchronous(N.HARDFAULT, resume)
+
+    def _no_progress(self, pc: int) -> bool:
+        """The instruction at ``pc`` faulted again as soon as a fault handler resumed it, too
+        often: end the run (silicon would loop forever) instead of entering the handler."""
+        repeats = self.progress.fault(pc, self.machine.position.cycle_at(pc))
+        if not self.progress.stuck():
+            return False
+        where = self.machine.describe(pc)
+        self.machine.finish("fault", None, f"{repeats} faults in a row at {where} without "
+                                           "progress: the fault handler returns to the faulting "
+                                           "instruction")
+        return True
 
     def record_fault(self, kind: str) -> tuple[tuple[str, int], ...]:
         """A fault of ``kind`` is being reported: a UsageFault kind sets its CFSR bit (taken

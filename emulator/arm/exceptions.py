@@ -73,6 +73,7 @@ class CortexMExceptions:
         # vector at entry, so a handler keeps its name if VTOR or a RAM table changes under it.
         self.chain: tuple[str, ...] = ()
         self._contexts: dict[tuple, Context] = {}   # (chain, current, masked) -> Context
+        self.returned: tuple[int, int] | None = None  # (number, return PC) of the last unstacking
 
     # masks and context ---------------------------------------------------------------------
     def masks(self, regs=None) -> N.Masks:
@@ -221,6 +222,7 @@ class CortexMExceptions:
                 return
         m.clock.now += self.model.exception_exit
         return_pc, sp = self.pop_stack(exc_return)
+        self.returned = (returning, return_pc)
         self.preempted.pop()
         if m.recording():
             m.emit(InterruptExited(m.clock.now, returning, handler, self.context(), return_pc,
