@@ -30,8 +30,9 @@ TIMER_SPRS = (SPR_DEC, SPR_DECAR, SPR_TBL_R, SPR_TBU_R, SPR_TBL_W, SPR_TBU_W, SP
 CRITICAL_INPUT, MACHINE_CHECK, DATA_STORAGE, INSTRUCTION_STORAGE = 0, 1, 2, 3
 EXTERNAL_INPUT, ALIGNMENT, PROGRAM, FP_UNAVAILABLE, SYSTEM_CALL = 4, 5, 6, 7, 8
 DECREMENTER, FIXED_INTERVAL_TIMER, WATCHDOG, DEBUG = 10, 11, 12, 15
+DATA_TLB_ERROR, INSTRUCTION_TLB_ERROR = 13, 14
 CRITICAL_CLASS = (CRITICAL_INPUT, WATCHDOG)
-FAULT_CLASS = (DATA_STORAGE, INSTRUCTION_STORAGE, ALIGNMENT, PROGRAM)
+FAULT_CLASS = (DATA_STORAGE, INSTRUCTION_STORAGE, ALIGNMENT, PROGRAM, INSTRUCTION_TLB_ERROR)
 EXTERNAL_NUMBER_BASE = 16            # InterruptEntered.number of INTC source s is 16 + s
 
 # §4.8: asynchronous interrupts, highest priority first.
@@ -39,6 +40,7 @@ ASYNC_PRIORITY = (CRITICAL_INPUT, WATCHDOG, EXTERNAL_INPUT, FIXED_INTERVAL_TIMER
 
 RFI, RFCI = 0x4C000064, 0x4C000066
 _MFSPR, _MTSPR, _MFTB = 339, 467, 371
+_MTMSR = 146
 
 
 def entry_msr(msr: int, critical: bool) -> int:
@@ -66,6 +68,13 @@ def decode_spr_access(word: int) -> tuple[str, int, int] | None:
         return None
     spr = ((word >> 16) & 0x1F) | ((word >> 11) & 0x1F) << 5
     return ("mtspr" if xo == _MTSPR else "mfspr", spr, (word >> 21) & 0x1F)
+
+
+def mtmsr_source(word: int) -> int | None:
+    """rS of an ``mtmsr rS`` instruction word (EREF: opcode 31, extended opcode 146), else None."""
+    if word >> 26 == 31 and (word >> 1) & 0x3FF == _MTMSR:
+        return (word >> 21) & 0x1F
+    return None
 
 
 def encode_spr_access(op: str, spr: int, gpr: int) -> int:

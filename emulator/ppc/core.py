@@ -21,6 +21,8 @@ same interrupt model).  Exactness, and how it is reached without per-instruction
   instruction storage (IVOR3), alignment (IVOR5) or program (IVOR6) handler with SRR0/SRR1,
   ESR and DEAR loaded per §4.6 (see emulator/ppc/faults.py for the settings and for when the
   run ends instead).  Faults the engine raises as interrupts are entered between slices, like sc.
+- MSR[IS]/[DS] = 1 from mtmsr (a one-address hook on each, found by the scan) or rfi/rfci would
+  abort the engine: an instruction TLB error (IVOR14) or the end of the run (ppc/addrspace.py).
 Event numbers: IVOR n for core interrupts, 16 + source for INTC sources (name 'IVOR4:59',
 text 'INTC 59'); an IVOR4 entry is named for the source asserted at entry and is the source the
 handler's IACKR read acknowledges from that read on (emulator/ppc/intack.py).
@@ -38,6 +40,7 @@ from ..peripherals.simctl import SimControl
 from ..probes import ProbeReads
 from . import booke as B
 from . import faults as F
+from .addrspace import AddressSpaces
 from .intack import Acknowledgements
 from .sprport import SprPort
 from .timers import BookETimers
@@ -77,12 +80,13 @@ class BookECore:
         self.port = SprPort(self.cpu, board.scratch)
         self.active: list[Active] = []
         self.max_depth = 0
-        self._returning: str | None = None       # 'rfi'/'rfci' the engine stopped at
+        self._returning: tuple | None = None     # ('rfi'|'rfci', address) the engine stopped at
         self._syscall: int | None = None         # SRR0 of an `sc` awaiting IVOR8
         self._fault: Fault | None = None          # the machine's latest Fault event
         self._fault_entry: tuple | None = None    # (Syndrome, repeats) from an engine hook
         self._in_engine_hook = False
         self.acks = Acknowledgements(self)
+        self.spaces = AddressSpaces(self)         # MSR[IS]/[DS] writes (ppc/addrspace.py)
         self.progress = F.Progress()
         self.entry = 0                            # the reset address, set by reset()
         machine.subscribe(self._observe, Fault)
@@ -157,7 +161,9 @@ class BookECore:
         for addr, word in self._code_words(image):
             if word in (B.RFI, B.RFCI):
                 kind = "rfi" if word == B.RFI else "rfci"
-                self.cpu.on_code(lambda a, s, k=kind: self._at_return(k), addr, addr)
+                self.cpu.on_code(lambda a, s, k=kind: self._at_return(k, a), addr, addr)
+            elif (rs := B.mtmsr_source(word)) is not None:
+                self.spaces.hook(addr, rs)
             elif (access := B.decode_spr_access(word)) and access[1] in B.TIMER_SPRS:
                 self.cpu.on_code(lambda a, s, acc=access: self._timer_spr(a, *acc), addr, addr)
 
@@ -170,8 +176,8 @@ class BookECore:
             for off in range(start, len(seg.data) - 3, 4):
                 yield seg.addr + off, struct.unpack_from(">I", seg.data, off)[0]
 
-    def _at_return(self, kind: str) -> None:
-        self._returning = kind
+    def _at_return(self, kind: str, addr: int) -> None:
+        self._returning = (kind, addr)
         self.cpu.stop()
 
     def _timer_spr(self, pc: int, op: str, spr: int, gpr: int) -> None:
@@ -213,8 +219,11 @@ class BookECore:
     def take_pending(self, return_pc: int) -> bool:
         acted = False
         if self._returning:
-            self._interrupt_return(self._returning)
+            if self._interrupt_return(*self._returning):
+                return True
             acted = True
+        if self.spaces.take_pending():
+            return True
         if self._syscall is not None:
             pc, self._syscall = self._syscall, None
             self._enter(B.SYSTEM_CALL, pc, syndrome=F.Syndrome(B.SYSTEM_CALL, pc, 0))
@@ -293,16 +302,19 @@ class BookECore:
         return B.vector(sprs[B.SPR_IVPR], sprs[B.SPR_IVOR0 + ivor])
 
     # rfi / rfci --------------------------------------------------------------------------------
-    def _interrupt_return(self, kind: str) -> None:
-        """rfi: MSR <- SRR1, PC <- SRR0; rfci: the same from CSRR1/CSRR0."""
+    def _interrupt_return(self, kind: str, at: int) -> bool:
+        """rfi: MSR <- SRR1, PC <- SRR0; rfci: the same from CSRR1/CSRR0.  True when the MSR
+        it set selects address space 1 (a fault taken or the run ended: ppc/addrspace.py)."""
         self._returning = None
         critical = kind == "rfci"
         pc = self.port.return_from_interrupt(critical)
         self.machine.clock.now += self.model.exception_exit
         index = self._innermost(critical)
-        if index is None:
-            return                                   # e.g. rfi used to start user code
-        done = self.active.pop(index)
+        if index is not None:                        # None: e.g. rfi used to start user code
+            self._exited(self.active.pop(index), pc)
+        return self.spaces.after_return(kind, pc, at)
+
+    def _exited(self, done: Active, pc: int) -> None:
         if done.number in B.FAULT_CLASS:
             self.progress.resumed(pc, self.machine.now)
         m = self.machine

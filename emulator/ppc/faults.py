@@ -8,7 +8,9 @@ Register settings (e200z3 RM rev. 2 §4.6; the e200z6 RM has the same tables):
 - §4.6.6 Alignment (IVOR5, table 4-15): SRR0 = the excepting load/store, DEAR = its EA, ESR[ST].
 - §4.6.7 Program (IVOR6, table 4-16): SRR0 = the excepting instruction, ESR[PIL] illegal,
   [PPR] privileged, [PTR] trap, every other bit cleared; DEAR unchanged.
-All four keep MSR[CE, ME, DE] and clear every other bit (``booke.entry_msr``, non-critical).
+- §4.6.15 Instruction TLB error (IVOR14): SRR0 = the instruction whose fetch missed, ESR
+  cleared, DEAR unchanged (raised for MSR[IS] = 1: emulator/ppc/addrspace.py).
+All five keep MSR[CE, ME, DE] and clear every other bit (``booke.entry_msr``, non-critical).
 
 What the engine reports (Unicorn 2.1.4, e500v2 model, measured): a load/store to unmapped or
 protected memory stops it with PC at the access and the data address; a fetch from unmapped or
@@ -44,6 +46,7 @@ CLASSES = {
     "undefined-instruction": (B.PROGRAM, B.ESR_PIL),
     "privileged-instruction": (B.PROGRAM, B.ESR_PPR),
     "trap": (B.PROGRAM, B.ESR_PTR),
+    "instruction-tlb-error": (B.INSTRUCTION_TLB_ERROR, 0),      # ppc/addrspace.py
 }
 SETS_DEAR = (B.DATA_STORAGE, B.ALIGNMENT)
 
