@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import BadInput
@@ -10,6 +10,7 @@ from .inputfile import read_text
 
 BUILTIN = Path(__file__).parent / "boards"
 ARCHES = ("cortex-m", "ppc-booke")
+UNCLAIMED = ("fault", "stub")
 FPUS = ("none", "fpv4-sp-d16")
 DEFAULT_FPU = {"cortex-m4": "fpv4-sp-d16"}      # by cpu; every other core has none
 # The engine's CPU names (emulator/cpu.py CPUS) and the cycle models (cyclemodel.MODELS) per
@@ -61,9 +62,22 @@ class Board:
     peripherals: tuple[PeripheralSpec, ...]
     source: str = ""
     fpu: str = "none"                   # the core's FP extension ('fpv4-sp-d16': Cortex-M4F)
+    vtor: int = 0                       # Cortex-M: VTOR out of reset
+    alias: tuple[int, str] | None = None   # (at, memory name): that memory is also seen at `at`
+    unclaimed: str = "fault"            # peripheral-space addresses no peripheral claims:
+                                        # 'fault', or 'stub' (read back what was written, logged)
 
     def region_of(self, addr: int, size: int = 1) -> Region | None:
-        return next((r for r in self.memory if r.contains(addr, size)), None)
+        return next((r for r in self.memory + self.alias_regions() if r.contains(addr, size)),
+                    None)
+
+    def alias_regions(self) -> tuple[Region, ...]:
+        """The alias as a region of its own (``flash@0x0``), or none."""
+        if self.alias is None:
+            return ()
+        at, name = self.alias
+        of = next(r for r in self.memory if r.name == name)
+        return (Region(f"{name}@0x{at:x}", at, of.size, of.perms),)
 
 
 def builtin_names() -> list[str]:
@@ -103,11 +117,29 @@ def parse_board(data: dict, source: str) -> Board:
         fpu=fields.choice("fpu", FPUS, default=DEFAULT_FPU.get(cpu, "none")),
         memory=tuple(_region(m, source, i) for i, m in enumerate(_table_list(data, "memory", source))),
         peripherals=tuple(_peripheral(p, source, i)
-                          for i, p in enumerate(_table_list(data, "peripheral", source, required=False))))
+                          for i, p in enumerate(_table_list(data, "peripheral", source, required=False))),
+        vtor=fields.int("vtor", 0, default=0, maximum=SPACE - 1),
+        unclaimed=fields.choice("unclaimed", UNCLAIMED, default="fault"))
+    board = replace(board, alias=_alias(data["board"], board))
     _check_overlaps(board)
     _check_pages(board)
     _check_irqs(board)
     return board
+
+
+def _alias(table: dict, board: Board) -> tuple[int, str] | None:
+    """``alias = { at = 0x0, of = "flash" }``: real chips show their boot memory at 0 too."""
+    if "alias" not in table:
+        return None
+    f = _Fields(table["alias"], board.source, "board.alias")
+    at, of = f.int("at", 0, maximum=SPACE - PAGE), f.str("of")
+    region = next((r for r in board.memory if r.name == of), None)
+    if region is None:
+        raise BadInput(f"{board.source}: key 'board.alias.of': no [[memory]] named {of!r}")
+    if at % PAGE or at + region.size > SPACE:
+        raise BadInput(f"{board.source}: key 'board.alias.at': 0x{at:x} is not a 4 KiB page "
+                       f"with room for '{of}' (0x{region.size:x} bytes)")
+    return at, of
 
 
 def _table_list(data: dict, key: str, source: str, required: bool = True) -> list:
@@ -213,7 +245,7 @@ def _check_irqs(board: Board) -> None:
 
 
 def _check_overlaps(board: Board) -> None:
-    spans = sorted([(r.base, r.size, r.name) for r in board.memory] +
+    spans = sorted([(r.base, r.size, r.name) for r in board.memory + board.alias_regions()] +
                    [(p.base, p.size, p.name) for p in board.peripherals])
     for (b1, s1, n1), (b2, _, n2) in zip(spans, spans[1:]):
         if b1 + s1 > b2:

@@ -48,6 +48,7 @@ _UNMAPPED = {unicorn.UC_MEM_READ_UNMAPPED: "unmapped-read",
              unicorn.UC_MEM_WRITE_PROT: "write-protected",
              unicorn.UC_MEM_READ_PROT: "read-protected",
              unicorn.UC_MEM_FETCH_PROT: "fetch-protected"}
+_RETRYABLE = (unicorn.UC_MEM_READ_UNMAPPED, unicorn.UC_MEM_WRITE_UNMAPPED)   # on_unmapped
 VERSION = unicorn.__version__
 NO_UNTIL = 0xFFFFFFFF              # odd: never the address of an instruction
 MAX_ACCESS = 1 << 24               # the largest single host-side read (16 MiB)
@@ -115,6 +116,8 @@ class UnicornCpu:
         self._mute_native: Callable[[bool], None] = lambda muted: None
         self._enter_python: Callable[[], None] = _nothing
         self._leave_python: Callable[[], None] = _nothing
+        self._buffers: list = []                 # host memory behind map_aliased regions
+        self._unmapped_handler: Callable[[int, bool], bool] | None = None
         self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
     # memory -----------------------------------------------------------------------------
@@ -128,6 +131,24 @@ class UnicornCpu:
         except unicorn.UcError as exc:
             raise _engine_error(f"mapping 0x{base:08x}+0x{size:x} ({perms})", exc) from None
         self._regions = None
+
+    def map_aliased(self, base: int, size: int, perms: str, alias: int) -> None:
+        """Map [base, base+size) and the same memory again at ``alias`` (a boot alias: one
+        host buffer behind both, so a write through either is seen through both)."""
+        buffer = ctypes.create_string_buffer(size)
+        self._buffers.append(buffer)
+        prot = sum(PERM.get(p, 0) for p in perms)
+        for at in (base, alias):
+            try:
+                self.uc.mem_map_ptr(at, size, prot, ctypes.addressof(buffer))
+            except unicorn.UcError as exc:
+                raise _engine_error(f"mapping 0x{at:08x}+0x{size:x} ({perms})", exc) from None
+        self._regions = None
+
+    def on_unmapped(self, handler: Callable[[int, bool], bool]) -> None:
+        """``handler(addr, write)`` is asked first about an access to unmapped memory: True
+        if it mapped that address (the access is then retried), False for the usual fault."""
+        self._unmapped_handler = handler
 
     def read(self, addr: int, size: int) -> bytes:
         """``size`` bytes at ``addr``; unmapped memory (or a bad size) raises
@@ -302,6 +323,10 @@ class UnicornCpu:
         return handle
 
     def _on_invalid(self, uc, access, address, size, value, _) -> bool:
+        if access in _RETRYABLE and self._unmapped_handler is not None:
+            if self._unmapped_handler(address, access == unicorn.UC_MEM_WRITE_UNMAPPED):
+                self._regions = None
+                return True
         self._fault = CpuFault(_UNMAPPED.get(access, "bad-access"), self.reg("pc"), address)
         return False
 

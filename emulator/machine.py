@@ -126,8 +126,12 @@ class Machine:
 
     # set-up ------------------------------------------------------------------------------------
     def _map_memory(self) -> None:
+        alias = self.board.alias
         for region in self.board.memory:
-            self.cpu.map(region.base, _round_up(region.size), region.perms)
+            if alias is not None and region.name == alias[1]:
+                self.cpu.map_aliased(region.base, _round_up(region.size), region.perms, alias[0])
+            else:
+                self.cpu.map(region.base, _round_up(region.size), region.perms)
         self.cpu.map(self.board.scratch, PAGE, "rwx")
 
     def _load(self, image: Image) -> None:
@@ -286,7 +290,7 @@ class Machine:
         """One emu_start.  The clock's deadline is already current: set by ``run`` and then by
         ``after_state_change``, the last thing every ``_service`` does."""
         if wall_end - time.monotonic() <= 0:
-            self.finish("timeout", None, f"wall-clock timeout {self._where()}")
+            self.finish("timeout", None, f"wall-clock timeout {self._where()}{self._polling()}")
             return
         clock = self.clock
         clock.stopped = False
@@ -298,7 +302,7 @@ class Machine:
         if stopped == "error":
             raise clock.take_error() or RuntimeError("block clock failed")
         if stopped == "timeout":
-            self.finish("timeout", None, f"wall-clock timeout {self._where()}")
+            self.finish("timeout", None, f"wall-clock timeout {self._where()}{self._polling()}")
         if self.result is None:
             try:
                 self._after_slice(stopped)
@@ -334,6 +338,11 @@ class Machine:
         self.finish(reason, None, f"core idle {self._where()} with no interrupt that can ever "
                                   "wake it" + (" (--idle-ok)" if reason == "stopped" else ""))
 
+    def _polling(self) -> str:
+        """``: firmware polls 0x... forever``, when the run ends spinning on an MMIO read."""
+        polled = self.bus.polling(self.now)
+        return f": {polled}" if polled else ""
+
     def _where(self) -> str:
         """``at symbol+0xoff (context)`` of the current PC, for run-ending messages."""
         return f"at {self.describe(self.cpu.reg('pc'))} ({self.core.context().name})"
@@ -353,7 +362,7 @@ class Machine:
             self.finish("stopped", None, f"ran for {self._run_for:,} cycles as asked {self._where()}")
         else:
             self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached "
-                                        f"{self._where()}")
+                                        f"{self._where()}{self._polling()}")
 
     def finish(self, reason: str, code: int | None, message: str = "") -> None:
         if self.result is None:

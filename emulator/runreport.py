@@ -27,4 +27,8 @@ def run_text(machine, result, interrupts, unreturned=()) -> str:
                   for s in interrupts]
     lines += [f"warning: {u.calls} call{'s' if u.calls != 1 else ''} of {u.function} never "
               f"returned ({u.reason})" for u in unreturned]
+    stubbed = machine.bus.stub_log.lines(machine.describe)
+    if stubbed:
+        lines += ["unmodelled peripheral registers (stubs: they read back what was written):"]
+        lines += stubbed
     return "\n".join(lines)
