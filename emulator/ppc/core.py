@@ -34,6 +34,7 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from ..events import Context, Fault, InterruptEntered, InterruptExited
+from ..faultloop import Progress
 from ..peripherals.intc import Intc
 from ..peripherals.pit import Pit
 from ..peripherals.simctl import SimControl
@@ -87,7 +88,7 @@ class BookECore:
         self._in_engine_hook = False
         self.acks = Acknowledgements(self)
         self.spaces = AddressSpaces(self)         # MSR[IS]/[DS] writes (ppc/addrspace.py)
-        self.progress = F.Progress()
+        self.progress = Progress()
         self.entry = 0                            # the reset address, set by reset()
         machine.subscribe(self._observe, Fault)
 

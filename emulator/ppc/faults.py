@@ -31,10 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..faultloop import RETRY_LIMIT
 from . import booke as B
 
 INTR_ALIGNMENT, INTR_PROGRAM, INTR_ILLEGAL = 5, 6, 96        # Unicorn 2.1.4 PPC, measured
-RETRY_LIMIT = 4
 MASK32 = 0xFFFFFFFF
 
 # Machine fault kind -> (IVOR, ESR bits).  Kinds come from emulator/cpu.py and engine_fault().
@@ -123,27 +123,6 @@ def effective_address(word: int, gpr: Callable[[int], int]) -> int:
         return (base + gpr(rb)) & MASK32
     d = word & 0xFFFF
     return (base + d - (0x10000 if d & 0x8000 else 0)) & MASK32
-
-
-class Progress:
-    """Counts consecutive faults of one instruction that its handler resumed and that faulted
-    again before anything else ran (the fault's cycle is the cycle of the resumption)."""
-
-    def __init__(self):
-        self.pc: int | None = None
-        self.count = 0
-        self.resumed_cycle: int | None = None
-
-    def fault(self, pc: int, cycle: int) -> int:
-        """Record a fault at ``pc`` starting at ``cycle``; return how many in a row made no
-        progress (1 = the first)."""
-        again = pc == self.pc and cycle == self.resumed_cycle
-        self.pc, self.count, self.resumed_cycle = pc, self.count + 1 if again else 1, None
-        return self.count
-
-    def resumed(self, pc: int, cycle: int) -> None:
-        """A fault handler returned (rfi) to ``pc`` at ``cycle``."""
-        self.resumed_cycle = cycle if pc == self.pc else None
 
 
 def refusal(syn: Syndrome, target: int, entry: int, executable: bool, active: list,
