@@ -1,5 +1,6 @@
 # Hard-float (FPv4-SP) images: FP exception frames, lazy stacking, a PendSV switcher, NOCP.
-FPU_CFLAGS := $(filter-out -mfloat-abi=soft,$(ARM_CFLAGS)) -mfloat-abi=hard -mfpu=fpv4-sp-d16
+FPU_CFLAGS := $(filter-out -mfloat-abi=soft,$(ARM_CFLAGS)) -mfloat-abi=hard -mfpu=fpv4-sp-d16 \
+              -ffile-prefix-map=$(ROOT)=. -Wa,--debug-prefix-map=$(ROOT)=.
 FPU_SRC := $(addprefix $(HERE)/arm/,fpu_demo.c fpu_asm.S lib.c)
 FPU_DEP := $(FPU_SRC) $(HERE)/arm/hw.h $(HERE)/arm/link.ld $(HERE)/fpu.mk
 
