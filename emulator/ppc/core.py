@@ -48,6 +48,7 @@ from .timers import BookETimers
 
 INTR_SYSCALL = 8                                         # Unicorn 2.1.4 PPC, measured
 BRANCH_TO_SELF = b"\x48\x00\x00\x00"
+MAX_ACTIVE = 64        # interrupts tracked as nested: far beyond the INTC LIFO's 14 levels
 ARGUMENT_REGS = ("r3", "r4", "r5", "r6")                  # EABI arguments
 # Everything a call probe reads (probe_reads, context): recorded at each probed instruction.
 PROBE_REGS = ARGUMENT_REGS + ("lr", "sp", "ctr", "cr", "msr")
@@ -287,6 +288,8 @@ class BookECore:
         active = Active(number, B.interrupt_name(ivor, source), self.acks.handler_name(target, source),
                         critical, return_pc, target, B.interrupt_label(number), source is not None)
         self.active.append(active)
+        if len(self.active) > MAX_ACTIVE:      # handlers leaving without rfi/rfci: forget the
+            del self.active[0]                 # outermost (Book E keeps no nesting state itself)
         self.max_depth = max(self.max_depth, len(self.active))
         if m.recording():
             r1 = self.cpu.reg("r1")
