@@ -3,7 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench deps toolchains clean
+.PHONY: demo test bench fuzz deps toolchains clean
 
 $(STAMP): pyproject.toml setup.py emulator/native/blockclock.c
 	python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ test: $(STAMP) toolchains
 bench: $(STAMP) toolchains
 	$(PY) tools/bench.py
 
+# The long fuzz run (issue 21): ~20,000 inputs over images, raw binaries, boards, check inputs
+# and hostile firmware; the figures go to stdout, every verdict to build/fuzz/verdicts.jsonl.
+fuzz: $(STAMP) toolchains
+	$(PY) -m tests.fuzz.long
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
