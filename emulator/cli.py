@@ -9,7 +9,6 @@ from . import __version__, clock
 from .errors import BadInput, FwError
 from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
 from .report import render_csv, render_json, render_table, render_text, write_histogram_svg
-from .report.svg import check_writable
 from .runreport import exit_code, run_text
 
 _INT = click.INT
@@ -20,12 +19,9 @@ class _Address(click.ParamType):
 
     def convert(self, value, param, ctx):
         try:
-            address = int(value, 0) if isinstance(value, str) else int(value)
+            return int(value, 0) if isinstance(value, str) else int(value)
         except ValueError:
             self.fail(f"{value!r} is not an address (use 0x...)", param, ctx)
-        if not 0 <= address <= 0xFFFFFFFF:
-            self.fail(f"{value!r} is not a 32-bit address (0 to 0xffffffff)", param, ctx)
-        return address
 
 
 @click.group()
@@ -50,7 +46,7 @@ def _run_options(func):
         click.option("--board", help="Built-in board name or board TOML file (default: from the image)."),
         click.option("--base", type=_Address(), help="Load address of a raw binary image."),
         click.option("--rules", "rules", type=click.Path(dir_okay=False),
-                     help="ISR-safety rules TOML (default: the shipped rules for our allocators)."),
+                     help="Your ISR-safety rules TOML, merged over the built-in profiles the image enables."),
         click.option("--max-cycles", type=click.IntRange(1), default=DEFAULT_MAX_CYCLES,
                      show_default=True, help="Cycle budget of the run."),
         click.option("--timeout", type=click.FloatRange(0.01), default=DEFAULT_TIMEOUT,
@@ -62,13 +58,23 @@ def _run_options(func):
     return func
 
 
+def _profile_options(func):
+    """--profile NAME (repeatable) and --no-profiles: which built-in rule profiles apply."""
+    func = click.option("--no-profiles", is_flag=True,
+                        help="Enable no profile by its symbols (only --profile ones).")(func)
+    return click.option("--profile", "profile", multiple=True, metavar="NAME",
+                        help="Enable a built-in rule profile even without its symbols "
+                             "(repeatable; `fwsandbox profiles` lists them).")(func)
+
+
 @main.command()
 @_run_options
+@_profile_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace", is_flag=True, help="Print every executed instruction to stderr (slow).")
 @click.option("--trace-limit", type=click.IntRange(1), default=10_000, show_default=True)
-def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, fmt, trace,
-        trace_limit) -> None:
+def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profile, no_profiles,
+        fmt, trace, trace_limit) -> None:
     """Run IMAGE: stream its console output, then print the summary and findings.
 
     Exit code 0: the firmware exited 0 (or ran for --run-for, or idled with --idle-ok) and
@@ -77,7 +83,8 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, fmt, t
     """
     from .runlimits import parse_duration
     from .session import prepare, finish_analysis
-    machine, bound = _guard(lambda: prepare(image, board, rules, base, stream=True))
+    machine, bound = _guard(lambda: prepare(image, board, rules, base, profiles=profile,
+                                            auto=not no_profiles))
     cycles = _guard(lambda: parse_duration(run_for, machine.board.clock_hz)) if run_for else None
     if fmt == "text":
         machine.console_sink = _stream
@@ -91,7 +98,7 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, fmt, t
     else:
         _finish_console(result.output)
         click.echo(run_text(machine, result, analysis.results.interrupts,
-                            analysis.results.unreturned))
+                            analysis.results.unreturned, analysis.report.watch))
         if analysis.results.findings:
             click.echo(render_text(analysis.report))
     sys.exit(exit_code(result, analysis.results.findings))
@@ -99,22 +106,54 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, fmt, t
 
 @main.command()
 @_run_options
+@_profile_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write an SVG histogram of cycles per allocation.")
-def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, fmt, plot) -> None:
+def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profile,
+           no_profiles, fmt, plot) -> None:
     """Cycle-count report of IMAGE: cycles per allocation function and context, stack high-water
     marks and interrupts taken."""
     from .session import analyse
-    if plot:
-        _guard(lambda: check_writable(plot))
     analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base,
-                                      run_for=run_for, idle_ok=idle_ok))
+                                      run_for=run_for, idle_ok=idle_ok, profiles=profile,
+                                      auto=not no_profiles))
     renderers = {"table": render_table, "json": render_json, "csv": render_csv}
     click.echo(renderers[fmt](analysis.report), nl=fmt == "table")
     if plot:
-        _guard(lambda: write_histogram_svg(plot, analysis.report.calls))
+        write_histogram_svg(plot, analysis.report.calls)
     sys.exit(exit_code(analysis.result, analysis.results.findings))
+
+
+@main.command("rules")
+@click.argument("image", type=click.Path(dir_okay=False))
+@click.option("--board", help="Built-in board name or board TOML file (default: from the image).")
+@click.option("--base", type=_Address(), help="Load address of a raw binary image.")
+@click.option("--rules", "rules", type=click.Path(dir_okay=False), help="Your rules TOML, merged over the profiles.")
+@_profile_options
+def rules_command(image, board, base, rules, profile, no_profiles) -> None:
+    """Print what a run of IMAGE would watch, without running it: profiles enabled and why,
+    functions, the interrupt stack and where its bounds come from, then the effective merged
+    rules as TOML."""
+    from .machine import Machine
+    from .rulesdump import dump
+    from .runreport import watch_lines
+    from .session import watch_for
+    machine = _guard(lambda: Machine.load(image, board, base))
+    watch = _guard(lambda: watch_for(machine, rules, profile, not no_profiles))
+    click.echo("\n".join(f"# {line}" for line in watch_lines(watch.summary)))
+    click.echo()
+    click.echo(dump(watch), nl=False)
+
+
+@main.command()
+def profiles() -> None:
+    """List the built-in rule profiles and the symbols that enable each."""
+    from .profiles import shipped
+    for profile in shipped():
+        click.echo(f"{profile.name:<12} {profile.description}")
+        click.echo(f"{'':<12} enabled by: {', '.join(profile.detect)}"
+                   + (f" (not with {', '.join(profile.unless)})" if profile.unless else ""))
 
 
 @main.command()
@@ -170,7 +209,8 @@ def _guard(action):
     try:
         return action()
     except BadInput as exc:
-        click.echo(f"fwsandbox: error: {exc}", err=True)
+        for line in str(exc).split("\n"):      # a rules file reports all its errors
+            click.echo(f"fwsandbox: error: {line}", err=True)
         sys.exit(2)
     except FwError as exc:
         click.echo(f"fwsandbox: error: {exc}", err=True)

@@ -9,12 +9,13 @@ def exit_code(result, findings=()) -> int:
     return 0 if ended_well and not findings else 1
 
 
-def run_text(machine, result, interrupts, unreturned=()) -> str:
-    """Header, exit, counters, the detectors' interrupt statistics and a warning per function
-    whose calls never returned (``Unreturned``: they have no cycle statistics); findings
-    follow apart."""
+def run_text(machine, result, interrupts, unreturned=(), watch=None) -> str:
+    """Header, what was watched (a ``WatchSummary``), exit, counters, the detectors' interrupt
+    statistics and a warning per function whose calls never returned (``Unreturned``: they
+    have no cycle statistics); findings follow apart."""
     lines = ["", f"== fwsandbox run: {machine.image.path} on {machine.board.name} "
                  f"({machine.model.version}) =="]
+    lines += watch_lines(watch) if watch is not None else []
     exit_line = f"exit: {result.reason}"
     if result.code is not None:
         exit_line += f" (code {result.code})"
@@ -32,3 +33,24 @@ def run_text(machine, result, interrupts, unreturned=()) -> str:
         lines += ["unmodelled peripheral registers (stubs: they read back what was written):"]
         lines += stubbed
     return "\n".join(lines)
+
+
+def watch_lines(watch) -> list[str]:
+    """``profiles:``, ``rules file:`` (with one), ``watched:`` and ``isr stack:`` lines."""
+    profiles = ", ".join(f"{name} ({why})" for name, why in watch.profiles) or "none"
+    lines = [f"profiles: {profiles}"]
+    if watch.rules_file:
+        lines.append(f"rules file: {watch.rules_file}")
+    count = len(watch.functions)
+    lines.append(f"watched: {count} function{'s' if count != 1 else ''}"
+                 + (f": {', '.join(watch.functions)}" if count else
+                    " (no profile's functions in the image; name yours in a rules file)"))
+    return lines + [stack_line(watch)]
+
+
+def stack_line(watch) -> str:
+    if watch.stack_base is None:
+        return f"isr stack: {watch.stack_source}"
+    size = watch.stack_top - watch.stack_base
+    return (f"isr stack: {watch.stack_name} {watch.stack_base:#x}-{watch.stack_top:#x} "
+            f"({size:,} bytes) from {watch.stack_source}")

@@ -81,7 +81,7 @@ def test_shards_1_to_3_of_3_cover_every_image_exactly_once(tmp_path):
 
 def test_a_manifest_runs_its_images_with_their_board_and_rules(tmp_path):
     rules = tmp_path / "rules.toml"
-    rules.write_text((ROOT / "emulator/rules/default.toml").read_text()
+    rules.write_text((ROOT / "emulator/rules/profiles/fwsandbox.toml").read_text()
                      + "\n[budgets.cycles.pool_alloc]\nmax = 10\n")
     manifest = tmp_path / "fw.toml"
     manifest.write_text(f'[[image]]\npath = "{ROOT}/firmware/arm/demo.elf"\nname = "demo"\n'
@@ -93,7 +93,7 @@ def test_a_manifest_runs_its_images_with_their_board_and_rules(tmp_path):
 
 
 def test_a_budget_exceeded_fails_the_image(tmp_path):
-    text = (ROOT / "emulator/rules/default.toml").read_text()
+    text = (ROOT / "emulator/rules/profiles/fwsandbox.toml").read_text()
     path = tmp_path / "tight.toml"
     path.write_text(text.replace("# isr_stack_bytes = 1024", "isr_stack_bytes = 32"))
     result = check("firmware/arm/demo.elf", "--rules", path)

@@ -38,7 +38,7 @@ def test_findings_equal_empty_list_passes_on_a_clean_image_and_fails_readably_on
 def test_the_run_result_has_the_report_document_and_exit_code(pytester):
     pytester.makepyfile(f"""
         def test_run(fwsandbox):
-            clean = fwsandbox.run(r"{DEMO}", rules=r"{ROOT}/emulator/rules/default.toml",
+            clean = fwsandbox.run(r"{DEMO}", rules=r"{ROOT}/emulator/rules/profiles/fwsandbox.toml",
                                   board="cortex-m4")
             assert clean.exit == 0 and clean.report["schema"] == "fwsandbox-report/1"
             assert clean.report["exit"] == {{"reason": "exit", "code": 0}}

@@ -65,18 +65,18 @@ def test_a_user_rules_file_names_its_own_allocators():
     rules = parse_rules(MINIMAL)
     assert rules.watched == ("my_alloc", "my_free")
     assert rules.get("my_alloc").block_bytes((0, 40)) == 40
-    assert rules.isr_stack.base == "__isr_stack_base"
+    assert (rules.isr_stack.base, rules.isr_stack.top) == (None, None)     # found in the image
 
 
 def test_an_unknown_isr_policy_names_the_file_and_key():
     text = MINIMAL.replace('"never"', '"sometimes"')
-    assert error_of(text) == ("rules.toml: key 'functions.my_alloc.isr': "
-                              "expected one of always, never, when-flag")
+    assert error_of(text) == ("rules.toml:6: key 'functions.my_alloc.isr': "
+                              "expected one of always, never, when-flag, when-arg")
 
 
 def test_an_unknown_key_is_rejected():
-    assert error_of(MINIMAL + "colour = 1\n") == "rules.toml: key 'functions.my_alloc.colour': unknown key"
-    assert error_of("[stack]\n") == "rules.toml: key 'stack': unknown key"
+    assert error_of(MINIMAL + "colour = 1\n") == "rules.toml:7: key 'functions.my_alloc.colour': unknown key"
+    assert error_of("[stack]\n") == "rules.toml:1: key 'stack': unknown key"
 
 
 def test_malformed_toml_is_one_line_naming_the_file():
@@ -86,13 +86,13 @@ def test_malformed_toml_is_one_line_naming_the_file():
 
 def test_when_flag_must_name_a_defined_flag():
     text = MINIMAL.replace('"never"', '"when-flag"') + 'when_flag = { arg = 0, mask = "ATOMIC" }\n'
-    assert error_of(text) == ("rules.toml: key 'functions.my_alloc.when_flag.mask': "
+    assert error_of(text) == ("rules.toml:7: key 'functions.my_alloc.when_flag.mask': "
                               "flag 'ATOMIC' is not defined in flags")
 
 
 def test_when_flag_policy_requires_a_when_flag_table():
     text = MINIMAL.replace('"never"', '"when-flag"')
-    assert error_of(text) == "rules.toml: key 'functions.my_alloc.when_flag': required with isr = \"when-flag\""
+    assert error_of(text) == "rules.toml:2: key 'functions.my_alloc.when_flag': required with isr = \"when-flag\""
 
 
 def test_a_negative_argument_index_is_a_bad_value():
@@ -102,18 +102,19 @@ def test_a_negative_argument_index_is_a_bad_value():
 
 def test_a_free_function_cannot_carry_allocator_keys():
     text = MINIMAL + '[functions.my_free]\nkind = "heap"\n'
-    assert error_of(text).startswith("rules.toml: key 'functions.my_free.kind': not allowed")
+    assert error_of(text).startswith("rules.toml:8: key 'functions.my_free.kind': not allowed")
 
 
 def test_cycle_budgets_must_name_watched_functions():
     assert error_of(MINIMAL + "[budgets.cycles.other]\nmax = 5\n") == (
-        "rules.toml: key 'budgets.cycles.other': unknown key")
+        "rules.toml:7: key 'budgets.cycles.other': unknown key")
     rules = parse_rules(MINIMAL + "[budgets.cycles.my_alloc]\nmax = 5\np99 = 4\n")
     assert rules.budgets.cycles_for("my_alloc").p99 == 4
 
 
 def test_binding_replaces_symbols_with_addresses():
-    text = MINIMAL + 'region = { start = "__heap_start", end = 0x20008000 }\n'
+    text = (MINIMAL + 'region = { start = "__heap_start", end = 0x20008000 }\n'
+            '[isr_stack]\nbase = "__isr_stack_base"\ntop = "__isr_stack_top"\n')
     symbols = {"my_alloc": 0x100, "my_free": 0x120, "__heap_start": 0x20004000,
                "__isr_stack_base": 0x2000F000, "__isr_stack_top": 0x20010000}
     bound = parse_rules(text).bind(symbols)
@@ -122,16 +123,17 @@ def test_binding_replaces_symbols_with_addresses():
 
 
 def test_a_symbol_missing_from_the_image_is_a_bad_input_naming_the_key():
-    with pytest.raises(BadInput, match="rules.toml: key 'isr_stack.base': symbol '__isr_stack_base' not found"):
-        parse_rules(MINIMAL).bind({"my_alloc": 1, "my_free": 2})
     with pytest.raises(BadInput, match="key 'functions.my_free': symbol 'my_free'"):
-        parse_rules(MINIMAL).bind({"my_alloc": 1, "__isr_stack_base": 0, "__isr_stack_top": 4})
+        parse_rules(MINIMAL).bind({"my_alloc": 1})
+    stack = MINIMAL + '[isr_stack]\nbase = "__isr_stack_base"\n'
+    with pytest.raises(BadInput, match="key 'isr_stack.base': symbol '__isr_stack_base' not found"):
+        parse_rules(stack).bind({"my_alloc": 1, "my_free": 2})
 
 
-def test_missing_function_symbols_can_be_tolerated_for_the_default_rules():
+def test_missing_function_symbols_can_be_tolerated_for_the_profiles():
     rules = load_rules()
-    bound = rules.bind({"__isr_stack_base": 0, "__isr_stack_top": 64}, functions=False)
-    assert bound.isr_stack.top == 64
+    bound = rules.bind({}, functions=False)
+    assert bound.isr_stack.top is None
     assert ("functions.heap_malloc", "heap_malloc") in rules.missing_symbols({})
 
 

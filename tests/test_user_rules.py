@@ -120,12 +120,18 @@ def test_the_user_rules_watch_both_allocators_their_frees_and_the_irq_stack(with
     assert stack["name"] == "irq" and 0 < stack["high_water"] < stack["limit"]
 
 
-# --- the default rules know none of these names ----------------------------------------------
+# --- without a rules file: the freertos profile, enabled by the pvPortMalloc symbol ---------------
 
 @pytest.mark.parametrize("arch", ["arm", "ppc"])
-def test_without_the_rules_file_the_default_rules_find_nothing_and_exit_0(images, arch):
+def test_without_the_rules_file_the_freertos_profile_catches_pvPortMalloc_in_the_handler(images, arch):
     doc, code = run_json(images / arch / "rtosdemo.elf")
-    assert (code, doc["findings"], doc["allocations"]) == (0, [], [])
+    handler, _, isr = TIMER_HANDLER[arch]
+    assert code == 1 and doc["summary"] == {"alloc-in-isr": 1}
+    [finding] = doc["findings"]
+    assert (finding["function"], finding["context"]["handler"]) == ("pvPortMalloc", handler)
+    assert finding["location"].startswith(isr)
+    assert doc["watch"]["profiles"] == [{"name": "freertos", "reason": "symbol pvPortMalloc"}]
+    assert doc["watch"]["isr_stack"]["watched"] and doc["watch"]["rules_file"] is None
 
 
 @pytest.mark.parametrize("arch", ["arm", "ppc"])
@@ -157,7 +163,8 @@ def test_a_rules_file_naming_a_function_missing_from_the_image_exits_2_naming_fi
     rules.write_text(RULES.read_text() + '\n[functions.xQueueGenericSend]\nkind = "other"\n'
                      'isr = "never"\n')
     error = one_line_error(fwsandbox("run", images / "arm" / "rtosdemo.elf", "--rules", rules))
-    assert error == (f"fwsandbox: error: {rules}: key 'functions.xQueueGenericSend': "
+    line = rules.read_text().splitlines().index("[functions.xQueueGenericSend]") + 1
+    assert error == (f"fwsandbox: error: {rules}:{line}: key 'functions.xQueueGenericSend': "
                      "symbol 'xQueueGenericSend' not found in the image")
 
 
@@ -165,4 +172,5 @@ def test_a_rules_file_naming_a_missing_stack_symbol_exits_2_naming_the_key(image
     rules = tmp_path / "wrong-stack.toml"
     rules.write_text(RULES.read_text().replace('top = "irq_stack_top"', 'top = "__StackTop"'))
     error = one_line_error(fwsandbox("run", images / "ppc" / "rtosdemo.elf", "--rules", rules))
-    assert f"{rules}: key 'isr_stack.top': symbol '__StackTop' not found" in error
+    line = rules.read_text().splitlines().index('top = "__StackTop"') + 1
+    assert f"{rules}:{line}: key 'isr_stack.top': symbol '__StackTop' not found" in error

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ..events import Handlers, Routes, RunEnded
+from ..events import CallAbandoned, CallEntered, CallReturned, Handlers, Routes, RunEnded
 from ..report.model import (AllocCall, AllocStats, Finding, HeapStats, InterruptStats, StackStats,
                             Unreturned)
 from ..rules import Rules
@@ -14,12 +14,13 @@ from .base import Detector, Dispatching, FindingBook
 from .faults import FaultDetector, InterruptCounter
 from .heap import HeapIntegrityDetector
 from .isr_stack import IsrStackDetector
+from .opencalls import OpenCallTracker
 from .reentry import AllocatorReentryDetector
 from .unreturned import UnreturnedCalls
 from .threads import StackName
 
 __all__ = ["AllocCyclesDetector", "AllocInIsrDetector", "AllocatorReentryDetector", "Detector",
-           "DetectorSet", "FaultDetector", "FindingBook", "HeapIntegrityDetector", "InterruptCounter",
+           "FaultDetector", "FindingBook", "HeapIntegrityDetector", "InterruptCounter",
            "IsrStackDetector", "Results", "nearest_rank", "run_detectors"]
 
 
@@ -50,32 +51,11 @@ class RunEndRecorder(Dispatching):
         self.run = event
 
 
-class DetectorSet:
-    """Every detector of one run, fed event by event: in a recorded stream by
-    ``run_detectors``, or live through ``Machine.subscribe(feed, *classes)`` so that a run of
-    any length holds only the detectors' aggregates, never its event list (issue 21)."""
-
-    def __init__(self, rules: Rules, stack_name: StackName | None = None):
-        self.cycles = AllocCyclesDetector(rules, stack_name)
-        self.stack, self.heap = IsrStackDetector(rules), HeapIntegrityDetector(rules)
-        self.counter, self.ended, self.unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
-        self.detectors = [AllocInIsrDetector(rules), self.stack, self.cycles,
-                          AllocatorReentryDetector(rules), self.heap, FaultDetector(),
-                          self.counter, self.unreturned]
-        tables = [d.handlers() for d in self.detectors] + [self.ended.handlers()]
-        self.routes = Routes(tables)
-        self.classes = tuple({cls for table in tables for cls in table})
-
-    def feed(self, event: object) -> None:
-        for handler in self.routes[type(event)]:
-            handler(event)
-
-    def results(self) -> Results:
-        findings = sorted((f for d in self.detectors for f in d.findings()), key=lambda f: f.sort_key)
-        return Results(findings=tuple(findings), allocations=self.cycles.stats(),
-                       calls=self.cycles.calls(), stacks=self.stack.stats(),
-                       interrupts=self.counter.stats(), heaps=self.heap.stats(),
-                       run=self.ended.run, unreturned=self.unreturned.stats())
+def _gated(detector, tracker: OpenCallTracker, rules: Rules) -> Handlers:
+    """An allocator detector's handlers, its call events limited to outer allocator calls."""
+    calls = (CallEntered, CallReturned, CallAbandoned)
+    return {kind: tracker.allocator_gate(rules, handler) if kind in calls else handler
+            for kind, handler in detector.handlers().items()}
 
 
 def run_detectors(events: Iterable[object], rules: Rules, stack_name: StackName | None = None) -> Results:
@@ -84,9 +64,20 @@ def run_detectors(events: Iterable[object], rules: Rules, stack_name: StackName 
     Each event goes only to the handlers its class has in the detectors' ``handlers()``.
     ``stack_name(address)`` names the object holding a thread's stack (alloc-cycles contexts).
     """
-    detectors = DetectorSet(rules, stack_name)
-    routes = detectors.routes
+    cycles = AllocCyclesDetector(rules, stack_name)
+    stack, heap = IsrStackDetector(rules), HeapIntegrityDetector(rules)
+    counter, ended, unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
+    tracker = OpenCallTracker(rules)
+    allocators = [cycles, AllocatorReentryDetector(rules), heap]
+    detectors = [AllocInIsrDetector(rules, tracker), stack, *allocators, FaultDetector(),
+                 counter, unreturned]
+    tables = [tracker.handlers()] + [_gated(d, tracker, rules) if d in allocators
+                                     else d.handlers() for d in detectors]
+    routes = Routes(tables + [ended.handlers()])
     for event in events:
         for handler in routes[type(event)]:
             handler(event)
-    return detectors.results()
+    findings = sorted((f for d in detectors for f in d.findings()), key=lambda f: f.sort_key)
+    return Results(findings=tuple(findings), allocations=cycles.stats(), calls=cycles.calls(),
+                   stacks=stack.stats(), interrupts=counter.stats(), heaps=heap.stats(),
+                   run=ended.run, unreturned=unreturned.stats())

@@ -12,7 +12,8 @@ SourceOf = Callable[[int], "tuple[str, int] | None"]
 def build_report(results, *, image_path: str, image_sha256: str, board: str, cycle_model: str,
                  cycle_model_version: str, exit_reason: str | None = None,
                  exit_code: int | None = None, cycles: int | None = None,
-                 instructions: int | None = None, source_of: SourceOf | None = None) -> Report:
+                 instructions: int | None = None, source_of: SourceOf | None = None,
+                 watch=None) -> Report:
     """A ``Report`` from ``results`` (``emulator.detectors.Results``).
 
     Exit reason/code, cycles and instructions come from the results' ``RunEnded`` event unless
@@ -30,7 +31,7 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
         instructions=instructions if instructions is not None else (run.instructions if run else 0),
         findings=with_sources(results.findings, source_of), allocations=results.allocations, stacks=results.stacks,
         interrupts=results.interrupts, heaps=results.heaps, calls=results.calls,
-        unreturned=results.unreturned)
+        unreturned=results.unreturned, watch=watch)
 
 
 def with_sources(findings: Iterable[Finding], source_of: SourceOf | None) -> tuple[Finding, ...]:

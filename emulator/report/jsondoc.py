@@ -17,7 +17,14 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
                  "per_handler": {handler: bytes}}],
      "interrupts": [{"irq", "name", "handler", "taken", "max_depth"}],
      "heaps": [{"allocator", "allocs", "frees", "live", "live_bytes", "peak_live", "leaked"}],
-     "unreturned": [{"function", "reason", "calls"}]}     # only when some call never returned
+     "unreturned": [{"function", "reason", "calls"}],     # only when some call never returned
+     "watch": {"profiles": [{"name", "reason"}], "rules_file", "functions": [...],
+               "isr_stack": {"name", "watched", "base", "top", "source"}}}
+
+``watch`` says what the run watched (emulator/watch.py): the rule profiles enabled and why (the
+symbol that matched), the user's rules file or null, every function hooked, and the interrupt
+stack with where its bounds came from; when it is not watched, ``watched`` is false, ``base``
+and ``top`` are null and ``source`` says why.
 
 ``registers`` is empty except for faults: the core's registers when it faulted (Cortex-M:
 r0-r12, sp, lr, pc, xpsr, msp, psp, control, the masks, cfsr, hfsr, and s0-s31/fpscr with the
@@ -108,7 +115,17 @@ def report_doc(report: Report) -> dict:
             "interrupts": [interrupt_doc(s) for s in report.interrupts],
             "heaps": [heap_doc(s) for s in report.heaps],
             **({"unreturned": [unreturned_doc(u) for u in report.unreturned]}
-               if report.unreturned else {})}
+               if report.unreturned else {}),
+            **({"watch": watch_doc(report.watch)} if report.watch is not None else {})}
+
+
+def watch_doc(watch) -> dict:
+    """``watch`` of a ``WatchSummary``."""
+    return {"profiles": [{"name": name, "reason": why} for name, why in watch.profiles],
+            "rules_file": watch.rules_file, "functions": list(watch.functions),
+            "isr_stack": {"name": watch.stack_name, "watched": watch.stack_base is not None,
+                          "base": watch.stack_base, "top": watch.stack_top,
+                          "source": watch.stack_source}}
 
 
 def render_json(report: Report) -> str:

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from ..events import Context
 
-FINDING_KINDS = ("alloc-in-isr", "isr-stack-overflow", "alloc-cycles", "allocator-reentry",
+FINDING_KINDS = ("alloc-in-isr", "blocking-in-isr", "isr-stack-overflow", "alloc-cycles", "allocator-reentry",
                  "heap-integrity", "fault")
 
 
@@ -130,6 +130,21 @@ class AllocCall:
 
 
 @dataclass(frozen=True)
+class WatchSummary:
+    """What a run watched: profiles enabled (name, why), the user's rules file, the functions
+    hooked, and the interrupt stack with where its bounds came from (or why it is not watched:
+    ``stack_base``/``stack_top`` None, ``stack_source`` the reason)."""
+
+    profiles: tuple[tuple[str, str], ...]
+    rules_file: str | None
+    functions: tuple[str, ...]
+    stack_name: str
+    stack_base: int | None
+    stack_top: int | None
+    stack_source: str
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything one run produced, ready for the renderers."""
 
@@ -149,3 +164,4 @@ class Report:
     heaps: tuple[HeapStats, ...] = ()
     calls: Sequence[AllocCall] = ()     # a tuple, or records made on first read
     unreturned: tuple[Unreturned, ...] = ()
+    watch: WatchSummary | None = None   # what the run watched (emulator/watch.py)

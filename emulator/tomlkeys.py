@@ -1,0 +1,44 @@
+"""Where a dotted key is written in a TOML text: line numbers for error messages (tomllib has none)."""
+from __future__ import annotations
+
+import re
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_ASSIGN = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_INLINE_KEY = re.compile(r"""[{,]\s*([A-Za-z0-9_-]+|"[^"]*")\s*=""")
+
+
+def _parts(dotted: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(r"""(?:"[^"]*"|'[^']*'|[^.]+)""", dotted)]
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """Dotted key -> the 1-based line that writes it (table headers, assignments and the keys of
+    one-line inline tables); approximate for multi-line values, which is all an error needs."""
+    lines: dict[str, int] = {}
+    prefix: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        header = _HEADER.match(line)
+        if header:
+            prefix = _parts(header.group(1))
+            lines.setdefault(".".join(prefix), number)
+            continue
+        assign = _ASSIGN.match(line)
+        if not assign:
+            continue
+        key = prefix + _parts(assign.group(1))
+        lines.setdefault(".".join(key), number)
+        for inner in _INLINE_KEY.findall(line[assign.end():]):
+            lines.setdefault(".".join(key + [inner.strip("\"'")]), number)
+    return lines
+
+
+def line_of(lines: dict[str, int], key: str) -> int | None:
+    """The line of ``key``, or of its nearest enclosing key that is written down."""
+    parts = key.split(".")
+    while parts:
+        found = lines.get(".".join(parts))
+        if found is not None:
+            return found
+        parts.pop()
+    return None
