@@ -9,6 +9,7 @@ from . import __version__, clock
 from .errors import BadInput, FwError
 from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
 from .report import render_csv, render_json, render_table, render_text, write_histogram_svg
+from .report.svg import check_writable
 from .runreport import exit_code, run_text
 
 _INT = click.INT
@@ -19,9 +20,12 @@ class _Address(click.ParamType):
 
     def convert(self, value, param, ctx):
         try:
-            return int(value, 0) if isinstance(value, str) else int(value)
+            address = int(value, 0) if isinstance(value, str) else int(value)
         except ValueError:
             self.fail(f"{value!r} is not an address (use 0x...)", param, ctx)
+        if not 0 <= address <= 0xFFFFFFFF:
+            self.fail(f"{value!r} is not a 32-bit address (0 to 0xffffffff)", param, ctx)
+        return address
 
 
 @click.group()
@@ -84,7 +88,7 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
     from .runlimits import parse_duration
     from .session import prepare, finish_analysis
     machine, bound = _guard(lambda: prepare(image, board, rules, base, profiles=profile,
-                                            auto=not no_profiles))
+                                            auto=not no_profiles, stream=True))
     cycles = _guard(lambda: parse_duration(run_for, machine.board.clock_hz)) if run_for else None
     if fmt == "text":
         machine.console_sink = _stream
@@ -115,13 +119,15 @@ def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, pro
     """Cycle-count report of IMAGE: cycles per allocation function and context, stack high-water
     marks and interrupts taken."""
     from .session import analyse
+    if plot:
+        _guard(lambda: check_writable(plot))
     analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base,
                                       run_for=run_for, idle_ok=idle_ok, profiles=profile,
                                       auto=not no_profiles))
     renderers = {"table": render_table, "json": render_json, "csv": render_csv}
     click.echo(renderers[fmt](analysis.report), nl=fmt == "table")
     if plot:
-        write_histogram_svg(plot, analysis.report.calls)
+        _guard(lambda: write_histogram_svg(plot, analysis.report.calls))
     sys.exit(exit_code(analysis.result, analysis.results.findings))
 
 

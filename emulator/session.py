@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .detectors import Results, run_detectors
+from .detectors import DetectorSet, Results, run_detectors
 from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine, RunResult
 from .nativeprobes import call_probe, stack_probe
 from .report import Report, build_report, object_namer
@@ -32,9 +32,12 @@ def watch_for(machine: Machine, rules_path=None, profiles: tuple[str, ...] = (),
 
 
 def prepare(image: str | Path, board=None, rules_path=None, base: int | None = None,
-            symbols=None, profiles: tuple[str, ...] = (), auto: bool = True) -> tuple[Machine, Rules]:
+            symbols=None, profiles: tuple[str, ...] = (), auto: bool = True,
+            stream: bool = False) -> tuple[Machine, Rules]:
     """Load the machine and its effective rules (``watch_for``) and attach the probes they ask
-    for; ``machine.watch`` keeps what is watched, for the report."""
+    for; ``machine.watch`` keeps what is watched, for the report.  With ``stream`` the
+    detectors take the events as they happen and none are kept (``finish_analysis`` reads
+    them): memory stays bounded however long the run; ``RunResult.events`` is then None."""
     machine = Machine.load(image, board, base, symbols=symbols)
     watch = watch_for(machine, rules_path, profiles, auto)
     rules = watch.rules
@@ -43,6 +46,8 @@ def prepare(image: str | Path, board=None, rules_path=None, base: int | None = N
     if rules.watched:
         call_probe(machine, list(rules.watched))
     machine.watch = watch
+    if stream:
+        _stream_detectors(machine, rules)
     return machine, rules
 
 
@@ -52,7 +57,7 @@ def analyse(image, board=None, rules_path=None, max_cycles: int = DEFAULT_MAX_CY
             profiles: tuple[str, ...] = (), auto: bool = True) -> Analysis:
     """Prepare and run ``image``; ``run_for`` (cycles or model time, runlimits.parse_duration
     at the board's clock) and ``idle_ok`` end a never-exiting run well (Machine.run)."""
-    machine, rules = prepare(image, board, rules_path, base, symbols, profiles, auto)
+    machine, rules = prepare(image, board, rules_path, base, symbols, profiles, auto, stream=True)
     machine.console_sink = console
     cycles = parse_duration(run_for, machine.board.clock_hz) if run_for is not None else None
     result = machine.run(max_cycles, timeout, run_for=cycles, idle_ok=idle_ok)
@@ -62,8 +67,9 @@ def analyse(image, board=None, rules_path=None, max_cycles: int = DEFAULT_MAX_CY
 def finish_analysis(machine: Machine, result: RunResult, rules: Rules, image) -> Analysis:
     """Run the detectors over a finished run's events and build its report."""
     watch = getattr(machine, "watch", None)
-    results = run_detectors(result.events, rules,
-                            object_namer(machine.image.symbols.by_name.values()))
+    live = getattr(machine, "detectors", None)
+    results = live.results() if live is not None else run_detectors(
+        result.events, rules, object_namer(machine.image.symbols.by_name.values()))
     report = build_report(results, image_path=str(image), image_sha256=machine.image.sha256,
                           board=machine.board.name, cycle_model=machine.model.name,
                           cycle_model_version=machine.model.version, exit_reason=result.reason,
@@ -80,3 +86,14 @@ def _vector0(machine: Machine) -> int | None:
         return int.from_bytes(machine.read(scs.vtor if scs else 0, 4), "little") or None
     except Exception:       # unmapped: no vector table there
         return None
+
+
+def _stream_detectors(machine: Machine, rules: Rules) -> None:
+    """Feed the detectors as events happen and keep no event list: memory stays bounded
+    however long the run (an interrupt storm emits millions of events)."""
+    detectors = DetectorSet(rules, object_namer(machine.image.symbols.by_name.values()))
+    for event in machine.events or ():
+        detectors.feed(event)
+    machine.events = None
+    machine.subscribe(detectors.feed, *detectors.classes)
+    machine.detectors = detectors

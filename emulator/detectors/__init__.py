@@ -20,7 +20,7 @@ from .unreturned import UnreturnedCalls
 from .threads import StackName
 
 __all__ = ["AllocCyclesDetector", "AllocInIsrDetector", "AllocatorReentryDetector", "Detector",
-           "FaultDetector", "FindingBook", "HeapIntegrityDetector", "InterruptCounter",
+           "DetectorSet", "FaultDetector", "FindingBook", "HeapIntegrityDetector", "InterruptCounter",
            "IsrStackDetector", "Results", "nearest_rank", "run_detectors"]
 
 
@@ -51,6 +51,37 @@ class RunEndRecorder(Dispatching):
         self.run = event
 
 
+class DetectorSet:
+    """Every detector of one run, fed event by event: in a recorded stream by
+    ``run_detectors``, or live through ``Machine.subscribe(feed, *classes)`` so that a run of
+    any length holds only the detectors' aggregates, never its event list (issue 21)."""
+
+    def __init__(self, rules: Rules, stack_name: StackName | None = None):
+        self.cycles = AllocCyclesDetector(rules, stack_name)
+        self.stack, self.heap = IsrStackDetector(rules), HeapIntegrityDetector(rules)
+        self.counter, self.ended, self.unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
+        tracker = OpenCallTracker(rules)
+        allocators = [self.cycles, AllocatorReentryDetector(rules), self.heap]
+        self.detectors = [AllocInIsrDetector(rules, tracker), self.stack, *allocators,
+                          FaultDetector(), self.counter, self.unreturned]
+        tables = [tracker.handlers()] + [_gated(d, tracker, rules) if d in allocators
+                                         else d.handlers() for d in self.detectors]
+        tables += [self.ended.handlers()]
+        self.routes = Routes(tables)
+        self.classes = tuple({cls for table in tables for cls in table})
+
+    def feed(self, event: object) -> None:
+        for handler in self.routes[type(event)]:
+            handler(event)
+
+    def results(self) -> Results:
+        findings = sorted((f for d in self.detectors for f in d.findings()), key=lambda f: f.sort_key)
+        return Results(findings=tuple(findings), allocations=self.cycles.stats(),
+                       calls=self.cycles.calls(), stacks=self.stack.stats(),
+                       interrupts=self.counter.stats(), heaps=self.heap.stats(),
+                       run=self.ended.run, unreturned=self.unreturned.stats())
+
+
 def _gated(detector, tracker: OpenCallTracker, rules: Rules) -> Handlers:
     """An allocator detector's handlers, its call events limited to outer allocator calls."""
     calls = (CallEntered, CallReturned, CallAbandoned)
@@ -64,20 +95,9 @@ def run_detectors(events: Iterable[object], rules: Rules, stack_name: StackName 
     Each event goes only to the handlers its class has in the detectors' ``handlers()``.
     ``stack_name(address)`` names the object holding a thread's stack (alloc-cycles contexts).
     """
-    cycles = AllocCyclesDetector(rules, stack_name)
-    stack, heap = IsrStackDetector(rules), HeapIntegrityDetector(rules)
-    counter, ended, unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
-    tracker = OpenCallTracker(rules)
-    allocators = [cycles, AllocatorReentryDetector(rules), heap]
-    detectors = [AllocInIsrDetector(rules, tracker), stack, *allocators, FaultDetector(),
-                 counter, unreturned]
-    tables = [tracker.handlers()] + [_gated(d, tracker, rules) if d in allocators
-                                     else d.handlers() for d in detectors]
-    routes = Routes(tables + [ended.handlers()])
+    detectors = DetectorSet(rules, stack_name)
+    routes = detectors.routes
     for event in events:
         for handler in routes[type(event)]:
             handler(event)
-    findings = sorted((f for d in detectors for f in d.findings()), key=lambda f: f.sort_key)
-    return Results(findings=tuple(findings), allocations=cycles.stats(), calls=cycles.calls(),
-                   stacks=stack.stats(), interrupts=counter.stats(), heaps=heap.stats(),
-                   run=ended.run, unreturned=unreturned.stats())
+    return detectors.results()
