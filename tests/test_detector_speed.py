@@ -4,6 +4,7 @@ from emulator.detectors import (AllocCyclesDetector, AllocInIsrDetector, Allocat
                                 FaultDetector, HeapIntegrityDetector, InterruptCounter,
                                 IsrStackDetector, run_detectors)
 from emulator.detectors.base import LazySequence
+from emulator.detectors.opencalls import OpenCallTracker
 from emulator.events import (THREAD, CallEntered, Context, Fault, RunEnded, StackSample,
                              StackWrite, handler_for)
 from eventlists import POOL, RULES, SYSTICK, call, enter, leave, ret
@@ -27,10 +28,12 @@ def busy_run():
 
 def test_run_detectors_finds_what_feeding_every_event_to_on_event_finds():
     events = busy_run()
-    detectors = [cls(RULES) for cls in (AllocInIsrDetector, IsrStackDetector, AllocCyclesDetector,
-                                        AllocatorReentryDetector, HeapIntegrityDetector,
-                                        FaultDetector, InterruptCounter)]
+    tracker = OpenCallTracker(RULES)                # the open calls alloc-in-isr backtraces use
+    detectors = [AllocInIsrDetector(RULES, tracker)] + [
+        cls(RULES) for cls in (IsrStackDetector, AllocCyclesDetector, AllocatorReentryDetector,
+                               HeapIntegrityDetector, FaultDetector, InterruptCounter)]
     for event in events:
+        tracker.on_event(event)
         for detector in detectors:
             detector.on_event(event)
     fed = sorted((f for d in detectors for f in d.findings()), key=lambda f: f.sort_key)
