@@ -15,12 +15,19 @@ from .targets import Target
 # name -> (short description, full description)
 CHECKS: dict[str, tuple[str, str]] = {
     "run-exit": ("The firmware ran to completion and exited 0",
-                 "The run must end by the firmware exiting with code 0: a fault, the cycle "
-                 "budget, the wall-clock timeout, a deadlock or a nonzero exit code fails it."),
+                 "The run must end by the firmware exiting with code 0, or running for the "
+                 "time it was given (run_for) or going idle when allowed (idle_ok): a fault, "
+                 "the cycle budget, the wall-clock timeout, a deadlock or a nonzero exit code "
+                 "fails it."),
     "alloc-in-isr": ("Allocation that is not interrupt-safe called from interrupt context",
                      "An allocator that may wait, a general-purpose heap or an allocator without "
                      "masking was called from an interrupt handler (the firmware counterpart of "
                      "'sleeping function called from invalid context')."),
+    "blocking-in-isr": ("Function that may sleep or wait called from interrupt context",
+                        "A blocking RTOS or library call (a delay, a semaphore or mutex take, a "
+                        "queue operation with a timeout) was made from an interrupt handler, "
+                        "where it must not wait (Linux 'might_sleep'; the rules say which calls "
+                        "are safe only with a zero timeout)."),
     "isr-stack-overflow": ("Interrupt stack overflow",
                            "A write (or an exception frame push) went below the base of the "
                            "dedicated interrupt stack, nested interrupts included."),
