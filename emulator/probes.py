@@ -126,7 +126,11 @@ class CallProbe:
         return self.calls.calls
 
     def _watch(self, name: str) -> None:
+        """Hook a watched function's entry once, whatever names it has (newlib's printf and
+        iprintf are one function): the first name watched is the one its calls carry."""
         entry = self.machine.symbol(name)
+        if entry in self._entries:
+            return
         self._entries[entry] = name
         self._hooked.add(entry)
         self._hook_site(entry, self._at_site, entry=True)
@@ -180,7 +184,7 @@ class CallProbe:
             self._abandon(self.calls.unwound(sp, level), cycle, context, "stack-unwound")
         self.next_id = call_id = self.next_id + 1
         self.calls.enter(OpenCall(call_id, name, ret, sp, level, context))
-        if ret not in self._returns:
+        if ret not in self._returns and not self.core.returns_by_exception(ret):
             self._watch_return(ret)
         call_pc, call_site, backtrace = self._callers.get(ret) or self._caller(ret)
         self._emit_entered(CallEntered(cycle, call_id, name, self._arguments(record), ret,
@@ -216,8 +220,15 @@ class CallProbe:
     def _on_interrupt_exited(self, event: InterruptExited) -> None:
         depth = event.context.depth
         self.threads.exited(depth, event.tail_chained_to is not None, event.sp)
-        if self.calls.calls:
-            self._abandon(self.calls.left(depth), event.cycle, event.context, "interrupt-exit")
+        if not self.calls.calls:
+            return
+        left = self.calls.left(depth)
+        by_exception = self.core.returns_by_exception
+        for call in (c for c in left if by_exception(c.ret)):     # a handler's tail call
+            self.machine.emit(CallReturned(event.cycle, call.call_id, call.function,
+                                           self.core.exit_value, call.context))
+        self._abandon([c for c in left if not by_exception(c.ret)], event.cycle, event.context,
+                      "interrupt-exit")
 
     def _on_run_ended(self, event: RunEnded) -> None:
         """A run stopped at a return address (Machine.call's ``until``) ends the calls there:
@@ -237,6 +248,9 @@ class CallProbe:
         """The calling instruction, its 'symbol+0xoff', and the backtrace from it: the call
         site, then the code each active handler preempted (innermost first)."""
         site = self._call_sites.get(ret)
+        if site is None and self.core.returns_by_exception(ret):     # no calling instruction
+            site = self._call_sites[ret] = (None, f"exception return 0x{ret | 1:08x} "
+                                                  "(a handler's tail call)")
         if site is None:
             call_pc = self.core.call_site(ret)
             site = self._call_sites[ret] = (call_pc, self.machine.describe(call_pc))

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from test_gcc_firmware import make_images, require_tool
+from test_gcc_firmware import make_images, require_tool, run_qemu
 
 ROOT = Path(__file__).resolve().parents[1]
-ARM = ["zc_newlib", "zc_newlib_clean", "zc_rtos", "zc_rtos_clean", "zc_stack_cmsis", "zc_stack_stm32"]
+ARM = ["zc_newlib", "zc_newlib_clean", "zc_printf", "zc_rtos", "zc_rtos_clean", "zc_stack_cmsis", "zc_stack_stm32"]
 PPC = ["zc_rtos", "zc_rtos_clean"]
 
 
@@ -50,6 +50,26 @@ def test_newlib_malloc_in_systick_is_caught_with_no_rules_file(images):
     assert finding["source"]["file"] == "firmware/c/zeroconf/newlib_demo.c"
     assert doc["watch"]["profiles"] == [{"name": "newlib", "reason": "symbol _malloc_r"}]
     assert {"malloc", "_malloc_r", "free", "_free_r"} <= set(doc["watch"]["functions"])
+
+
+def test_printf_in_systick_is_caught_through_its_malloc_r_with_the_chain(images):
+    """newlib's printf allocates stdout's buffer: the finding is _malloc_r's, and its backtrace
+    goes back through printf to the handler that tail-called it (LR = EXC_RETURN)."""
+    doc, code = run_json(images / "arm" / "zc_printf.elf")
+    assert code == 1 and set(doc["summary"]) == {"alloc-in-isr"}
+    first = doc["findings"][0]
+    assert (first["function"], first["context"]["handler"]) == ("_malloc_r", "SysTick_Handler")
+    trace = first["backtrace"]
+    assert any(frame.startswith(("iprintf+", "printf+")) for frame in trace), trace
+    assert "exception return 0xfffffff9 (a handler's tail call)" in trace
+    assert not [u for u in doc.get("unreturned", []) if u["function"] in ("printf", "iprintf")]
+
+
+def test_printf_in_systick_prints_what_qemu_prints(images):
+    proc = fwsandbox("run", images / "arm" / "zc_printf.elf")
+    text, code = run_qemu(images / "arm" / "zc_printf.elf")
+    assert (text, code) == ("tick 2\nnewlib demo done\n", 0)
+    assert proc.stdout.startswith(text)
 
 
 def test_the_clean_newlib_image_is_clean_and_its_heap_balanced(images):

@@ -25,6 +25,7 @@ TRAP_CODE = b"\xfe\xe7" * 8        # 'b .' — the return trap of Machine.call()
 UFSR_UNDEFINSTR = 1 << 16          # CFSR bit 16 (B3.2.15)
 # Faults that are UsageFaults on silicon (B1.5.14): their CFSR bit.  Taken as UsageFault when
 # SHCSR enables it and its priority allows, else escalated to HardFault (HFSR.FORCED).
+EXC_RETURN_BASE = 0xFFFFFFE0
 FAULT_HANDLERS = (N.HARDFAULT, N.MEMMANAGE, N.BUSFAULT, N.USAGEFAULT)
 USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UFSR_NOCP}
 FAULT_REGS = tuple(f"r{i}" for i in range(13)) + (
@@ -53,6 +54,7 @@ class CortexMCore:
         self._fault_kind: str | None = None      # set by record_fault
         self._resume_at: int | None = None       # set by fault_at
         self.traps = TrapRunner(self)
+        self.exit_value = 0                      # r0 at the last exception return
         self.progress = Progress()
         self.exc: CortexMExceptions | None = None
         self._call_sites: dict[int, int] = {}
@@ -173,7 +175,13 @@ class CortexMCore:
         else:
             self.machine.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
 
+    def returns_by_exception(self, ret: int) -> bool:
+        """A call whose return address is an EXC_RETURN value (B1.5.8: 0xFFFFFFE0 and up; a
+        handler's tail call such as ``b.w printf``) returns by that handler's exception return."""
+        return ret >= EXC_RETURN_BASE
+
     def _exception_exit(self, exc_return: int) -> None:
+        self.exit_value = self.cpu.reg("r0")          # what a call returning by it returns
         self.exc.returned = None
         try:
             self.exc.exception_return(exc_return)

@@ -352,6 +352,10 @@ class BookECore:
     def _observe(self, event: Fault) -> None:
         self._fault = event
 
+    def returns_by_exception(self, ret: int) -> bool:
+        """Book E calls always return to code (an ISR's tail call returns through its rfi stub)."""
+        return False
+
     def record_fault(self, kind: str) -> tuple[tuple[str, int], ...]:
         """The register dump: r0-r31, PC, MSR, LR, CTR, CR (SRR0/SRR1/ESR/DEAR need an SPR
         stub run, which a fault raised inside an engine hook cannot do; the syndrome is the

@@ -1,5 +1,5 @@
 /* Zero-configuration newlib demo (issue 15): SysTick calls newlib's malloc in interrupt
- * context.  -DCLEAN: the handler only
+ * context (-DPRINTF_IN_ISR: printf, which allocates its stdout buffer).  -DCLEAN: the handler only
  * counts ticks; the thread allocates and prints.  Runs on MSP, no rules file needed. */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +13,10 @@ void systick_isr(uint32_t exc_return)
 {
     (void)exc_return;
     ticks++;
-#ifndef CLEAN
+#if defined(PRINTF_IN_ISR)
+    if (ticks == 2)                                 /* BUG: newlib's printf reaches _malloc_r */
+        printf("tick %lu\n", (unsigned long)ticks); /* (a tail call: LR is EXC_RETURN) */
+#elif !defined(CLEAN)
     if (ticks == 2)
         from_isr = malloc(24);                      /* BUG(isr-malloc) */
 #endif
