@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .errors import BadInput
 from .inputfile import read_text
+from .tomlkeys import key_lines, line_of
 
 BUILTIN = Path(__file__).parent / "boards"
 ARCHES = ("cortex-m", "ppc-booke")
@@ -98,33 +99,86 @@ def load_board(name_or_path: str | Path) -> Board:
         raise BadInput(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise BadInput(f"{path}: not valid TOML: nested too deeply") from None
-    return parse_board(data, str(path))
+    return parse_board(data, str(path), text)
 
 
-def parse_board(data: dict, source: str) -> Board:
+BOARD_KEYS = {"name", "arch", "cpu", "cycle_model", "clock_hz", "num_irq", "priority_bits",
+              "scratch", "fpu", "vtor", "alias", "unclaimed"}
+MEMORY_KEYS = {"name", "base", "size", "perms"}
+
+
+def parse_board(data: dict, source: str, text: str = "") -> Board:
+    """The board of a parsed TOML document; every error in it, each naming the file, the line
+    (from ``text``, the document's source) and the key, in one BadInput (one line each)."""
     if not isinstance(data, dict):
         raise BadInput(f"{source}: expected a TOML document with a [board] table")
-    fields = _Fields(data.get("board"), source, "board")
-    name, arch = fields.str("name"), fields.choice("arch", ARCHES)
-    cpu = fields.choice("cpu", CPUS[arch])
-    board = Board(
-        name=name, arch=arch, cpu=cpu,
-        cycle_model=fields.choice("cycle_model", CYCLE_MODELS[arch]),
-        clock_hz=fields.int("clock_hz", 1, maximum=MAX_CLOCK_HZ),
-        num_irq=fields.int("num_irq", 0, default=0, maximum=MAX_IRQS[arch]),
-        priority_bits=fields.int("priority_bits", 0, default=8, maximum=MAX_PRIORITY_BITS),
-        scratch=fields.int("scratch", 0, maximum=SPACE - PAGE), source=source,
-        fpu=fields.choice("fpu", FPUS, default=DEFAULT_FPU.get(cpu, "none")),
-        memory=tuple(_region(m, source, i) for i, m in enumerate(_table_list(data, "memory", source))),
-        peripherals=tuple(_peripheral(p, source, i)
-                          for i, p in enumerate(_table_list(data, "peripheral", source, required=False))),
-        vtor=fields.int("vtor", 0, default=0, maximum=SPACE - 1),
-        unclaimed=fields.choice("unclaimed", UNCLAIMED, default="fault"))
-    board = replace(board, alias=_alias(data["board"], board))
-    _check_overlaps(board)
-    _check_pages(board)
-    _check_irqs(board)
+    errors = _Errors(source, key_lines(text))
+    board = errors.collect(lambda: _board(data, source, errors))
+    errors.raise_any()
+    for check in (_check_overlaps, _check_pages, _check_irqs):
+        errors.collect(lambda: check(board))
+    errors.raise_any()
     return board
+
+
+def _board(data: dict, source: str, errors: "_Errors") -> Board | None:
+    """The board, or None when ``errors`` holds what is wrong with it."""
+    fields = _Fields(data.get("board"), source, "board")
+    errors.unknown(fields.table, "board", BOARD_KEYS)
+    name = errors.collect(lambda: fields.str("name"))
+    arch = fields.choice("arch", ARCHES)
+    cpu = errors.collect(lambda: fields.choice("cpu", CPUS[arch]))
+    got = {key: errors.collect(read) for key, read in (
+        ("cycle_model", lambda: fields.choice("cycle_model", CYCLE_MODELS[arch])),
+        ("clock_hz", lambda: fields.int("clock_hz", 1, maximum=MAX_CLOCK_HZ)),
+        ("num_irq", lambda: fields.int("num_irq", 0, default=0, maximum=MAX_IRQS[arch])),
+        ("priority_bits", lambda: fields.int("priority_bits", 0, default=8,
+                                             maximum=MAX_PRIORITY_BITS)),
+        ("scratch", lambda: fields.int("scratch", 0, maximum=SPACE - PAGE)),
+        ("fpu", lambda: fields.choice("fpu", FPUS, default=DEFAULT_FPU.get(cpu, "none"))),
+        ("vtor", lambda: fields.int("vtor", 0, default=0, maximum=SPACE - 1)),
+        ("unclaimed", lambda: fields.choice("unclaimed", UNCLAIMED, default="fault")))}
+    memory = [errors.collect(lambda i=i, m=m: _region(m, source, i, errors))
+              for i, m in enumerate(errors.collect(lambda: _table_list(data, "memory", source), []))]
+    peripherals = [errors.collect(lambda i=i, p=p: _peripheral(p, source, i)) for i, p in
+                   enumerate(errors.collect(lambda: _table_list(data, "peripheral", source,
+                                                                required=False), []))]
+    if errors.found:
+        return None
+    board = Board(name=name, arch=arch, cpu=cpu, source=source, memory=tuple(memory),
+                  peripherals=tuple(peripherals), **got)
+    return replace(board, alias=_alias(data["board"], board))
+
+
+class _Errors:
+    """Collects BadInput errors of one board file, each given the line its key is written on."""
+
+    def __init__(self, source: str, lines: dict[str, int]):
+        self.source, self.lines, self.found = source, lines, []
+
+    def collect(self, action, default=None):
+        try:
+            return action()
+        except BadInput as exc:
+            self.found.append(self._with_line(str(exc)))
+            return default
+
+    def unknown(self, table: dict, where: str, allowed: set[str]) -> None:
+        for key in sorted(set(table) - allowed):
+            self.found.append(self._with_line(f"{self.source}: key '{where}.{key}': unknown key "
+                                              f"(expected one of {', '.join(sorted(allowed))})"))
+
+    def _with_line(self, message: str) -> str:
+        key = message.split("key '", 1)[1].split("'", 1)[0] if "key '" in message else None
+        line = line_of(self.lines, key) if key else None
+        prefix = f"{self.source}: "
+        if line is None or not message.startswith(prefix):
+            return message
+        return f"{self.source}:{line}: {message[len(prefix):]}"
+
+    def raise_any(self) -> None:
+        if self.found:
+            raise BadInput("\n".join(dict.fromkeys(self.found)))
 
 
 def _alias(table: dict, board: Board) -> tuple[int, str] | None:
@@ -149,8 +203,10 @@ def _table_list(data: dict, key: str, source: str, required: bool = True) -> lis
     return items
 
 
-def _region(table, source: str, i: int) -> Region:
+def _region(table, source: str, i: int, errors: _Errors | None = None) -> Region:
     f = _Fields(table, source, f"memory[{i}]")
+    if errors is not None:
+        errors.unknown(table, f"memory[{i}]", MEMORY_KEYS)
     perms = f.str("perms", default="rwx")
     if not perms or set(perms) - set("rwx"):
         raise BadInput(f"{source}: key 'memory[{i}].perms': expected letters from 'rwx', got {perms!r}")

@@ -6,6 +6,8 @@ value in the backing memory just before the load completes.
 """
 from __future__ import annotations
 
+import inspect
+
 from .errors import BadInput
 from .peripherals import Peripheral
 from .peripherals.dwt import Dwt
@@ -14,6 +16,8 @@ from .peripherals.timer import CmsdkTimer
 from .peripherals.uart import CmsdkUart, LinflexUart
 
 PAGE = 0x1000
+WIRED = {"name", "base", "size", "irq", "sink", "raise_line", "on_exit", "on_acknowledge",
+         "nvic", "fpu"}                 # constructor arguments the bus supplies, not the board
 # Where a board's unclaimed addresses may become stubs (board key unclaimed = "stub"): ARMv7-M
 # B3.1 Peripheral and Vendor-system regions (0x40000000-0x5FFFFFFF, 0xE0100000-0xFFFFFFFF);
 # MPC5xxx peripheral bridges (0xC3F00000-0xC3FFFFFF, 0xFFF00000-0xFFFFFFFF).
@@ -40,7 +44,14 @@ class Bus:
                            f"(known: {', '.join(sorted(self.factories()))})")
         if spec.kind in ("cmsdk-timer",) and spec.irq is None:
             raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': key 'irq' is required")
-        return factory(spec, params)
+        peripheral = factory(spec, params)
+        allowed = board_params(type(peripheral))
+        unknown = sorted(set(params) - allowed)
+        if unknown:
+            raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': key '{unknown[0]}': "
+                           f"not a parameter of kind '{spec.kind}' (its parameters: "
+                           f"{', '.join(sorted(allowed)) or 'none'})")
+        return peripheral
 
     def factories(self) -> dict:
         m = self.machine
@@ -136,3 +147,11 @@ class Bus:
         cs = self.machine.model.cs
         after = list(cs.disasm(self.machine.cpu.read(pc, 24), pc))[1:5]
         return poll_text(addr, pc, reads, value, tested_bits(after), self.machine.describe(pc))
+
+
+def board_params(cls) -> set[str]:
+    """The [[peripheral]] keys a peripheral class takes: its constructor's named parameters
+    other than what the bus wires in (a key it does not name is a typo, not a silent no-op)."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return {p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.KEYWORD_ONLY} \
+        - WIRED - {"self"}

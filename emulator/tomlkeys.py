@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
 _INLINE_KEY = re.compile(r"""[{,]\s*([A-Za-z0-9_-]+|"[^"]*")\s*=""")
 
@@ -14,13 +14,20 @@ def _parts(dotted: str) -> list[str]:
 
 def key_lines(text: str) -> dict[str, int]:
     """Dotted key -> the 1-based line that writes it (table headers, assignments and the keys of
-    one-line inline tables); approximate for multi-line values, which is all an error needs."""
+    one-line inline tables; the n-th table of an array of tables as ``name[n]``); approximate
+    for multi-line values, which is all an error needs."""
     lines: dict[str, int] = {}
     prefix: list[str] = []
+    arrays: dict[str, int] = {}             # array-of-tables name -> tables seen
     for number, line in enumerate(text.splitlines(), 1):
         header = _HEADER.match(line)
         if header:
-            prefix = _parts(header.group(1))
+            prefix = _parts(header.group(2))
+            if header.group(1) == "[[":     # the n-th [[memory]] is memory[n] (and memory)
+                name = ".".join(prefix)
+                lines.setdefault(name, number)
+                arrays[name] = arrays.get(name, -1) + 1
+                prefix = prefix[:-1] + [f"{prefix[-1]}[{arrays[name]}]"]
             lines.setdefault(".".join(prefix), number)
             continue
         assign = _ASSIGN.match(line)

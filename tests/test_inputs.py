@@ -33,11 +33,14 @@ def cli(*args):
 
 
 def assert_bad_input(result, *fragments):
+    """Exit 2 and error lines only (a file with several errors gives one line each), no
+    traceback; every fragment in the first line."""
     assert result.exit_code == 2, result.output
-    line = result.output.strip()
-    assert "\n" not in line and "Traceback" not in line
+    lines = result.output.strip().splitlines()
+    assert all(line.startswith("fwsandbox: error: ") for line in lines), result.output
+    assert "Traceback" not in result.output
     for fragment in fragments:
-        assert fragment in line
+        assert fragment in lines[0]
 
 
 @pytest.fixture
@@ -144,3 +147,19 @@ def test_step_executes_one_instruction_at_a_time_and_run_until_stops_at_a_symbol
     assert m.step(2) == 2 and m.reg("r0") == 3 and m.now == 2 and m.instructions == 2
     result = m.run_until("there")
     assert result.reason == "returned" and m.reg("pc") == m.symbol("there") and m.reg("r0") == 3
+
+
+def test_a_board_file_reports_all_its_errors_each_with_file_line_and_key(tmp_path, tiny_elf):
+    board = tmp_path / "chip.toml"
+    board.write_text("[board]\nname = 'chip'\narch = 'cortex-m'\ncpu = 'cortex-m9'\n"
+                     "cycle_model = 'cortex-m4'\nclock_hz = 0\nscratch = 0x30000000\nfpu_kind = 1\n"
+                     "[[memory]]\nname = 'flash'\nbase = 0\nsize = 0x1000\n"
+                     "[[memory]]\nname = 'ram'\nbase = 0x20000000\nsize = -1\n")
+    result = cli("run", tiny_elf, "--board", board)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert [line.split(": key ")[0] for line in lines] == [
+        f"fwsandbox: error: {board}:8", f"fwsandbox: error: {board}:4",
+        f"fwsandbox: error: {board}:6", f"fwsandbox: error: {board}:16"]
+    assert ["'board.fpu_kind'", "'board.cpu'", "'board.clock_hz'", "'memory[1].size'"] == [
+        line.split(": key ")[1].split(":")[0] for line in lines]

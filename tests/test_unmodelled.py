@@ -126,3 +126,9 @@ def test_a_bad_alias_is_a_one_line_error_naming_the_key(tmp_path, alias, message
         'alias = { at = 0x0, of = "flash" }', f"alias = {alias}"))
     with pytest.raises(BadInput, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_board(board)
+
+
+def test_a_peripheral_key_its_kind_does_not_take_is_an_error_not_ignored(tmp_path):
+    rcc = RCC_STUB.replace("reset = {", "reload = 5\nreset = {")
+    with pytest.raises(BadInput, match="peripheral 'rcc': key 'reload': not a parameter of kind 'stub'"):
+        machine(tmp_path, rcc=rcc)
