@@ -273,6 +273,16 @@ def describe() -> str:
     return "block clock and probes: pure Python (FWSANDBOX_CLOCK=python)"
 
 
+def slow_clock_warning() -> str | None:
+    """A warning when the pure-Python clock runs because the helper is missing (not when
+    FWSANDBOX_CLOCK=python asked for it), for the run header."""
+    lib, where = _NATIVE
+    if lib is not None:
+        return None
+    return (f"warning: the native block clock is not built ({where}); the pure-Python clock "
+            "runs, several times slower")
+
+
 def make_clock(model, read, spin_code):
     if active_kind() == "native":
         return NativeClock(model, read, spin_code, _NATIVE[0])

@@ -1,6 +1,8 @@
 """The run summary of ``fwsandbox run`` (text) and the exit code of a run."""
 from __future__ import annotations
 
+from .clock import slow_clock_warning
+
 
 def exit_code(result, findings=()) -> int:
     """0 only when nothing (faults included) was found and the firmware exited 0, or ran for
@@ -16,6 +18,8 @@ def run_text(machine, result, interrupts, unreturned=(), watch=None) -> str:
     lines = ["", f"== fwsandbox run: {machine.image.path} on {machine.board.name} "
                  f"({machine.model.version}) =="]
     lines += watch_lines(watch) if watch is not None else []
+    slow = slow_clock_warning()
+    lines += [slow] if slow else []
     exit_line = f"exit: {result.reason}"
     if result.code is not None:
         exit_line += f" (code {result.code})"

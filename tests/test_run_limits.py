@@ -1,4 +1,5 @@
-"""Firmware that never exits: ``--run-for`` / ``--idle-ok`` on run and check, and duration parsing."""
+"""Firmware that never exits: ``--run-for`` / ``--idle-ok`` on run and check, duration parsing, and
+the run header's slow-clock warning."""
 from __future__ import annotations
 
 import pytest
@@ -100,3 +101,14 @@ def test_a_bad_manifest_run_for_names_the_key(tmp_path, idle_image):
     result = cli("check", manifest)
     assert result.exit_code == 2
     assert "key 'image[0].run_for'" in result.output and "not a duration" in result.output
+
+
+def test_the_run_header_warns_when_the_native_clock_is_missing(idle_image, monkeypatch):
+    from emulator import clock
+    monkeypatch.setattr(clock, "_NATIVE", (None, "helper not built (test)"))
+    result = cli(*run_args(idle_image), "--run-for", "10000")
+    assert ("warning: the native block clock is not built (helper not built (test)); the "
+            "pure-Python clock runs, several times slower") in result.output
+    monkeypatch.undo()
+    assert "native block clock is not built" not in cli(*run_args(idle_image), "--run-for",
+                                                         "10000").output
