@@ -14,7 +14,7 @@ abandoned.  Pure bookkeeping: no engine, fed by the call probe (emulator/probes.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 Level = tuple[int, int]             # (thread, interrupt depth)
 
@@ -29,7 +29,8 @@ class OpenCall(NamedTuple):
 
 
 class OpenCalls:
-    """The open calls, oldest first (at most a few: they nest)."""
+    """The open calls, oldest first (at most a few: they nest).  ``calls`` is changed in
+    place, so a reference to it stays current."""
 
     def __init__(self) -> None:
         self.calls: list[OpenCall] = []
@@ -41,24 +42,37 @@ class OpenCalls:
         """Remove and give the calls that end with control at ``ret`` and SP ``sp``, innermost
         first: a recursive call shares ``ret`` but not ``sp``; a watched function tail-called
         by another watched one shares both, and the two end together."""
-        return self._take(lambda c: c.ret == ret and c.sp == sp and c.level == level)
+        return list(self.ending(ret, sp, level)[1])
 
     def unwound(self, sp: int, level: Level) -> list[OpenCall]:
         """Remove and give the calls of ``level`` entered below ``sp``: while a call runs its
         SP never rises above its entry SP, so these were left without returning."""
-        return self._take(lambda c: c.sp < sp and c.level == level)
+        return list(self.ending(None, sp, level)[0])
+
+    def ending(self, ret: int | None, sp: int, level: Level) -> tuple[Sequence, Sequence]:
+        """``unwound(sp, level)`` and then ``returned(ret, sp, level)`` in one pass (the two
+        are disjoint: SP below ``sp``, SP equal to it), ``()`` for none: the probes' hot path."""
+        calls = self.calls
+        unwound = returned = ()
+        for i in range(len(calls) - 1, -1, -1):
+            c = calls[i]
+            if c.level != level or c.sp > sp:
+                continue
+            if c.sp < sp:
+                unwound += (c,)
+            elif c.ret == ret:
+                returned += (c,)
+            else:
+                continue
+            del calls[i]
+        return unwound, returned
 
     def left(self, depth: int) -> list[OpenCall]:
         """Remove and give the calls made deeper than ``depth`` (their handlers returned)."""
-        return self._take(lambda c: c.level[1] > depth)
-
-    def _take(self, test) -> list[OpenCall]:
         calls = self.calls
-        if not calls:
-            return []
-        taken = [c for c in reversed(calls) if test(c)]
+        taken = [c for c in reversed(calls) if c.level[1] > depth]
         if taken:
-            self.calls = [c for c in calls if not test(c)]
+            calls[:] = [c for c in calls if c.level[1] <= depth]
         return taken
 
 

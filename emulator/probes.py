@@ -8,7 +8,7 @@ Nothing here runs per executed instruction of unwatched code.
 from __future__ import annotations
 
 import operator
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, Sequence
 
 from .blockpos import RecordCycles, offset_at
 from .events import (CallAbandoned, CallEntered, CallReturned, Context, InterruptEntered,
@@ -25,6 +25,8 @@ SP_REACH = 128                     # a push writes at most this far below SP (16
 # above it: however large the frame, it is a stack write.
 _PPC_UPDATE_STORES = (37, 39, 45, 53, 55)              # primary opcodes
 _PPC_UPDATE_STORES_X = (183, 247, 439, 695, 759)       # opcode 31 extended opcodes
+
+_new = tuple.__new__               # a NamedTuple from a tuple of all its fields, in C
 
 
 # A probed instruction's record: (pc, block_addr, block_size, 0, block_start, now, *registers),
@@ -86,8 +88,9 @@ class CallProbe:
     the same for a function's own return, a tail-called function's, or a conditional return
     (whose taken-branch penalty the clock charges to the block at the return address).
     An interrupt taken just before the return address ends the call at the entry's start.
-    Every site calls ``_at_site`` with the instruction's record (RECORD_HEAD: where it is,
-    when its block began, and the probe registers, read through ``ProbeReads``).
+    An entry calls ``_at_entry``, a return address ``_at_return``, with the instruction's
+    record (RECORD_HEAD: where it is, when its block began, and the probe registers, read
+    through ``ProbeReads``).
     Sites run in batches (here: one hook call; emulator/nativeprobes.py: the records made in
     C between two Python edges) during which Python state cannot change.  The context (a
     function of that state and the mask registers) and the caller (of that state and the
@@ -133,13 +136,14 @@ class CallProbe:
             return
         self._entries[entry] = name
         self._hooked.add(entry)
-        self._hook_site(entry, self._at_site, entry=True)
+        self._hook_site(entry, self._at_entry, entry=True)
 
     def _watch_return(self, ret: int) -> None:
+        """An entry hooked already handles a return address there too (``_at_entry``)."""
         self._returns.add(ret)
         if ret not in self._hooked:
             self._hooked.add(ret)
-            self._hook_site(ret, self._at_site, entry=False)
+            self._hook_site(ret, self._at_return, entry=False)
             self.machine.cpu.forget_code(ret, ret + 1)
 
     def _hook_site(self, addr: int, handler, entry: bool) -> None:
@@ -164,44 +168,56 @@ class CallProbe:
         emitters = self.machine.emitters
         self._emit_entered, self._emit_returned = emitters[CallEntered], emitters[CallReturned]
 
-    # The handlers below run for every probed instruction: memo hits are inlined.
-    def _at_site(self, record: tuple) -> None:
-        """A return address first (a call may end where another begins), then an entry."""
-        pc = record[0]
-        if pc in self._returns and self.calls.calls:
-            self._returning(record)
-        name = self._entries.get(pc)
-        if name is not None:
-            self._entered(name, record)
-
-    def _entered(self, name: str, record: tuple) -> None:
+    # The handlers below run for every probed instruction: memo hits are inlined, and events
+    # are made with tuple.__new__ (the same NamedTuple, without its Python-level __new__).
+    def _at_entry(self, record: tuple) -> None:
+        """A watched function's entry, after the calls ending there if it is also a return
+        address (a call may end where another begins)."""
+        pc, open_calls = record[0], self.calls.calls
+        if open_calls and pc in self._returns:
+            self._at_return(record)
         ret, sp = self._return_address(record), record[self._sp]
         context = self._contexts.get(self._context_key(record)) or self._context(record)
         offset = self._cycles[record[:3]]
         cycle = record[5] if offset is None else record[4] + offset
         level = (self.threads.current, context.depth)
-        if self.calls.calls:
-            self._abandon(self.calls.unwound(sp, level), cycle, context, "stack-unwound")
+        if open_calls and (len(open_calls) > 1 or open_calls[0].sp < sp):    # else none is unwound
+            unwound = self.calls.ending(None, sp, level)[0]
+            if unwound:
+                self._abandon(unwound, cycle, context, "stack-unwound")
         self.next_id = call_id = self.next_id + 1
-        self.calls.enter(OpenCall(call_id, name, ret, sp, level, context))
+        name = self._entries[pc]
+        open_calls.append(_new(OpenCall, (call_id, name, ret, sp, level, context)))
         if ret not in self._returns and not self.core.returns_by_exception(ret):
             self._watch_return(ret)
         call_pc, call_site, backtrace = self._callers.get(ret) or self._caller(ret)
-        self._emit_entered(CallEntered(cycle, call_id, name, self._arguments(record), ret,
-                                       call_site, sp, context, backtrace, call_pc))
+        self._emit_entered(_new(CallEntered, (cycle, call_id, name, self._arguments(record), ret,
+                                              call_site, sp, context, backtrace, call_pc)))
 
-    def _returning(self, record: tuple) -> None:
+    def _at_return(self, record: tuple) -> None:
+        """A return address: the calls of this level that end here, and those it unwound."""
+        calls = self.calls.calls
+        if not calls:
+            return
         sp = record[self._sp]
         context = self._contexts.get(self._context_key(record)) or self._context(record)
+        level = (self.threads.current, context.depth)
+        only = calls[0] if len(calls) == 1 else None
+        if only is not None and only.sp == sp and only.ret == record[0] and only.level == level:
+            unwound, returned = (), (calls.pop(),)      # the common case, as ending() finds it
+        else:
+            unwound, returned = self.calls.ending(record[0], sp, level)
+            if not (unwound or returned):
+                return
         offset = self._cycles[record[:3]]
         cycle = record[5] if offset is None else record[4] + offset
-        level = (self.threads.current, context.depth)
-        self._abandon(self.calls.unwound(sp, level), cycle, context, "stack-unwound")
-        for call in self.calls.returned(record[0], sp, level):
-            self._emit_returned(CallReturned(cycle, call.call_id, call.function,
-                                             self._return_value(record), context))
+        if unwound:
+            self._abandon(unwound, cycle, context, "stack-unwound")
+        for call in returned:
+            self._emit_returned(_new(CallReturned, (cycle, call.call_id, call.function,
+                                                    self._return_value(record), context)))
 
-    def _abandon(self, calls: list[OpenCall], cycle: int, context: Context, reason: str) -> None:
+    def _abandon(self, calls: Sequence[OpenCall], cycle: int, context: Context, reason: str) -> None:
         for call in calls:
             self.machine.emit(CallAbandoned(cycle, call.call_id, call.function, reason, context))
 

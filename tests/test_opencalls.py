@@ -53,3 +53,23 @@ def test_threads_are_told_apart_by_the_stack_pointer_an_interrupt_returns_to():
     threads.entered(1, False, 0x3000)
     threads.exited(0, False, 0x1000)            # and back to the first one
     assert threads.current == 0
+
+
+def test_one_pass_gives_the_unwound_calls_and_the_returned_ones_innermost_first():
+    calls = OpenCalls()
+    kept = calls.calls
+    calls.enter(call(1, 0x100, 0x2000))
+    calls.enter(call(2, 0x200, 0x1F00))
+    calls.enter(call(3, 0x300, 0x1E00))
+    calls.enter(call(4, 0x300, 0x1000, level=IRQ))
+    unwound, returned = calls.ending(0x100, 0x2000, THREAD)
+    assert [c.call_id for c in unwound] == [3, 2] and [c.call_id for c in returned] == [1]
+    assert kept is calls.calls and [c.call_id for c in kept] == [4]     # changed in place
+
+
+def test_nothing_ending_gives_empty_results_and_keeps_every_call():
+    calls = OpenCalls()
+    calls.enter(call(1, 0x100, 0x2000))
+    assert calls.ending(0x104, 0x2000, THREAD) == ((), ())
+    assert calls.ending(0x100, 0x1F00, THREAD) == ((), ())      # a deeper SP: still running
+    assert len(calls.calls) == 1
