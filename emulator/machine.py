@@ -19,7 +19,6 @@ Cortex-M with an FPU).
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +35,11 @@ from .errors import BadInput
 from .events import Fault, Routes, RunEnded
 from .image import Image, load_image
 from .mmio import Bus
+from .runlimits import RunLimits
 
 PAGE = 0x1000
 DEFAULT_MAX_CYCLES = 200_000_000
 DEFAULT_TIMEOUT = 60.0
-MAX_TIMEOUT = 1e9                       # seconds: a longer --timeout is taken as this
-MAX_CYCLES = (1 << 63) - 1              # the clock's counters are 64-bit
 MAX_CONSOLE = 1 << 20                   # console bytes kept in RunResult.output (all are streamed)
 DEFAULT_BOARD = {"cortex-m": "cortex-m4", "ppc-booke": "e200-mcu"}
 
@@ -144,9 +142,7 @@ class Machine:
         self.cpu.write(self.board.scratch, self.core.trap_code)
 
     def _reset_run_state(self) -> None:
-        self._budget_end = 0
-        self._stop_end: int | None = None
-        self._idle_ok = False
+        self.limits = RunLimits(budget_end=0)
         self._until = 0
         self.result: tuple | None = None
         self._faulted = False
@@ -236,7 +232,7 @@ class Machine:
         Each instruction is charged on its own (no pipelining with its neighbour), so a stepped
         run can differ from a free run by the LDR/STR pipelining cycle. Returns instructions run.
         """
-        self.result, self._budget_end, done = None, NEVER, 0
+        self.result, self.limits, done = None, RunLimits(), 0
         while done < count and self.step_one():
             done += 1
         return done
@@ -268,18 +264,14 @@ class Machine:
         ``run_for``: model cycles after which the run ends as 'stopped' (firmware that idles
         forever); ``idle_ok``: a core idle with nothing left that can wake it ends as 'stopped'
         instead of 'deadlock'."""
-        max_cycles, timeout = _checked_limits(max_cycles, timeout)
+        self.limits = RunLimits.start(self.now, max_cycles, timeout, run_for, idle_ok)
         self.result, self._until = None, until
         self.clock.until = until if until else NO_UNTIL
-        self._stop_end, self._run_for = (self.now + run_for if run_for else None), run_for
-        self._idle_ok = idle_ok
-        self._budget_end = min(self.now + max_cycles, self._stop_end or NEVER)
-        wall_end = time.monotonic() + timeout
-        self.clock.wall_deadline_ns = int(wall_end * 1e9)
-        self._set_deadline(min(self.timers.next_event(), self._budget_end))
+        self.clock.wall_deadline_ns = int(self.limits.wall_end * 1e9)
+        self._set_deadline(min(self.timers.next_event(), self.limits.budget_end))
         start_instr = self.instructions
         while self.result is None:
-            self._run_slice(wall_end)
+            self._run_slice(self.limits.wall_end)
         reason, code, message = self.result
         self.emit(RunEnded(self.now, self.instructions, reason, code))
         return RunResult(reason, code, self.now, self.instructions - start_instr,
@@ -325,18 +317,14 @@ class Machine:
         if self.core.wake_pending():
             return
         nxt = self.timers.next_event()
-        if nxt >= self._budget_end:
+        if nxt >= self.limits.budget_end:
             if nxt == NEVER:
-                self._deadlock()
+                reason, message = self.limits.idle_forever(self._faulted, self._where())
+                self.finish(reason, None, message)
             else:
-                self.now = self._budget_end
+                self.now = self.limits.budget_end
             return
         self.now = max(self.now, nxt)
-
-    def _deadlock(self) -> None:
-        reason = "fault" if self._faulted else "stopped" if self._idle_ok else "deadlock"
-        self.finish(reason, None, f"core idle {self._where()} with no interrupt that can ever "
-                                  "wake it" + (" (--idle-ok)" if reason == "stopped" else ""))
 
     def _polling(self) -> str:
         """``: firmware polls 0x... forever``, when the run ends spinning on an MMIO read."""
@@ -350,19 +338,12 @@ class Machine:
     def _service(self, pc: int | None = None) -> None:
         """Timers, the budget, then the interrupt to take; ``pc``: the current PC if known."""
         self.timers.fire()
-        if self.clock.now >= self._budget_end:
-            self._out_of_cycles()
+        if self.clock.now >= self.limits.budget_end:
+            reason, message = self.limits.out_of_cycles(self.now, self._where(), self._polling())
+            self.finish(reason, None, message)
             return
         self.core.take_pending(self.cpu.reg("pc") if pc is None else pc)
         self.after_state_change()
-
-    def _out_of_cycles(self) -> None:
-        """The budget or the ``run_for`` time is used up: 'stopped' for the latter."""
-        if self._stop_end is not None and self.clock.now >= self._stop_end:
-            self.finish("stopped", None, f"ran for {self._run_for:,} cycles as asked {self._where()}")
-        else:
-            self.finish("budget", None, f"cycle budget of {self._budget_end:,} cycles reached "
-                                        f"{self._where()}{self._polling()}")
 
     def finish(self, reason: str, code: int | None, message: str = "") -> None:
         if self.result is None:
@@ -376,7 +357,7 @@ class Machine:
         attention = self.core.held_by_masks()
         if attention != self._attention:
             self._attention = self.clock.attention = attention
-        self._set_deadline(min(self.timers.next_event(), self._budget_end))
+        self._set_deadline(min(self.timers.next_event(), self.limits.budget_end))
 
     def _set_deadline(self, deadline: int) -> None:
         if deadline != self._deadline:
@@ -443,20 +424,6 @@ class Machine:
         top = self.ram_top()
         return (top - 0x10000, top - 0x1000, top, top - 0x1000) if top else (0, 0, 0, 0)
 
-
-
-def _checked_limits(max_cycles, timeout) -> tuple[int, float]:
-    """``run``'s budget and timeout, checked: a BadInput for what no run can use."""
-    if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) \
-            or not 1 <= max_cycles <= MAX_CYCLES:
-        raise BadInput(f"--max-cycles {max_cycles!r}: expected an integer from 1 to {MAX_CYCLES}")
-    try:
-        seconds = float(timeout)
-    except (TypeError, ValueError):
-        raise BadInput(f"--timeout {timeout!r}: expected a number of seconds") from None
-    if math.isnan(seconds) or seconds <= 0:
-        raise BadInput(f"--timeout {timeout!r}: expected a number of seconds > 0")
-    return max_cycles, min(seconds, MAX_TIMEOUT)
 
 
 def _round_up(size: int) -> int:
