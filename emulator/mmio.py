@@ -44,13 +44,12 @@ class Bus:
                            f"(known: {', '.join(sorted(self.factories()))})")
         if spec.kind in ("cmsdk-timer",) and spec.irq is None:
             raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': key 'irq' is required")
-        peripheral = factory(spec, params)
-        allowed = board_params(type(peripheral))
-        unknown = sorted(set(params) - allowed)
-        if unknown:
-            raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': key '{unknown[0]}': "
-                           f"not a parameter of kind '{spec.kind}' (its parameters: "
-                           f"{', '.join(sorted(allowed)) or 'none'})")
+        where = f"{machine.board.source}: peripheral '{spec.name}'"
+        try:
+            peripheral = factory(spec, params)
+        except (TypeError, ValueError) as exc:
+            raise BadInput(f"{where}: bad parameters for kind '{spec.kind}': {exc}") from None
+        check_params(where, spec.kind, params, board_params(type(peripheral)))
         return peripheral
 
     def factories(self) -> dict:
@@ -149,9 +148,23 @@ class Bus:
         return poll_text(addr, pc, reads, value, tested_bits(after), self.machine.describe(pc))
 
 
-def board_params(cls) -> set[str]:
-    """The [[peripheral]] keys a peripheral class takes: its constructor's named parameters
-    other than what the bus wires in (a key it does not name is a typo, not a silent no-op)."""
+def board_params(cls) -> dict[str, object]:
+    """The [[peripheral]] keys a peripheral class takes, with their defaults: its constructor's
+    named parameters other than what the bus wires in (a key it does not name is a typo, not a
+    silent no-op)."""
     parameters = inspect.signature(cls.__init__).parameters.values()
-    return {p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD or p.kind is p.KEYWORD_ONLY} \
-        - WIRED - {"self"}
+    return {p.name: p.default for p in parameters
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in WIRED | {"self"}}
+
+
+def check_params(where: str, kind: str, params: dict, allowed: dict[str, object]) -> None:
+    """Unknown keys, and values of another type than an integer default, are BadInput."""
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise BadInput(f"{where}: key '{unknown[0]}': not a parameter of kind '{kind}' (its "
+                       f"parameters: {', '.join(sorted(allowed)) or 'none'})")
+    for name, value in sorted(params.items()):
+        default = allowed[name]
+        if isinstance(default, int) and not isinstance(default, bool) and (
+                isinstance(value, bool) or not isinstance(value, int)):
+            raise BadInput(f"{where}: key '{name}': expected an integer, got {value!r:.40}")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -163,3 +164,12 @@ def test_a_board_file_reports_all_its_errors_each_with_file_line_and_key(tmp_pat
         f"fwsandbox: error: {board}:6", f"fwsandbox: error: {board}:16"]
     assert ["'board.fpu_kind'", "'board.cpu'", "'board.clock_hz'", "'memory[1].size'"] == [
         line.split(": key ")[1].split(":")[0] for line in lines]
+
+
+def test_a_peripheral_parameter_of_the_wrong_type_is_an_error_before_the_run(tmp_path):
+    from emulator.board import BUILTIN
+    board = tmp_path / "mcu.toml"
+    board.write_text((BUILTIN / "e200-mcu.toml").read_text().replace("first_source = 59",
+                                                                      "first_source = [59]"))
+    result = cli("run", Path(__file__).parents[1] / "firmware/ppc/demo.elf", "--board", board)
+    assert_bad_input(result, "peripheral 'pit': key 'first_source': expected an integer")

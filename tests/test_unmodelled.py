@@ -132,3 +132,14 @@ def test_a_peripheral_key_its_kind_does_not_take_is_an_error_not_ignored(tmp_pat
     rcc = RCC_STUB.replace("reset = {", "reload = 5\nreset = {")
     with pytest.raises(BadInput, match="peripheral 'rcc': key 'reload': not a parameter of kind 'stub'"):
         machine(tmp_path, rcc=rcc)
+
+
+@pytest.mark.parametrize("line, message", [
+    ('reset = { "0x0" = "ready" }', "reset.0x0: expected an integer register value"),
+    ('reset = { "zero" = 1 }', "bad parameters for kind 'stub'"),
+    ("reset = 7", "reset: expected a table"),
+])
+def test_bad_stub_reset_values_are_one_line_errors(tmp_path, line, message):
+    rcc = RCC_STUB.replace('reset = { "0x0" = 0x00020083 }', line)
+    with pytest.raises(BadInput, match=message):
+        machine(tmp_path, rcc=rcc)

@@ -16,8 +16,13 @@ class StubPeripheral(Peripheral):
 
     def __init__(self, name: str, base: int, size: int, reset=None, **params):
         super().__init__(name, base, size, **params)
-        self.words: dict[int, int] = {int(k, 0) & ~3: int(v) & 0xFFFFFFFF
-                                      for k, v in dict(reset or {}).items()}
+        if not isinstance(reset, (dict, type(None))):
+            raise ValueError(f"reset: expected a table of offset = value, got {reset!r:.40}")
+        self.words: dict[int, int] = {}
+        for key, value in (reset or {}).items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"reset.{key}: expected an integer register value")
+            self.words[int(key, 0) & ~3] = value & 0xFFFFFFFF
 
     def read(self, offset: int, size: int, now: int) -> int:
         word = self.words.get(offset & ~3, 0)
