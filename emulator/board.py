@@ -1,13 +1,12 @@
 """Boards as data: TOML files parsed into frozen dataclasses (memory map, peripherals, clock)."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .errors import BadInput
 from .inputfile import read_text
-from .tomlkeys import key_lines, line_of
+from .tomlkeys import key_lines, line_of, parse_toml
 
 BUILTIN = Path(__file__).parent / "boards"
 ARCHES = ("cortex-m", "ppc-booke")
@@ -93,13 +92,7 @@ def load_board(name_or_path: str | Path) -> Board:
     if not path.suffix and not path.exists():
         raise BadInput(f"{path}: no such board file (built-in boards: {', '.join(builtin_names())})")
     text = read_text(path, "board")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise BadInput(f"{path}: not valid TOML: nested too deeply") from None
-    return parse_board(data, str(path), text)
+    return parse_board(parse_toml(text, path, "board TOML"), str(path), text)
 
 
 BOARD_KEYS = {"name", "arch", "cpu", "cycle_model", "clock_hz", "num_irq", "priority_bits",

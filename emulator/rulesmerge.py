@@ -1,13 +1,12 @@
 """Rules sources (profiles, a user's file) read as TOML and merged key by key, remembering who set what."""
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import BadInput
-from .tomlkeys import key_lines, line_of
+from .tomlkeys import key_lines, line_of, parse_toml
 
 # Keys that tie a function's policy together: a file that sets ``isr`` replaces them all.
 _POLICY_KEYS = ("isr", "when_flag", "when_arg")
@@ -23,13 +22,7 @@ class Source:
 
     @classmethod
     def from_text(cls, text: str, path: str) -> Source:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise BadInput(f"{path}: malformed TOML: {exc}") from None
-        except RecursionError:
-            raise BadInput(f"{path}: malformed TOML: tables or arrays nested too deeply") from None
-        return cls(path, data, key_lines(text))
+        return cls(path, parse_toml(text, path), key_lines(text))
 
     @classmethod
     def from_file(cls, path: str | Path) -> Source:

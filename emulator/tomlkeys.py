@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import re
+import tomllib
+
+from .errors import BadInput
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
@@ -49,3 +52,14 @@ def line_of(lines: dict[str, int], key: str) -> int | None:
             return found
         parts.pop()
     return None
+
+
+def parse_toml(text: str, path, what: str = "TOML") -> dict:
+    """``text`` parsed; malformed or too deeply nested TOML is one BadInput naming ``path``
+    (``what``: how the message names the document, e.g. 'TOML manifest')."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{path}: malformed {what}: {exc}") from None
+    except RecursionError:
+        raise BadInput(f"{path}: malformed {what}: tables or arrays nested too deeply") from None

@@ -71,7 +71,7 @@ def test_command_line_images_are_sorted_and_keep_their_relative_path(tree, monke
     ('[[image]]\npath = 3\n', "key 'image[0].path': expected a non-empty string"),
     ('images = []\n', "key 'images': unknown key"),
     ('[defaults]\n', "key 'image': expected one or more"),
-    ('[[image]\n', "not a valid TOML manifest"),
+    ('[[image]\n', "malformed TOML manifest"),
 ])
 def test_manifest_errors_name_the_manifest_and_the_key(tree, text, fragment):
     manifest = write_manifest(tree, text)

@@ -102,7 +102,7 @@ def test_a_big_endian_ppc_image_does_not_fit_the_arm_board(tmp_path):
 
 @pytest.mark.parametrize("text,fragment", [
     ("[board]\nname = 'x'\n", "key 'board.arch': missing"),
-    ("[board\n", "not valid TOML"),
+    ("[board\n", "malformed board TOML"),
     ("[board]\nname='x'\narch='z80'\ncpu='c'\ncycle_model='m'\nclock_hz=1\nscratch=0\n", "key 'board.arch'"),
     ("[board]\nname='x'\narch='cortex-m'\ncpu='cortex-m4'\ncycle_model='cortex-m4'\nclock_hz=1\n"
      "scratch=0\n[[memory]]\nname='ram'\nbase=0\nsize=-4\n", "key 'memory[0].size'"),

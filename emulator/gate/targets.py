@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import glob
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..errors import BadInput
 from ..inputfile import read_text
 from ..runlimits import parse_duration
+from ..tomlkeys import parse_toml
 
 _ENTRY_KEYS = {"path", "board", "rules", "name", "run_for", "idle_ok"}
 _DEFAULT_KEYS = {"board", "rules", "run_for", "idle_ok"}
@@ -103,12 +103,7 @@ def load_manifest(path: Path, board: str | None = None, rules: str | None = None
     defaults."""
     if not path.is_file():
         raise BadInput(f"{path}: no such manifest file")
-    try:
-        data = tomllib.loads(read_text(path, "manifest"))
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"{path}: not a valid TOML manifest: {exc}") from None
-    except RecursionError:
-        raise BadInput(f"{path}: not a valid TOML manifest: nested too deeply") from None
+    data = parse_toml(read_text(path, "manifest"), path, "TOML manifest")
     return _Manifest(path).targets(data, board, rules, limits)
 
 
