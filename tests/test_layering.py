@@ -37,3 +37,19 @@ def test_detectors_and_reports_do_not_reach_the_machine_or_engine():
         for path in (PACKAGE / folder).glob("*.py"):
             bad = {n for n in imports_of(path) if "machine" in n or "cpu" in n or "probes" in n}
             assert not bad, f"{path.name} imports {bad}"
+
+
+def test_every_data_file_the_package_reads_is_in_its_package_data():
+    """A data file no package-data glob names is missing from the wheel (a pip install would run
+    without it: the rule profiles were, once)."""
+    import fnmatch
+    import tomllib
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["emulator"]
+    package = root / "emulator"
+    data = [p.relative_to(package).as_posix() for p in package.rglob("*")
+            if p.suffix in (".toml", ".json", ".md") and p.is_file()]
+    missing = [f for f in data if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/")
+                                          for g in globs)]
+    assert data and missing == []
