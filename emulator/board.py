@@ -67,6 +67,11 @@ class Board:
     unclaimed: str = "fault"            # peripheral-space addresses no peripheral claims:
                                         # 'fault', or 'stub' (read back what was written, logged)
 
+    def ram_top(self) -> int:
+        """The end of the largest writable memory region (0 without one)."""
+        ram = max((r for r in self.memory if "w" in r.perms), key=lambda r: r.size, default=None)
+        return ram.base + ram.size if ram else 0
+
     def region_of(self, addr: int, size: int = 1) -> Region | None:
         return next((r for r in self.memory + self.alias_regions() if r.contains(addr, size)),
                     None)

@@ -48,7 +48,9 @@ _UNMAPPED = {unicorn.UC_MEM_READ_UNMAPPED: "unmapped-read",
              unicorn.UC_MEM_WRITE_PROT: "write-protected",
              unicorn.UC_MEM_READ_PROT: "read-protected",
              unicorn.UC_MEM_FETCH_PROT: "fetch-protected"}
-TCG_BUFFER = 64 << 20             # bytes of translated code before Unicorn flushes it all
+# Unicorn's translated-code buffer (1 GiB by default): every emu_start translates a block again,
+# so resident memory grew ~300 bytes a slice until it was full (measured, 2.1.4).
+TCG_BUFFER = 64 << 20
 _RETRYABLE = (unicorn.UC_MEM_READ_UNMAPPED, unicorn.UC_MEM_WRITE_UNMAPPED)   # on_unmapped
 VERSION = unicorn.__version__
 NO_UNTIL = 0xFFFFFFFF              # odd: never the address of an instruction
@@ -102,10 +104,7 @@ class UnicornCpu:
         try:
             self.uc = unicorn.Uc(arch, mode)
             self.uc.ctl_set_cpu_model(model)
-            # Unicorn's translated-code buffer is 1 GiB by default and every emu_start
-            # translates a block again: resident memory grew ~300 bytes a slice until it was
-            # full (measured, 2.1.4; 358 MB after 2M cycles of a Book E sc storm).  Bounded.
-            self.uc.ctl_set_tcg_buffer_size(TCG_BUFFER)
+            self.uc.ctl_set_tcg_buffer_size(TCG_BUFFER)   # see TCG_BUFFER
         except unicorn.UcError as exc:
             raise _engine_error(f"creating a {cpu} core", exc) from None
         self.regs = regs
@@ -119,20 +118,24 @@ class UnicornCpu:
         self._hooks: list[int] = []
         self._muted = False
         self._mute_native: Callable[[bool], None] = lambda muted: None
-        self._enter_python: Callable[[], None] = _nothing
-        self._leave_python: Callable[[], None] = _nothing
+        self._enter_python: Callable[[], None] = lambda: None
+        self._leave_python: Callable[[], None] = lambda: None
         self._buffers: list = []                 # host memory behind map_aliased regions
         self._unmapped_handler: Callable[[int, bool], bool] | None = None
         self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
     # memory -----------------------------------------------------------------------------
-    def map(self, base: int, size: int, perms: str = "rwx") -> None:
+    def map(self, base: int, size: int, perms: str = "rwx", host: int | None = None) -> None:
+        """Map [base, base+size); ``host``: the address of host memory to map there."""
         prot = sum(PERM.get(p, 0) for p in perms)
         if not (0 <= base and size > 0 and base + size <= 1 << 32):
             raise EngineError(f"engine: cannot map 0x{base:x}+0x{size:x}: outside the 32-bit "
                               "address space")
         try:
-            self.uc.mem_map(base, size, prot)
+            if host is None:
+                self.uc.mem_map(base, size, prot)
+            else:
+                self.uc.mem_map_ptr(base, size, prot, host)
         except unicorn.UcError as exc:
             raise _engine_error(f"mapping 0x{base:08x}+0x{size:x} ({perms})", exc) from None
         self._regions = None
@@ -142,13 +145,8 @@ class UnicornCpu:
         host buffer behind both, so a write through either is seen through both)."""
         buffer = ctypes.create_string_buffer(size)
         self._buffers.append(buffer)
-        prot = sum(PERM.get(p, 0) for p in perms)
         for at in (base, alias):
-            try:
-                self.uc.mem_map_ptr(at, size, prot, ctypes.addressof(buffer))
-            except unicorn.UcError as exc:
-                raise _engine_error(f"mapping 0x{at:08x}+0x{size:x} ({perms})", exc) from None
-        self._regions = None
+            self.map(at, size, perms, ctypes.addressof(buffer))
 
     def on_unmapped(self, handler: Callable[[int, bool], bool]) -> None:
         """``handler(addr, write)`` is asked first about an access to unmapped memory: True
@@ -341,30 +339,27 @@ class UnicornCpu:
         timeout: it starts a thread per call (the block clock watches the wall clock)."""
         self._fault = None
         self._leave_python()
-        try:
-            # until=0 means "no stop address"; 0 itself is a real PC (Book E reset at 0).
-            self.uc.emu_start(pc, until or NO_UNTIL, count=count)
-        except unicorn.UcError as exc:
-            raise self._fault or CpuFault(_error_kind(exc), self._pc()) from None
+        try:   # until=0 means "no stop address"; 0 itself is a real PC (Book E reset at 0)
+            self._emulate(pc, until or NO_UNTIL, count)
         finally:
             self._enter_python()
+
+    def _emulate(self, pc: int, end: int, count: int) -> None:
+        try:
+            self.uc.emu_start(pc, end, count=count)
+        except unicorn.UcError as exc:
+            raise self._fault or CpuFault(_error_kind(exc), self._pc()) from None
 
     def run_stub(self, pc: int, end: int, max_instructions: int = 64) -> None:
         """Run host-side glue code (e.g. PowerPC mtspr stubs) from ``pc`` to ``end`` with the
         block callback muted: it is not firmware execution and takes no model time."""
         with self._muting():
-            try:
-                self.uc.emu_start(pc, end, count=max_instructions)
-            except unicorn.UcError as exc:
-                raise self._fault or CpuFault(_error_kind(exc), self._pc()) from None
+            self._emulate(pc, end, max_instructions)
 
     def step(self, pc: int) -> None:
-        """Execute exactly one instruction at ``pc`` with the block callback muted.
-
-        Unicorn counts instructions with a code hook added on the first counted start, and
-        honours it only in blocks translated after that: a block already translated (e.g. the
-        one a block-hook stop interrupted) would run to its end and beyond (measured, Unicorn
-        2.1.4).  So the translation holding ``pc`` is dropped first."""
+        """Execute exactly one instruction at ``pc`` with the block callback muted; its block's
+        translation is dropped first (Unicorn 2.1.4 honours count= only in blocks translated
+        after the first counted start: an older one would run to its end and beyond)."""
         self.forget_code(pc & ~1, (pc & ~1) + 4)
         with self._muting():
             self.start(pc, count=1)
@@ -384,10 +379,6 @@ class UnicornCpu:
         finally:
             self._muted = False
             self._mute_native(False)
-
-
-def _nothing() -> None:
-    return None
 
 
 class _Batch:

@@ -20,7 +20,6 @@ Cortex-M with an FPU).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -35,24 +34,14 @@ from .errors import BadInput
 from .events import Fault, Routes, RunEnded
 from .image import Image, load_image
 from .mmio import Bus
-from .runlimits import RunLimits
+from .frames import FrameWriter
+from .runlimits import RunLimits, RunResult
 
 PAGE = 0x1000
 DEFAULT_MAX_CYCLES = 200_000_000
 DEFAULT_TIMEOUT = 60.0
 MAX_CONSOLE = 1 << 20                   # console bytes kept in RunResult.output (all are streamed)
 DEFAULT_BOARD = {"cortex-m": "cortex-m4", "ppc-booke": "e200-mcu"}
-
-
-@dataclass
-class RunResult:
-    reason: str                        # exit, budget, timeout, fault, deadlock, returned
-    code: int | None
-    cycles: int
-    instructions: int
-    output: str
-    message: str = ""
-    events: list = field(default_factory=list)
 
 
 class Emitters(dict):
@@ -84,13 +73,13 @@ class Machine:
         self.sinks: list[dict[type, Callable]] = []
         self._sinks_for = Routes(self.sinks)     # event class -> its sinks
         self.emitters = Emitters(self)           # event class -> the cheapest emit for it
-        self.stack_watchers: list = []
         self.console_sink: Callable[[str, bytes], None] | None = None
+        self.frames = FrameWriter(self.cpu, board)
+        self.stack_watchers, self.write_stack = self.frames.watchers, self.frames.write
         self._map_memory()
         self.core = _make_core(self, board)
         self.clock = make_clock(self.model, self.cpu.read, self.core.spin_code)
         self._attention, self._deadline = self.clock.attention, self.clock.deadline   # shadows
-        self._stack_region = (0, 0)             # [lo, hi) known mapped: see _check_stack
         self.position = BlockPosition(self.clock, self.cpu,
                                       AccessLocator(board.arch, self.cpu.read, self.cpu.reg),
                                       self.core.exec_pc)
@@ -383,47 +372,14 @@ class Machine:
             return
         self.finish("fault", None, f"{kind} at {location}: {message}")
 
-    # memory helpers used by cores ------------------------------------------------------------------
-    def write_stack(self, addr: int, data: bytes, size: int | None = None) -> None:
-        """Push an exception frame of ``size`` bytes (default ``len(data)``), the first
-        ``len(data)`` of them stored now (the rest reserved: a lazy FP frame); an unmapped
-        stack is a fault the run loop reports."""
-        size = len(data) if size is None else size
-        lo, hi = self._stack_region
-        if not lo <= addr <= hi - size:
-            self._check_stack(addr, size)
-        for watcher in self.stack_watchers:
-            watcher.frame_pushed(addr, size)
-        self.cpu.write(addr, data)
-
-    def _check_stack(self, addr: int, size: int) -> None:
-        """Fault unless mapped; remember the board memory region holding it (board memory is
-        mapped once at start and never unmapped, so later frames inside it need no check)."""
-        if not self.cpu.is_mapped(addr, size):
-            raise CpuFault("stacking-fault", self.cpu.reg("pc"), addr)
-        region = self.board.region_of(addr, size)
-        if region is not None:
-            self._stack_region = (region.base, region.base + region.size)
-
+    # console (write_stack, for the cores: frames.FrameWriter.write) -------------------------------
     def console(self, stream: str, data: bytes) -> None:
         """Stream ``data``; keep the first MAX_CONSOLE bytes in ``output``, count the rest."""
-        room = MAX_CONSOLE - len(self.output)
-        if room >= len(data):
-            self.output += data
-        else:
-            self.output += data[:max(room, 0)]
-            self.console_dropped += len(data) - max(room, 0)
+        kept = data[:max(MAX_CONSOLE - len(self.output), 0)]
+        self.output += kept
+        self.console_dropped += len(data) - len(kept)
         if self.console_sink:
             self.console_sink(stream, data)
-
-    def ram_top(self) -> int:
-        ram = max((r for r in self.board.memory if "w" in r.perms), key=lambda r: r.size, default=None)
-        return ram.base + ram.size if ram else 0
-
-    def heap_info(self) -> tuple[int, int, int, int]:
-        top = self.ram_top()
-        return (top - 0x10000, top - 0x1000, top, top - 0x1000) if top else (0, 0, 0, 0)
-
 
 
 def _round_up(size: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .clocked import NEVER              # no cycle limit
 from .errors import BadInput
@@ -41,6 +41,19 @@ def cycles_text(cycles: int, clock_hz: int) -> str:
     """``2,000,000 cycles (80 ms at 25 MHz)``: a duration as both engineers read it."""
     ms = cycles * 1000 / clock_hz
     return f"{cycles:,} cycles ({ms:g} ms at {clock_hz / 1e6:g} MHz)"
+
+
+@dataclass
+class RunResult:
+    """How one run ended and what it produced (``Machine.run``)."""
+
+    reason: str                        # exit, budget, timeout, fault, deadlock, stopped, returned
+    code: int | None
+    cycles: int
+    instructions: int
+    output: str
+    message: str = ""
+    events: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)

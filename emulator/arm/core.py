@@ -16,7 +16,7 @@ from .fpu import Fpu
 from .scs import HFSR_FORCED, UFSR_NOCP
 from .traps import CONTROL_BITS, TrapRunner
 from ..faultloop import Progress
-from .semihosting import Exit, Semihosting, SemihostingError
+from .semihosting import Exit, Semihosting, SemihostingError, heap_info
 
 # Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
 INTR_UDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT, INTR_BKPT, INTR_EXCEPTION_EXIT = 1, 2, 3, 4, 7, 8
@@ -59,7 +59,7 @@ class CortexMCore:
         self.exc: CortexMExceptions | None = None
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
-                                       board.clock_hz, machine.heap_info())
+                                       board.clock_hz, heap_info(board.ram_top()))
 
     def attach_scs(self, scs) -> None:
         self.scs = scs
@@ -70,7 +70,7 @@ class CortexMCore:
         """B1.5.5 TakeReset(): MSP from vector 0, PC from vector 1, thread mode, privileged."""
         sp, reset = struct.unpack("<2I", self.cpu.read(self.scs.vtor, 8))
         if reset == 0 and image.entry:
-            reset, sp = image.entry, self.machine.ram_top()
+            reset, sp = image.entry, self.machine.board.ram_top()
         self.cpu.set_reg("msp", sp)
         self.cpu.set_reg("control", 0)
         self.cpu.set_reg("pc", reset | 1)

@@ -16,6 +16,12 @@ NAMES = {SYS_OPEN: "SYS_OPEN", SYS_CLOSE: "SYS_CLOSE", SYS_WRITEC: "SYS_WRITEC",
          SYS_EXIT_EXTENDED: "SYS_EXIT_EXTENDED"}
 
 
+
+def heap_info(ram_top: int) -> tuple[int, int, int, int]:
+    """SYS_HEAPINFO's answer below ``ram_top``: a 60 KiB heap under a 4 KiB stack (or zeros)."""
+    top = ram_top
+    return (top - 0x10000, top - 0x1000, top, top - 0x1000) if top else (0, 0, 0, 0)
+
 class SemihostingError(Exception):
     """A call the sandbox does not implement, or bad arguments: names the call and address."""
 

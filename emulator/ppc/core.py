@@ -117,7 +117,7 @@ class BookECore:
         entry = image.entry if image.entry is not None else min(s.addr for s in image.segments)
         self.entry = entry
         self.cpu.set_reg("msr", 0)
-        self.cpu.set_reg("r1", (self.machine.ram_top() - 16) & ~15)
+        self.cpu.set_reg("r1", (self.machine.board.ram_top() - 16) & ~15)
         self.cpu.set_reg("pc", entry)
         self._install_hooks(image)
 
