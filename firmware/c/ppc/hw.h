@@ -66,6 +66,11 @@ void put_dec(uint32_t v);
 uint32_t crc32(uint32_t crc, const void *data, uint32_t len);
 void sim_exit(uint32_t code) __attribute__((noreturn));
 
+/* lib.c: the INTC's spurious-vector handler, and eight of it for software vector tables. */
+void spurious_isr(void);
+#define SPURIOUS8 spurious_isr, spurious_isr, spurious_isr, spurious_isr, \
+                  spurious_isr, spurious_isr, spurious_isr, spurious_isr
+
 /* start.S */
 extern volatile uint32_t irq_nesting;   /* interrupt handlers currently active */
 extern uint32_t irq_stack[], irq_stack_top[];

@@ -66,3 +66,27 @@ void *memset(void *dst, int c, unsigned int n)
         *d++ = (uint8_t)c;
     return dst;
 }
+
+/* The default handlers the images share (an image defines its own to override the weak ones). */
+void spurious_isr(void)
+{
+    puts_("spurious INTC vector\n");
+    sim_exit(0x7D);
+}
+
+__attribute__((weak)) void decrementer_isr(void)
+{
+    mtspr(SPR_TSR, TSR_DIS);
+    puts_("unexpected decrementer\n");
+    sim_exit(0x7C);
+}
+
+__attribute__((weak)) void unexpected_interrupt_c(uint32_t ivor, uint32_t srr0)
+{
+    puts_("unexpected interrupt IVOR");
+    put_dec(ivor);
+    puts_(" srr0=");
+    put_hex(srr0);
+    putc_('\n');
+    sim_exit(0x80 + ivor);
+}

@@ -118,15 +118,6 @@ static void pit0_isr(void)
     putc_('\n');
 }
 
-static void spurious_isr(void)
-{
-    puts_("spurious INTC vector\n");
-    sim_exit(0x7D);
-}
-
-#define SPURIOUS8 spurious_isr, spurious_isr, spurious_isr, spurious_isr, \
-                  spurious_isr, spurious_isr, spurious_isr, spurious_isr
-
 /* Software vector mode: IACKR returns &isr_table[source]. */
 static void (*const isr_table[64])(void) __attribute__((aligned(2048))) = {
     SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, /* 0-55 */
@@ -136,16 +127,6 @@ static void (*const isr_table[64])(void) __attribute__((aligned(2048))) = {
     spurious_isr, spurious_isr, spurious_isr,                                 /* 61-63 */
 };
 _Static_assert(PIT_SOURCE(0) == 59 && PIT_SOURCE(1) == 60, "isr_table layout");
-
-void unexpected_interrupt_c(uint32_t ivor, uint32_t srr0)
-{
-    puts_("unexpected interrupt IVOR");
-    put_dec(ivor);
-    puts_(" srr0=");
-    put_hex(srr0);
-    putc_('\n');
-    sim_exit(0x80 + ivor);
-}
 
 static void check_startup(void)
 {

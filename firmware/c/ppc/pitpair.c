@@ -36,15 +36,6 @@ static void pit1_isr(void)
         pit1_over_pit0++;      /* PIT0 timed out first and waits for this EOIR */
 }
 
-static void spurious_isr(void)
-{
-    puts_("spurious INTC vector\n");
-    sim_exit(0x7D);
-}
-
-#define SPURIOUS8 spurious_isr, spurious_isr, spurious_isr, spurious_isr, \
-                  spurious_isr, spurious_isr, spurious_isr, spurious_isr
-
 /* Software vector mode: IACKR returns &isr_table[source]. */
 static void (*const isr_table[64])(void) __attribute__((aligned(2048))) = {
     SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, /* 0-55 */
@@ -54,23 +45,6 @@ static void (*const isr_table[64])(void) __attribute__((aligned(2048))) = {
     spurious_isr, spurious_isr, spurious_isr,                                 /* 61-63 */
 };
 _Static_assert(PIT_SOURCE(0) == 59 && PIT_SOURCE(1) == 60, "isr_table layout");
-
-void decrementer_isr(void)
-{
-    mtspr(SPR_TSR, TSR_DIS);
-    puts_("unexpected decrementer\n");
-    sim_exit(0x7C);
-}
-
-void unexpected_interrupt_c(uint32_t ivor, uint32_t srr0)
-{
-    puts_("unexpected interrupt IVOR");
-    put_dec(ivor);
-    puts_(" srr0=");
-    put_hex(srr0);
-    putc_('\n');
-    sim_exit(0x80 + ivor);
-}
 
 int main(void)
 {

@@ -17,15 +17,6 @@ static void pit0_isr(void)
     PIT_TFLG(0) = PIT_TFLG_TIF;
 }
 
-static void spurious_isr(void)
-{
-    puts_("spurious INTC vector\n");
-    sim_exit(0x7D);
-}
-
-#define SPURIOUS8 spurious_isr, spurious_isr, spurious_isr, spurious_isr, \
-                  spurious_isr, spurious_isr, spurious_isr, spurious_isr
-
 /* Software vector mode: IACKR returns &isr_table[source]. */
 static void (*const isr_table[64])(void) __attribute__((aligned(2048))) = {
     SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, SPURIOUS8, /* 0-55 */
@@ -34,13 +25,6 @@ static void (*const isr_table[64])(void) __attribute__((aligned(2048))) = {
     spurious_isr, spurious_isr, spurious_isr, spurious_isr,                   /* 60-63 */
 };
 _Static_assert(PIT_SOURCE(0) == 59, "isr_table layout");
-
-void decrementer_isr(void)
-{
-    mtspr(SPR_TSR, TSR_DIS);
-    puts_("unexpected decrementer\n");
-    sim_exit(0x7C);
-}
 
 void unexpected_interrupt_c(uint32_t ivor, uint32_t srr0)
 {

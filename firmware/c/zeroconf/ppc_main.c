@@ -13,12 +13,6 @@ static void pit0_isr(void)
     PIT_TFLG(0) = PIT_TFLG_TIF;
 }
 
-static void spurious_isr(void)
-{
-    puts_("spurious INTC vector\n");
-    sim_exit(0x7D);
-}
-
 #define S8 spurious_isr, spurious_isr, spurious_isr, spurious_isr, \
            spurious_isr, spurious_isr, spurious_isr, spurious_isr
 static void (*const isr_table[64])(void) __attribute__((aligned(2048))) = {
