@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test bench fuzz deps toolchains clean
 
-$(STAMP): pyproject.toml setup.py emulator/native/blockclock.c
+$(STAMP): pyproject.toml setup.py emulator/engine/native/blockclock.c
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'

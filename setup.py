@@ -1,4 +1,4 @@
-"""Package build hook: compiles the native block clock (emulator/native/blockclock.c).
+"""Package build hook: compiles the native block clock (emulator/engine/native/blockclock.c).
 
 It is a plain C shared library loaded with ctypes (no Python C API), built with the system C
 compiler by ``pip install``; so the wheel is tagged abi3 (``cp311-abi3``: any CPython >= 3.11),
@@ -24,7 +24,7 @@ class BuildExt(build_ext):
                   "(Debian: gcc) and reinstall.\n", file=sys.stderr)
 
 
-setup(ext_modules=[Extension("emulator.native._blockclock", ["emulator/native/blockclock.c"],
+setup(ext_modules=[Extension("emulator.engine.native._blockclock", ["emulator/engine/native/blockclock.c"],
                              extra_compile_args=["-O2", "-Wall", "-Wextra"], optional=True,
                              py_limited_api=True)],
       cmdclass={"build_ext": BuildExt},

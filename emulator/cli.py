@@ -5,12 +5,13 @@ import sys
 
 import click
 
-from . import __version__, clock
+from . import __version__
+from .engine import clock
 from .errors import BadInput, FwError
-from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
+from .machine.machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
 from .report import render_csv, render_json, render_table, render_text, write_histogram_svg
 from .report.svg import check_writable
-from .runreport import exit_code, run_text
+from .report.runsummary import exit_code, run_text
 
 _INT = click.INT
 
@@ -85,7 +86,7 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
     nothing was found; 1: findings, a fault, a budget or timeout, or a nonzero firmware exit;
     2: bad input.
     """
-    from .runlimits import parse_duration
+    from .machine.runlimits import parse_duration
     from .session import prepare, finish_analysis
     machine, bound = _guard(lambda: prepare(image, board, rules, base, profiles=profile,
                                             auto=not no_profiles, stream=True))
@@ -93,7 +94,7 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
     if fmt == "text":
         machine.console_sink = _stream
     if trace:
-        from .trace import Tracer
+        from .probes.trace import Tracer
         Tracer(machine, trace_limit, lambda line: click.echo(line, err=True))
     result = _guard(lambda: machine.run(max_cycles, timeout, run_for=cycles, idle_ok=idle_ok))
     analysis = finish_analysis(machine, result, bound, image)
@@ -141,9 +142,9 @@ def rules_command(image, board, base, rules, profile, no_profiles) -> None:
     """Print what a run of IMAGE would watch, without running it: profiles enabled and why,
     functions, the interrupt stack and where its bounds come from, then the effective merged
     rules as TOML."""
-    from .machine import Machine
-    from .rulesdump import dump
-    from .runreport import watch_lines
+    from .machine.machine import Machine
+    from .rules.dump import dump
+    from .report.runsummary import watch_lines
     from .session import watch_for
     machine = _guard(lambda: Machine.load(image, board, base))
     watch = _guard(lambda: watch_for(machine, rules, profile, not no_profiles))
@@ -155,7 +156,7 @@ def rules_command(image, board, base, rules, profile, no_profiles) -> None:
 @main.command()
 def profiles() -> None:
     """List the built-in rule profiles and the symbols that enable each."""
-    from .profiles import shipped
+    from .rules.builtin import shipped
     for profile in shipped():
         click.echo(f"{profile.name:<12} {profile.description}")
         click.echo(f"{'':<12} enabled by: {', '.join(profile.detect)}"

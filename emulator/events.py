@@ -175,7 +175,7 @@ class Fault(NamedTuple):
 
 class RunEnded(NamedTuple):
     """Last event of every run, but for the CallReturned of calls whose return address the
-    run stopped at (``Machine.call``'s ``until``: emulator/probes.py)."""
+    run stopped at (``Machine.call``'s ``until``: emulator/probes/calls.py)."""
 
     cycle: int
     instructions: int

@@ -74,9 +74,9 @@ class Sandbox:
     def run(self, image: str | Path, rules: str | Path | None = None, board: str | None = None,
             *, max_cycles: int | None = None, timeout: float | None = None) -> FirmwareRun:
         """Run ``image`` to its end under the detectors (``fwsandbox run`` semantics)."""
-        from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
+        from .machine.machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
         from .report import report_doc
-        from .runreport import exit_code
+        from .report.runsummary import exit_code
         from .session import analyse
         if board is not None and str(board).endswith(".toml"):
             board = self.path(board)

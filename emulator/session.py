@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .detectors import DetectorSet, Results, run_detectors
-from .machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine, RunResult
-from .nativeprobes import call_probe, stack_probe
+from .machine.machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine, RunResult
+from .probes.native import call_probe, stack_probe
 from .report import Report, build_report, object_namer
-from .rules import Rules
-from .watch import Watch, resolve
-from .runlimits import parse_duration
+from .rules.model import Rules
+from .probes.watch import Watch, resolve
+from .machine.runlimits import parse_duration
 
 
 @dataclass(frozen=True)

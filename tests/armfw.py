@@ -5,7 +5,7 @@ import re
 import struct
 from pathlib import Path
 
-from emulator.machine import Machine
+from emulator.machine.machine import Machine
 from tools.asm import assemble_thumb
 
 SRAM_TOP = 0x20010000

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from armfw import EXIT_R0, FINISH, enable_irq, machine, pend_irq
 from elf32 import EM_ARM, make_elf
-from emulator.machine import Machine
+from emulator.machine.machine import Machine
 from tools.asm import assemble_thumb
 
 HARDFAULT, SVCALL, SYSTICK, IRQ0 = 3, 11, 15, 16

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 
 from elf32 import EM_PPC, make_elf
-from emulator.machine import Machine
+from emulator.machine.machine import Machine
 from ppcfw import PIT, exit_with, image, load, machine, set_priority, software_irq
 from tools.asm import assemble_ppc
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from emulator.events import THREAD, CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
-from emulator.rules import load_rules
+from emulator.rules.model import load_rules
 
 RULES = load_rules()
 SYSTICK = Context(handler="SysTick_Handler", irq=15, depth=1, chain=("SysTick_Handler",))

@@ -10,7 +10,7 @@ import re
 import struct
 from pathlib import Path
 
-from emulator.machine import Machine
+from emulator.machine.machine import Machine
 from tools.asm import assemble_ppc
 
 SRAM = 0x40000000

@@ -44,8 +44,8 @@ def test_an_interrupt_pended_by_a_store_is_taken_right_after_it_every_time(kind,
 
 
 def _locator(arch: str, code: bytes, regs: dict):
-    from emulator.accesspc import AccessLocator
-    from emulator.cyclemodel import model_for
+    from emulator.engine.accesspc import AccessLocator
+    from emulator.engine.cyclemodel import model_for
     model = model_for("cortex-m4" if arch == "cortex-m" else "e200z6")
     block = model.block(code, 0x1000)
     mem = {0x1000 + i: b for i, b in enumerate(code)}

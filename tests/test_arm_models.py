@@ -1,8 +1,8 @@
 """Pure unit tests of the Cortex-M peripheral and NVIC models: no Unicorn involved."""
 from __future__ import annotations
 
-from emulator.arm import nvic as N
-from emulator.arm.scs import SystemControlSpace
+from emulator.arch.arm import nvic as N
+from emulator.arch.arm.scs import SystemControlSpace
 from emulator.peripherals.dwt import Dwt
 from emulator.peripherals.timer import CmsdkTimer, DownCounter
 

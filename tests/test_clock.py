@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator import clock
-from emulator.cyclemodel import BlockCost
+from emulator.engine import clock
+from emulator.engine.cyclemodel import BlockCost
 from emulator.session import analyse
 from emulator.report import render_json
 
@@ -112,7 +112,7 @@ def test_an_endless_busy_loop_ends_at_the_wall_clock_timeout(kind, tmp_path, mon
     if kind == "native" and clock._NATIVE[0] is None:
         pytest.skip("native block clock not built")
     from armfw import build
-    from emulator.machine import Machine
+    from emulator.machine.machine import Machine
     monkeypatch.setenv("FWSANDBOX_CLOCK", kind)
     image = build(tmp_path, "reset:\n  adds r0, #1\n  b reset\n")
     m = Machine.load(image, board="cortex-m4", base=0, symbols=image.with_suffix(".sym"))

@@ -2,7 +2,7 @@
 
 Each table below was written by hand: the instructions one call executes on one path through
 allocators_asm/{arm,ppc}/pool.s, in order, each with its cost under the documented cycle model
-(emulator/cyclemodel.py: Cortex-M4 TRM r0p1 table 3-1 -- ALU/CPS 1, MRS/MSR 2, LDR/STR 2 or 1
+(emulator/engine/cyclemodel.py: Cortex-M4 TRM r0p1 table 3-1 -- ALU/CPS 1, MRS/MSR 2, LDR/STR 2 or 1
 when it immediately follows another single LDR/STR, not-taken branch 1, taken branch 1+P with
 P = 2; e200z6 -- integer and load/store 1, wrteei/wrtee 2, not-taken branch 1, taken branch 1+P
 with P = 1), and the sum written out as a literal.  The sandbox measures the same call on
@@ -165,8 +165,8 @@ def is_in_order_within(path: list[str], code: list[str]) -> bool:
 def measure(arch: str, function: str, path: str) -> int:
     """Exclusive cycles of one call of ``function`` on ``path``, measured by the sandbox."""
     from emulator.events import CallEntered, CallReturned
-    from emulator.machine import Machine
-    from emulator.probes import CallProbe
+    from emulator.machine.machine import Machine
+    from emulator.probes.calls import CallProbe
     machine = Machine.load(ROOT / "firmware" / arch / "demo.elf")
     CallProbe(machine, [function])
     pool = REGION[arch] + POOL

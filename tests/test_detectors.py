@@ -4,7 +4,7 @@ from emulator.detectors import (AllocCyclesDetector, AllocInIsrDetector, Allocat
                                 IsrStackDetector, nearest_rank, run_detectors)
 from emulator.events import (THREAD, CallEntered, CallReturned, Context, Fault, InterruptEntered,
                              InterruptExited, RunEnded, StackSample, StackWrite)
-from emulator.rules import DEFAULT_PATH, load_rules, parse_rules
+from emulator.rules.model import DEFAULT_PATH, load_rules, parse_rules
 
 RULES = load_rules()
 SYSTICK = Context(handler="SysTick_Handler", irq=15, depth=1, chain=("SysTick_Handler",))

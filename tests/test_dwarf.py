@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from emulator.dwarf import FileNames, rows_to_ranges
-from emulator.image import load_image
+from emulator.load.dwarf import FileNames, rows_to_ranges
+from emulator.load.image import load_image
 from test_gcc_firmware import FIRMWARE, make_images, require_tool
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ import struct
 
 from armfw import FINISH, enable_irq, machine, pend_irq
 from emulator.events import Fault, InterruptEntered, StackSample
-from emulator.nativeprobes import stack_probe
+from emulator.probes.native import stack_probe
 
 FLAGS = 0x20000000
 ENABLE_FP = """
@@ -287,7 +287,7 @@ def test_without_fp_access_the_dump_has_no_fp_registers(tmp_path):
 
 
 def test_the_trace_shows_fp_operands_and_stops_calling_python_after_its_limit(tmp_path):
-    from emulator.trace import Tracer
+    from emulator.probes.trace import Tracer
     source = PSP_THREAD.replace("  b finish\nh:", """  movs r4, #0
 spin:
   adds r4, r4, #1

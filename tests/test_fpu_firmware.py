@@ -75,9 +75,9 @@ def test_each_nocp_fault_is_a_finding_at_the_fp_instruction(images):
 
 
 def test_a_hard_float_image_on_a_board_without_fpu_is_a_clear_error(images, tmp_path):
-    from emulator.board import BUILTIN
+    from emulator.load.board import BUILTIN
     from emulator.errors import BadInput
-    from emulator.machine import Machine
+    from emulator.machine.machine import Machine
     text = (BUILTIN / "cortex-m4.toml").read_text().replace('fpu = "fpv4-sp-d16"', 'fpu = "none"')
     board = tmp_path / "m4-nofpu.toml"
     board.write_text(text)

@@ -1,11 +1,11 @@
-"""The FPv4-SP system state (emulator/arm/fpu.py) on a fake CPU port: no engine."""
+"""The FPv4-SP system state (emulator/arch/arm/fpu.py) on a fake CPU port: no engine."""
 from __future__ import annotations
 
 import struct
 
 import pytest
 
-from emulator.arm import fpu as F
+from emulator.arch.arm import fpu as F
 
 
 class FakeCpu:

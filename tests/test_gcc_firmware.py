@@ -88,7 +88,7 @@ def require_tool(tool: str) -> str:
 def machine_class():
     """The emulator's Machine, or a skip while the emulator cannot be imported."""
     try:
-        from emulator.machine import Machine
+        from emulator.machine.machine import Machine
     except ImportError as exc:                    # the emulator API is still landing
         pytest.skip(f"emulator.machine not importable yet: {exc}")
     return Machine
@@ -216,7 +216,7 @@ def ppc_expected(elf: Path) -> tuple[str, int]:
 
 def test_ppc_c_firmware_nests_pit_and_decrementer_interrupts_on_fwsandbox(ppc_images):
     machine_class()
-    from emulator.board import builtin_names
+    from emulator.load.board import builtin_names
     if "e200-mcu" not in builtin_names():
         pytest.skip("built-in board e200-mcu not available yet (issue 4)")
     elf = ppc_images / "irqdemo.elf"

@@ -9,11 +9,11 @@ from click.testing import CliRunner
 
 from armfw import build
 from elf32 import EM_PPC, make_elf
-from emulator.board import load_board
+from emulator.load.board import load_board
 from emulator.cli import main
 from emulator.errors import BadInput
-from emulator.image import load_image
-from emulator.machine import Machine
+from emulator.load.image import load_image
+from emulator.machine.machine import Machine
 
 TINY = """
 reset:
@@ -167,7 +167,7 @@ def test_a_board_file_reports_all_its_errors_each_with_file_line_and_key(tmp_pat
 
 
 def test_a_peripheral_parameter_of_the_wrong_type_is_an_error_before_the_run(tmp_path):
-    from emulator.board import BUILTIN
+    from emulator.load.board import BUILTIN
     board = tmp_path / "mcu.toml"
     board.write_text((BUILTIN / "e200-mcu.toml").read_text().replace("first_source = 59",
                                                                       "first_source = [59]"))

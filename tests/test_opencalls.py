@@ -1,7 +1,7 @@
-"""Open-call bookkeeping (emulator/opencalls.py): pure, no engine."""
+"""Open-call bookkeeping (emulator/probes/opencalls.py): pure, no engine."""
 from __future__ import annotations
 
-from emulator.opencalls import OpenCall, OpenCalls, Threads
+from emulator.probes.opencalls import OpenCall, OpenCalls, Threads
 
 THREAD, IRQ = (0, 0), (0, 1)
 

@@ -4,7 +4,7 @@ Unicorn's e500v2 model aborts the whole process (SIGABRT) when it fetches with M
 accesses data with MSR[DS] = 1 (issue 21 part 2), so every image here runs in a subprocess: a
 regression fails the test instead of killing pytest.  IS = 1 is an instruction TLB error
 (IVOR14, e200z3 RM §4.6.15) at the next fetch; DS = 1 ends the run with a fault at the
-instruction setting it (emulator/ppc/addrspace.py).
+instruction setting it (emulator/arch/ppc/addrspace.py).
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ppcfw import machine, vectors
 from emulator.events import InterruptEntered
-from emulator.ppc.core import MAX_ACTIVE
+from emulator.arch.ppc.core import MAX_ACTIVE
 
 # IVOR8 handler that goes back to the thread by a branch, never by rfi: every `sc` nests.
 SC_WITHOUT_RFI = ("reset:\n  b start\n.org 0x500\nsc_handler:\n  b loop\n.org 0x1000\nstart:\n" +
@@ -22,6 +22,6 @@ def test_handlers_that_never_rfi_keep_at_most_max_active_interrupts_nested(tmp_p
 def test_the_engines_translated_code_buffer_is_bounded():
     """Each emu_start retranslates a block; with Unicorn's default 1 GiB buffer a 3M-cycle sc
     storm reached 500 MB resident (117 MB with the bound, measured with /tmp-style runs)."""
-    from emulator.cpu import TCG_BUFFER, UnicornCpu
+    from emulator.engine.cpu import TCG_BUFFER, UnicornCpu
     for core in ("e200", "cortex-m4"):
         assert UnicornCpu(core).uc.ctl_get_tcg_buffer_size() == TCG_BUFFER == 64 << 20

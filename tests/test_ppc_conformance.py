@@ -12,7 +12,7 @@ import pytest
 from elf32 import EM_PPC, make_elf
 from emulator.errors import BadInput
 from emulator.events import InterruptEntered, InterruptExited
-from emulator.machine import Machine
+from emulator.machine.machine import Machine
 from ppcfw import (FLAGS, INTC, PIT, SIMCTL, SRAM as SRAM_BASE, exit_with, image, load, machine,
                    set_priority, software_irq)
 from tools.asm import assemble_ppc

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from emulator.peripherals.intc import Intc
 from emulator.peripherals.pit import Pit
-from emulator.ppc import booke as B
-from emulator.ppc.timers import TCR_ARE, TCR_DIE, TSR_DIS, BookETimers
+from emulator.arch.ppc import booke as B
+from emulator.arch.ppc.timers import TCR_ARE, TCR_DIE, TSR_DIS, BookETimers
 
 
 def intc() -> Intc:
@@ -144,7 +144,7 @@ def test_spr_access_decoding_round_trips_and_knows_mftb():
 
 
 def test_fixed_interval_timer_sets_fis_when_the_selected_time_base_bit_rises():
-    from emulator.ppc.timers import TCR_FIE
+    from emulator.arch.ppc.timers import TCR_FIE
     t = BookETimers()
     t.write(B.SPR_TCR, TCR_FIE | 3 << 24 | 9 << 13, 0)   # FP||FPEXT = 57: TB bit 6 (64s)
     assert t.fit_bit() == 6 and t.next_event() == 64

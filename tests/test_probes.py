@@ -10,8 +10,8 @@ import pytest
 from armfw import FINISH, machine
 from emulator.events import (CallEntered, CallReturned, InterruptEntered, InterruptExited,
                              StackSample, StackWrite)
-from emulator.nativeprobes import RECORDS, NativeCallProbe, NativeStackProbe
-from emulator.probes import CallProbe, StackProbe
+from emulator.probes.native import RECORDS, NativeCallProbe, NativeStackProbe
+from emulator.probes.calls import CallProbe, StackProbe
 
 KINDS = {"python": (CallProbe, StackProbe), "native": (NativeCallProbe, NativeStackProbe)}
 
@@ -137,7 +137,7 @@ stub:
 
 
 def test_condition_passed_follows_the_apsr_flags():
-    from emulator.arm.traps import condition_passed
+    from emulator.arch.arm.traps import condition_passed
     Z, C, N, V = 4, 2, 8, 1
     assert condition_passed(1, Z) and not condition_passed(2, Z)          # EQ / NE
     assert condition_passed(9, C) and not condition_passed(9, C | Z)      # HI

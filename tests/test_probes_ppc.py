@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from emulator.events import StackWrite
-from emulator.probes import StackProbe, ppc_updates_r1
+from emulator.probes.calls import StackProbe, ppc_updates_r1
 from ppcfw import SRAM, exit_with, load, machine, vectors
 from tools.asm import assemble_ppc
 

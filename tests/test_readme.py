@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import readmedoc
-from emulator.rules import parse_rules
+from emulator.rules.model import parse_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

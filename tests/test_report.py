@@ -13,7 +13,7 @@ from emulator.events import (THREAD, CallEntered, CallReturned, Context, Fault, 
 from emulator.report import (build_report, render_csv, render_histogram_svg, render_json,
                              render_table, render_text, write_histogram_svg)
 from emulator.report.svg import bins_of
-from emulator.rules import load_rules
+from emulator.rules.model import load_rules
 
 GOLDEN = Path(__file__).parent / "golden" / "report_sample.json"
 UPDATE = os.environ.get("FWSANDBOX_UPDATE_GOLDEN") == "1"

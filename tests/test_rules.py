@@ -2,7 +2,7 @@
 import pytest
 
 from emulator.errors import BadInput
-from emulator.rules import decode_flags, load_rules, parse_rules
+from emulator.rules.model import decode_flags, load_rules, parse_rules
 
 MINIMAL = """
 [functions.my_alloc]

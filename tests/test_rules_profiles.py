@@ -6,11 +6,11 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from emulator.errors import BadInput
-from emulator.image import Symbol
-from emulator.profiles import enabled, shipped
-from emulator.rules import load_rules, parse_rules
-from emulator.rulesmerge import Source
-from emulator.watch import resolve
+from emulator.load.image import Symbol
+from emulator.rules.builtin import enabled, shipped
+from emulator.rules.model import load_rules, parse_rules
+from emulator.rules.merge import Source
+from emulator.probes.watch import resolve
 
 
 def symbols(*names: str, **sized) -> dict:
@@ -120,8 +120,8 @@ _documents = st.dictionaries(st.sampled_from(["functions", "isr_stack", "budgets
           suppress_health_check=[HealthCheck.too_slow])
 @given(_documents)
 def test_the_rules_parser_only_ever_raises_bad_input(document):
-    from emulator.rulesmerge import merge
-    from emulator.rulesparse import parse_merged
+    from emulator.rules.merge import merge
+    from emulator.rules.parse import parse_merged
     try:
         parse_merged(merge([Source("fuzz.toml", document)]))
     except BadInput as exc:

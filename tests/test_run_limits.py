@@ -9,7 +9,7 @@ from armfw import build
 from elf32 import make_elf
 from emulator.cli import main
 from emulator.errors import BadInput
-from emulator.runlimits import parse_duration
+from emulator.machine.runlimits import parse_duration
 
 # Production-style firmware: a SysTick every 5,000 cycles, and the thread idles in WFI forever.
 IDLE_FOREVER = """
@@ -104,7 +104,7 @@ def test_a_bad_manifest_run_for_names_the_key(tmp_path, idle_image):
 
 
 def test_the_run_header_warns_when_the_native_clock_is_missing(idle_image, monkeypatch):
-    from emulator import clock
+    from emulator.engine import clock
     monkeypatch.setattr(clock, "_NATIVE", (None, "helper not built (test)"))
     result = cli(*run_args(idle_image), "--run-for", "10000")
     assert ("warning: the native block clock is not built (helper not built (test)); the "

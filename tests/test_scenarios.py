@@ -47,7 +47,7 @@ def test_ppc_pool_unmasked_timeout_is_taken_inside_the_window_the_cycle_model_pr
     Patching its ``li 3, LDVAL`` moves the timeout: one cycle either side of the window misses."""
     import struct
 
-    from emulator.machine import Machine
+    from emulator.machine.machine import Machine
     image = ROOT / "firmware" / "ppc" / "pool_unmasked.elf"
     entry = 9 + 35 * 9                                  # E - T, from the source's hand count
     li_r3 = 0x38600000                                  # addi r3, 0, imm (li)

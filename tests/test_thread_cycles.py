@@ -4,8 +4,8 @@ from __future__ import annotations
 from emulator.detectors import AllocCyclesDetector, run_detectors
 from emulator.events import THREAD, CallAbandoned, Context, InterruptEntered, InterruptExited
 from emulator.report import object_namer
-from emulator.image import Symbol
-from emulator.rules import DEFAULT_PATH, parse_rules
+from emulator.load.image import Symbol
+from emulator.rules.model import DEFAULT_PATH, parse_rules
 from eventlists import RULES, SYSTICK, call, ret
 
 A_SP, B_SP = 0x20001F00, 0x20002F00             # the two threads' stack pointers when switched

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from emulator.peripherals.pit import Pit
 from emulator.peripherals.timer import CmsdkTimer, SysTick
-from emulator.ppc.booke import SPR_DEC, SPR_DECAR, SPR_TCR, SPR_TSR
-from emulator.ppc.timers import TCR_ARE, TSR_DIS, BookETimers
+from emulator.arch.ppc.booke import SPR_DEC, SPR_DECAR, SPR_TCR, SPR_TSR
+from emulator.arch.ppc.timers import TCR_ARE, TSR_DIS, BookETimers
 
 CSR, RVR, CVR = 0x0, 0x4, 0x8
 ENABLE, TICKINT, CLKSOURCE, COUNTFLAG = 1, 2, 4, 1 << 16

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.board import load_board
+from emulator.load.board import load_board
 from emulator.errors import BadInput
-from emulator.machine import Machine
+from emulator.machine.machine import Machine
 from tools.asm import assemble_thumb
 
 FLASH = 0x08000000

@@ -28,9 +28,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from emulator import clock
-from emulator.cpu import UnicornCpu
-from emulator.machine import Machine
+from emulator.engine import clock
+from emulator.engine.cpu import UnicornCpu
+from emulator.machine.machine import Machine
 from emulator.report import render_json
 from emulator.session import finish_analysis, prepare
 from tools.build_firmware import build_image

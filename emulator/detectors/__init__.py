@@ -7,7 +7,7 @@ from typing import Iterable, Sequence
 from ..events import CallAbandoned, CallEntered, CallReturned, Handlers, Routes, RunEnded
 from ..report.model import (AllocCall, AllocStats, Finding, HeapStats, InterruptStats, StackStats,
                             Unreturned)
-from ..rules import Rules
+from ..rules.model import Rules
 from .alloc_cycles import AllocCyclesDetector, nearest_rank
 from .alloc_in_isr import AllocInIsrDetector
 from .base import Detector, Dispatching, FindingBook

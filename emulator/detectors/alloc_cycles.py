@@ -9,7 +9,7 @@ from typing import Sequence
 from ..events import (CallAbandoned, CallEntered, CallReturned, Context, InterruptEntered,
                       InterruptExited)
 from ..report.model import AllocCall, AllocStats, Finding
-from ..rules import Rules
+from ..rules.model import Rules
 from .base import Dispatching, Handlers, LazySequence
 from .threads import StackName, Threads, is_thread_context
 

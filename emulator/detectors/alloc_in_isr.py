@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..events import CallEntered
 from ..report.model import Finding
-from ..rules import FunctionRule, Rules
+from ..rules.model import FunctionRule, Rules
 from .base import Dispatching, FindingBook, Handlers, call_pc, chain_text
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..events import CallEntered, CallReturned
 from ..report.model import Finding, HeapStats
-from ..rules import FunctionRule, Rules
+from ..rules.model import FunctionRule, Rules
 from .base import Dispatching, FindingBook, Handlers, call_pc
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 
 from ..events import Context, StackSample, StackWrite
 from ..report.model import Finding, StackStats
-from ..rules import Rules
+from ..rules.model import Rules
 from .base import Dispatching, FindingBook, Handlers, chain_text
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..events import CallAbandoned, CallEntered, CallReturned
-from ..rules import Rules
+from ..rules.model import Rules
 from .base import Dispatching, Handlers
 
 

@@ -5,7 +5,7 @@ from functools import lru_cache
 
 from ..events import CallAbandoned, CallEntered, CallReturned, Context, InterruptEntered, InterruptExited
 from ..report.model import Finding
-from ..rules import FunctionRule, Rules
+from ..rules.model import FunctionRule, Rules
 from .base import Dispatching, FindingBook, Handlers, call_pc, chain_text
 
 

@@ -26,7 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import BadInput
-from ..inputfile import read_text
+from ..load.inputfile import read_text
 
 SCHEMA = "fwsandbox-baseline/1"
 _ENTRY_KEYS = {"board", "cycle_model", "findings", "allocations", "stacks"}

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BadInput
-from ..machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
+from ..machine.machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
 from .baseline import compare, entry_of, load_baseline, write_baseline
 from .checks import ImageOutcome, add_regressions, evaluate, exit_code
 from .junit import render_junit

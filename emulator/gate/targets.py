@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from ..errors import BadInput
-from ..inputfile import read_text
-from ..runlimits import parse_duration
-from ..tomlkeys import parse_toml
+from ..load.inputfile import read_text
+from ..machine.runlimits import parse_duration
+from ..load.tomlkeys import parse_toml
 
 _ENTRY_KEYS = {"path", "board", "rules", "name", "run_for", "idle_ok"}
 _DEFAULT_KEYS = {"board", "rules", "run_for", "idle_ok"}

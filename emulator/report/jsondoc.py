@@ -21,7 +21,7 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
      "watch": {"profiles": [{"name", "reason"}], "rules_file", "functions": [...],
                "isr_stack": {"name", "watched", "base", "top", "source"}}}
 
-``watch`` says what the run watched (emulator/watch.py): the rule profiles enabled and why (the
+``watch`` says what the run watched (emulator/probes/watch.py): the rule profiles enabled and why (the
 symbol that matched), the user's rules file or null, every function hooked, and the interrupt
 stack with where its bounds came from; when it is not watched, ``watched`` is false, ``base``
 and ``top`` are null and ``source`` says why.
@@ -31,7 +31,7 @@ r0-r12, sp, lr, pc, xpsr, msp, psp, control, the masks, cfsr, hfsr, and s0-s31/f
 FPU enabled; Book E: r0-r31, pc, msr, lr, ctr, cr).
 ``source`` is the DWARF ``file:line`` of ``pc`` (for alloc-in-isr: the calling instruction), null
 when the image has no line table or no row covers ``pc``; ``file`` is named as the compiler
-recorded it, without the compilation directory (emulator/dwarf.py).
+recorded it, without the compilation directory (emulator/load/dwarf.py).
 An allocation's ``context`` is ``thread``, a handler name, or, when the run switched between
 more than one thread stack, ``thread@<stack>`` (the symbol of the object holding the thread's
 stack, else the thread's first stack pointer in hex).  ``min``..``total`` are exclusive cycles

@@ -15,7 +15,7 @@ class Finding:
     """One problem found in a run.
 
     ``location`` is ``symbol+0xoff`` of ``pc``; ``source`` is (file, line) of ``pc`` from the
-    image's DWARF line table (None without DWARF; see emulator/dwarf.py for how files are
+    image's DWARF line table (None without DWARF; see emulator/load/dwarf.py for how files are
     named), filled in when the report is built; ``details`` holds kind-specific facts as sorted
     (name, value) pairs (values are str or int); ``registers`` the register dump of a fault, in
     the core's order; ``count`` is how often the same (kind,
@@ -164,4 +164,4 @@ class Report:
     heaps: tuple[HeapStats, ...] = ()
     calls: Sequence[AllocCall] = ()     # a tuple, or records made on first read
     unreturned: tuple[Unreturned, ...] = ()
-    watch: WatchSummary | None = None   # what the run watched (emulator/watch.py)
+    watch: WatchSummary | None = None   # what the run watched (emulator/probes/watch.py)

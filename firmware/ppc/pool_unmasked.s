@@ -3,7 +3,7 @@
 # after the free-list head has been read and before it is written back, and its handler calls
 # pool_alloc_nomask/pool_free_nomask on the same pool: the unprotected update is re-entered.
 #
-# Timing under the e200z6 cycle model (emulator/cyclemodel.py: ALU/load/store 1, wrteei 2,
+# Timing under the e200z6 cycle model (emulator/engine/cyclemodel.py: ALU/load/store 1, wrteei 2,
 # taken branch 2, not-taken branch 1).  Interrupts are taken at the first block boundary at or
 # after the PIT timeout.  Let T be the cycle of pit0_start's TCTRL store (the channel starts;
 # first timeout at T + LDVAL + 1, MPC5604B RM "PIT"):

@@ -34,9 +34,9 @@ from pathlib import Path
 import emulator.cli  # noqa: E402,F401
 import emulator.gate  # noqa: E402,F401
 import emulator.session  # noqa: E402,F401
-import emulator.trace  # noqa: E402,F401
-import emulator.arm.core  # noqa: E402,F401
-import emulator.ppc.core  # noqa: E402,F401
+import emulator.probes.trace  # noqa: E402,F401
+import emulator.arch.arm.core  # noqa: E402,F401
+import emulator.arch.ppc.core  # noqa: E402,F401
 
 MEMORY_LIMIT = 500 << 20            # bytes of resident memory
 GRACE = 1.0                         # the "wall-clock timeout + 1 s"

@@ -1,0 +1,1 @@
+"""The architectures: one folder each (arm: Cortex-M, ppc: Book E e200) with its core."""

@@ -1,0 +1,400 @@
+"""CpuPort over Unicorn: the only module that imports unicorn.
+
+Everything else talks to the CPU through this small surface: memory, registers by name,
+range-limited hooks and start/stop.  Callbacks receive plain ints, never Unicorn objects.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable
+
+import ctypes
+
+import unicorn
+from unicorn import arm_const as A
+from unicorn import ppc_const as P
+from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
+
+from ..errors import EmulationError
+
+ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
+            "sp": A.UC_ARM_REG_SP, "lr": A.UC_ARM_REG_LR, "pc": A.UC_ARM_REG_PC,
+            "xpsr": A.UC_ARM_REG_XPSR, "ipsr": A.UC_ARM_REG_IPSR, "msp": A.UC_ARM_REG_MSP,
+            "psp": A.UC_ARM_REG_PSP, "control": A.UC_ARM_REG_CONTROL,
+            "primask": A.UC_ARM_REG_PRIMASK, "basepri": A.UC_ARM_REG_BASEPRI,
+            "faultmask": A.UC_ARM_REG_FAULTMASK,
+            **{f"s{i}": getattr(A, f"UC_ARM_REG_S{i}") for i in range(32)},
+            "fpscr": A.UC_ARM_REG_FPSCR}
+PPC_REGS = {**{f"r{i}": getattr(P, f"UC_PPC_REG_{i}") for i in range(32)},
+            "pc": P.UC_PPC_REG_PC, "lr": P.UC_PPC_REG_LR, "msr": P.UC_PPC_REG_MSR,
+            "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR}
+PPC_REGS["sp"] = PPC_REGS["r1"]
+
+# (arch, mode, cpu model, register map) per CPU name: the engine constants side by side.
+CPUS = {
+    "cortex-m4": (unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS,
+                  A.UC_CPU_ARM_CORTEX_M4, ARM_REGS),
+    "cortex-m3": (unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS,
+                  A.UC_CPU_ARM_CORTEX_M3, ARM_REGS),
+    # e200z5/z6 models abort the process in Unicorn 2.1.4 (SPR 574 registered twice): e500v2.
+    "e200": (unicorn.UC_ARCH_PPC, unicorn.UC_MODE_PPC32 | unicorn.UC_MODE_BIG_ENDIAN,
+             P.UC_CPU_PPC32_E500V2_V22, PPC_REGS),
+}
+
+PERM = {"r": unicorn.UC_PROT_READ, "w": unicorn.UC_PROT_WRITE, "x": unicorn.UC_PROT_EXEC}
+_UNMAPPED = {unicorn.UC_MEM_READ_UNMAPPED: "unmapped-read",
+             unicorn.UC_MEM_WRITE_UNMAPPED: "unmapped-write",
+             unicorn.UC_MEM_FETCH_UNMAPPED: "unmapped-fetch",
+             unicorn.UC_MEM_WRITE_PROT: "write-protected",
+             unicorn.UC_MEM_READ_PROT: "read-protected",
+             unicorn.UC_MEM_FETCH_PROT: "fetch-protected"}
+# Unicorn's translated-code buffer (1 GiB by default): every emu_start translates a block again,
+# so resident memory grew ~300 bytes a slice until it was full (measured, 2.1.4).
+TCG_BUFFER = 64 << 20
+_RETRYABLE = (unicorn.UC_MEM_READ_UNMAPPED, unicorn.UC_MEM_WRITE_UNMAPPED)   # on_unmapped
+VERSION = unicorn.__version__
+NO_UNTIL = 0xFFFFFFFF              # odd: never the address of an instruction
+MAX_ACCESS = 1 << 24               # the largest single host-side read (16 MiB)
+
+
+class CpuFault(Exception):
+    """Emulation stopped on a fault: ``kind`` names it, ``address`` is the data address if any.
+
+    A plain exception, not a frozen dataclass: raising sets ``__cause__``/``__traceback__``."""
+
+    def __init__(self, kind: str, pc: int, address: int | None = None):
+        super().__init__(kind, pc, address)
+        self.kind, self.pc, self.address = kind, pc, address
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, CpuFault) and (self.kind, self.pc, self.address) == (
+            other.kind, other.pc, other.address)
+
+    __hash__ = Exception.__hash__
+
+
+class EngineError(EmulationError):
+    """The engine refused an operation that is not a firmware access (mapping, hooks,
+    registers, an engine-internal failure): names the operation, its address and the
+    engine's reason.  No ``UcError`` ever leaves this module: engine errors become this, or
+    a ``CpuFault`` when the firmware's own memory access is to blame."""
+
+
+def _engine_error(operation: str, exc) -> EngineError:
+    errno = getattr(exc, "errno", None)
+    return EngineError(f"engine: {operation} failed: {_reason(errno) if errno is not None else exc}")
+
+
+def _reason(errno: int) -> str:
+    try:
+        text = uclib.uc_strerror(errno)
+        text = text.decode() if isinstance(text, bytes) else str(text)
+    except Exception:                            # pragma: no cover - binding without strerror
+        text = "engine error"
+    return text if "UC_ERR" in text else f"{text} (UC_ERR {errno})"
+
+
+class UnicornCpu:
+    """One CPU core with its memory, driven by the machine's run loop."""
+
+    def __init__(self, cpu: str):
+        if cpu not in CPUS:
+            raise EngineError(f"engine: unknown CPU {cpu!r} (known: {', '.join(sorted(CPUS))})")
+        arch, mode, model, regs = CPUS[cpu]
+        try:
+            self.uc = unicorn.Uc(arch, mode)
+            self.uc.ctl_set_cpu_model(model)
+            self.uc.ctl_set_tcg_buffer_size(TCG_BUFFER)   # see TCG_BUFFER
+        except unicorn.UcError as exc:
+            raise _engine_error(f"creating a {cpu} core", exc) from None
+        self.regs = regs
+        self._uch = self.uc._uch
+        self._regbuf = ctypes.c_uint64(0)
+        self._regref = ctypes.byref(self._regbuf)
+        self._readbuf = ctypes.create_string_buffer(64)
+        self._batches: dict[tuple[str, ...], _Batch] = {}
+        self._regions: list[tuple[int, int]] | None = None
+        self._fault: CpuFault | None = None
+        self._hooks: list[int] = []
+        self._muted = False
+        self._mute_native: Callable[[bool], None] = lambda muted: None
+        self._enter_python: Callable[[], None] = lambda: None
+        self._leave_python: Callable[[], None] = lambda: None
+        self._buffers: list = []                 # host memory behind map_aliased regions
+        self._unmapped_handler: Callable[[int, bool], bool] | None = None
+        self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
+
+    # memory -----------------------------------------------------------------------------
+    def map(self, base: int, size: int, perms: str = "rwx", host: int | None = None) -> None:
+        """Map [base, base+size); ``host``: the address of host memory to map there."""
+        prot = sum(PERM.get(p, 0) for p in perms)
+        if not (0 <= base and size > 0 and base + size <= 1 << 32):
+            raise EngineError(f"engine: cannot map 0x{base:x}+0x{size:x}: outside the 32-bit "
+                              "address space")
+        try:
+            if host is None:
+                self.uc.mem_map(base, size, prot)
+            else:
+                self.uc.mem_map_ptr(base, size, prot, host)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"mapping 0x{base:08x}+0x{size:x} ({perms})", exc) from None
+        self._regions = None
+
+    def map_aliased(self, base: int, size: int, perms: str, alias: int) -> None:
+        """Map [base, base+size) and the same memory again at ``alias`` (a boot alias: one
+        host buffer behind both, so a write through either is seen through both)."""
+        buffer = ctypes.create_string_buffer(size)
+        self._buffers.append(buffer)
+        for at in (base, alias):
+            self.map(at, size, perms, ctypes.addressof(buffer))
+
+    def on_unmapped(self, handler: Callable[[int, bool], bool]) -> None:
+        """``handler(addr, write)`` is asked first about an access to unmapped memory: True
+        if it mapped that address (the access is then retried), False for the usual fault."""
+        self._unmapped_handler = handler
+
+    def read(self, addr: int, size: int) -> bytes:
+        """``size`` bytes at ``addr``; unmapped memory (or a bad size) raises
+        CpuFault('unmapped-read', pc, addr)."""
+        if size <= 0 or not 0 <= addr <= 0xFFFFFFFF or size > MAX_ACCESS:
+            raise CpuFault("unmapped-read", self._pc(), addr & 0xFFFFFFFF)
+        buf = self._readbuf if size <= 64 else ctypes.create_string_buffer(size)
+        status = uclib.uc_mem_read(self._uch, addr, buf, size)
+        if status != unicorn.UC_ERR_OK:
+            raise CpuFault("unmapped-read", self._pc(), addr)
+        return buf.raw[:size]
+
+    def write(self, addr: int, data: bytes) -> None:
+        """Store ``data`` at ``addr``; unmapped memory raises CpuFault('unmapped-write')."""
+        data = bytes(data)
+        if not 0 <= addr <= 0xFFFFFFFF:
+            raise CpuFault("unmapped-write", self._pc(), addr & 0xFFFFFFFF)
+        try:
+            self.uc.mem_write(addr, data)
+        except unicorn.UcError:
+            raise CpuFault("unmapped-write", self._pc(), addr) from None
+
+    def _pc(self) -> int:
+        """The PC for a fault report (0 if even that cannot be read)."""
+        try:
+            return self.reg("pc")
+        except EngineError:
+            return 0
+
+    def is_mapped(self, addr: int, size: int = 1) -> bool:
+        if self._regions is None:
+            try:
+                self._regions = [(lo, hi) for lo, hi, _ in self.uc.mem_regions()]
+            except unicorn.UcError as exc:
+                raise _engine_error("listing the memory regions", exc) from None
+        return any(lo <= addr and addr + size - 1 <= hi for lo, hi in self._regions)
+
+    # registers --------------------------------------------------------------------------
+    # Straight through uc_reg_read/uc_reg_write: the binding's generic path costs 4 us a call and
+    # interrupt entry/return make ~30 register accesses.  Every register used here is at most
+    # 32 bits wide; the 64-bit buffer is zeroed so a 32-bit write leaves a clean value.
+    def reg(self, name: str) -> int:
+        buf = self._regbuf
+        buf.value = 0
+        status = uclib.uc_reg_read(self._uch, self.regs[name], self._regref)
+        if status != unicorn.UC_ERR_OK:
+            raise _engine_error(f"reading register {name}", unicorn.UcError(status))
+        return buf.value & 0xFFFFFFFF
+
+    def set_reg(self, name: str, value: int) -> None:
+        self._regbuf.value = value & 0xFFFFFFFF
+        status = uclib.uc_reg_write(self._uch, self.regs[name], self._regref)
+        if status != unicorn.UC_ERR_OK:
+            raise _engine_error(f"writing register {name}", unicorn.UcError(status))
+
+    def regs_read(self, names: tuple[str, ...]) -> list[int]:
+        """Several registers in one uc_reg_read_batch call (exception entry and return)."""
+        batch = self._batch(names)
+        values = batch.values
+        values[:] = batch.zeros
+        status = uclib.uc_reg_read_batch(self._uch, batch.ids, batch.ptrs, len(names))
+        if status != unicorn.UC_ERR_OK:
+            raise _engine_error(f"reading registers {', '.join(names)}", unicorn.UcError(status))
+        return [value & 0xFFFFFFFF for value in values[:]]
+
+    def regs_write(self, names: tuple[str, ...], values) -> None:
+        batch = self._batch(names)
+        batch.values[:] = [value & 0xFFFFFFFF for value in values]
+        status = uclib.uc_reg_write_batch(self._uch, batch.ids, batch.ptrs, len(names))
+        if status != unicorn.UC_ERR_OK:
+            raise _engine_error(f"writing registers {', '.join(names)}", unicorn.UcError(status))
+
+    def _batch(self, names: tuple[str, ...]) -> "_Batch":
+        batch = self._batches.get(names)
+        if batch is None:
+            batch = self._batches[names] = _Batch([self.regs[n] for n in names])
+        return batch
+
+    # hooks (callbacks get ints only) ----------------------------------------------------
+    # Every Python callback runs between the two "python edges" (see set_python_edges), as does
+    # the Python code between two emulation slices.
+    def set_python_edges(self, enter: Callable[[], None], leave: Callable[[], None]) -> None:
+        """``enter()`` runs whenever control passes from the engine to Python (a Python hook
+        is called, or a slice ends) and ``leave()`` when it passes back: native probes drain
+        their records on entry and publish Python state for their C hooks on the way out."""
+        self._enter_python, self._leave_python = enter, leave
+
+    def _edged(self, callback: Callable):
+        def call(*args):
+            self._enter_python()
+            try:
+                return callback(*args)
+            finally:
+                self._leave_python()
+        return call
+
+    def on_block(self, callback: Callable[[int, int], None]) -> None:
+        callback = self._edged(callback)
+        self._add(unicorn.UC_HOOK_BLOCK, lambda uc, addr, size, _: self._muted or callback(addr, size))
+
+    def native_handles(self) -> tuple[int, int]:
+        """(engine handle, address of uc_emu_stop) for a C hook that stops the engine itself."""
+        return self._uch.value, ctypes.cast(uclib.uc_emu_stop, ctypes.c_void_p).value
+
+    def native_reg_readers(self) -> tuple[int, int]:
+        """Addresses of uc_reg_read and uc_reg_read_batch, for C hooks that read registers."""
+        return (ctypes.cast(uclib.uc_reg_read, ctypes.c_void_p).value,
+                ctypes.cast(uclib.uc_reg_read_batch, ctypes.c_void_p).value)
+
+    def reg_id(self, name: str) -> int:
+        """The engine's number for register ``name`` (for C hooks)."""
+        return self.regs[name]
+
+    def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None]) -> None:
+        """Register a C ``UC_HOOK_BLOCK`` callback (by address) through ``uc_hook_add`` itself,
+        bypassing the binding's Python trampoline; ``mute`` mirrors run_stub/step muting."""
+        self._add_native(unicorn.UC_HOOK_BLOCK, function, user_data, 1, 0)
+        self._mute_native = mute
+
+    def on_native_code(self, function: int, user_data: int, lo: int, hi: int) -> None:
+        """A C ``UC_HOOK_CODE`` callback (by address) on the instructions in [lo, hi]."""
+        self._add_native(unicorn.UC_HOOK_CODE, function, user_data, lo, hi)
+
+    def on_native_write(self, function: int, user_data: int, lo: int, hi: int) -> None:
+        """A C ``UC_HOOK_MEM_WRITE`` callback (by address) on stores into [lo, hi]."""
+        self._add_native(unicorn.UC_HOOK_MEM_WRITE, function, user_data, lo, hi)
+
+    def _add_native(self, kind: int, function: int, user_data: int, lo: int, hi: int) -> None:
+        handle = uc_hook_h()
+        status = uclib.uc_hook_add(self._uch, ctypes.byref(handle), kind, ctypes.c_void_p(function),
+                                   ctypes.c_void_p(user_data), lo, hi)
+        if status != unicorn.UC_ERR_OK:
+            raise _engine_error(f"adding a native hook on 0x{lo:x}-0x{hi:x}", unicorn.UcError(status))
+        self._hooks.append(handle.value)
+
+    def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
+        callback = self._edged(callback)
+        return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
+
+    def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> None:
+        callback = self._edged(callback)
+        self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)
+
+    def on_write(self, lo: int, hi: int, callback: Callable[[int, int, int], None]) -> None:
+        callback = self._edged(callback)
+        self._add(unicorn.UC_HOOK_MEM_WRITE, lambda uc, acc, a, s, v, _: callback(a, s, v & 0xFFFFFFFF), lo, hi)
+
+    def on_interrupt(self, callback: Callable[[int], None]) -> None:
+        callback = self._edged(callback)
+        self._add(unicorn.UC_HOOK_INTR, lambda uc, intno, _: callback(intno))
+
+    def remove_hook(self, handle: int) -> None:
+        try:
+            self.uc.hook_del(handle)
+        except unicorn.UcError as exc:
+            raise _engine_error("removing a hook", exc) from None
+
+    def forget_code(self, lo: int, hi: int) -> None:
+        """Drop the translated blocks holding code in [lo, hi): a code hook added there
+        after they were translated takes effect only once they are translated again."""
+        try:
+            self.uc.ctl_remove_cache(lo & 0xFFFFFFFF, max(lo, hi) & 0xFFFFFFFF)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"dropping translated code at 0x{lo:x}-0x{hi:x}", exc) from None
+
+    def _add(self, kind: int, fn, lo: int = 1, hi: int = 0) -> int:
+        try:
+            handle = self.uc.hook_add(kind, fn, None, lo, hi)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"adding a hook on 0x{lo:x}-0x{hi:x}", exc) from None
+        self._hooks.append(handle)
+        return handle
+
+    def _on_invalid(self, uc, access, address, size, value, _) -> bool:
+        if access in _RETRYABLE and self._unmapped_handler is not None:
+            if self._unmapped_handler(address, access == unicorn.UC_MEM_WRITE_UNMAPPED):
+                self._regions = None
+                return True
+        self._fault = CpuFault(_UNMAPPED.get(access, "bad-access"), self.reg("pc"), address)
+        return False
+
+    # running ----------------------------------------------------------------------------
+    def start(self, pc: int, until: int = 0, count: int = 0) -> None:
+        """Run from ``pc`` until stopped; raise CpuFault if the firmware faulted.  No engine
+        timeout: it starts a thread per call (the block clock watches the wall clock)."""
+        self._fault = None
+        self._leave_python()
+        try:   # until=0 means "no stop address"; 0 itself is a real PC (Book E reset at 0)
+            self._emulate(pc, until or NO_UNTIL, count)
+        finally:
+            self._enter_python()
+
+    def _emulate(self, pc: int, end: int, count: int) -> None:
+        try:
+            self.uc.emu_start(pc, end, count=count)
+        except unicorn.UcError as exc:
+            raise self._fault or CpuFault(_error_kind(exc), self._pc()) from None
+
+    def run_stub(self, pc: int, end: int, max_instructions: int = 64) -> None:
+        """Run host-side glue code (e.g. PowerPC mtspr stubs) from ``pc`` to ``end`` with the
+        block callback muted: it is not firmware execution and takes no model time."""
+        with self._muting():
+            self._emulate(pc, end, max_instructions)
+
+    def step(self, pc: int) -> None:
+        """Execute exactly one instruction at ``pc`` with the block callback muted; its block's
+        translation is dropped first (Unicorn 2.1.4 honours count= only in blocks translated
+        after the first counted start: an older one would run to its end and beyond)."""
+        self.forget_code(pc & ~1, (pc & ~1) + 4)
+        with self._muting():
+            self.start(pc, count=1)
+
+    def stop(self) -> None:
+        try:
+            self.uc.emu_stop()
+        except unicorn.UcError as exc:
+            raise _engine_error("stopping the engine", exc) from None
+
+    @contextmanager
+    def _muting(self):
+        self._muted = True
+        self._mute_native(True)
+        try:
+            yield
+        finally:
+            self._muted = False
+            self._mute_native(False)
+
+
+class _Batch:
+    """ctypes arrays for one uc_reg_read_batch/uc_reg_write_batch register list."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = (ctypes.c_int * len(ids))(*ids)
+        self.values = (ctypes.c_uint64 * len(ids))()
+        self.zeros = [0] * len(ids)
+        base, step = ctypes.addressof(self.values), ctypes.sizeof(ctypes.c_uint64)
+        self.ptrs = (ctypes.c_void_p * len(ids))(*(base + i * step for i in range(len(ids))))
+
+
+def _error_kind(exc: "unicorn.UcError") -> str:
+    return {unicorn.UC_ERR_INSN_INVALID: "undefined-instruction",
+            unicorn.UC_ERR_EXCEPTION: "cpu-exception",
+            unicorn.UC_ERR_FETCH_UNALIGNED: "unaligned-fetch",
+            unicorn.UC_ERR_READ_UNALIGNED: "unaligned-read",
+            unicorn.UC_ERR_WRITE_UNALIGNED: "unaligned-write"}.get(exc.errno, f"engine-error-{exc.errno}")

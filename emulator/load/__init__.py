@@ -1,0 +1,1 @@
+"""Loading the inputs: firmware images (ELF, raw), boards, DWARF lines, TOML with key lines."""

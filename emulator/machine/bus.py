@@ -1,0 +1,170 @@
+"""The bus: builds the board's peripherals and routes CPU accesses in their windows to them.
+
+Each peripheral window is ordinary mapped memory with range-limited read/write hooks (the PC
+is exact in those hooks, unlike in Unicorn's mmio callbacks): a read hook stores the register
+value in the backing memory just before the load completes.
+"""
+from __future__ import annotations
+
+import inspect
+
+from ..errors import BadInput
+from ..peripherals import Peripheral
+from ..peripherals.dwt import Dwt
+from ..peripherals.stub import AccessLog, PollWatch, StubPeripheral, poll_text, tested_bits
+from ..peripherals.timer import CmsdkTimer
+from ..peripherals.uart import CmsdkUart, LinflexUart
+
+PAGE = 0x1000
+WIRED = {"name", "base", "size", "irq", "sink", "raise_line", "on_exit", "on_acknowledge",
+         "nvic", "fpu"}                 # constructor arguments the bus supplies, not the board
+# Where a board's unclaimed addresses may become stubs (board key unclaimed = "stub"): ARMv7-M
+# B3.1 Peripheral and Vendor-system regions (0x40000000-0x5FFFFFFF, 0xE0100000-0xFFFFFFFF);
+# MPC5xxx peripheral bridges (0xC3F00000-0xC3FFFFFF, 0xFFF00000-0xFFFFFFFF).
+PERIPHERAL_SPACE = {"cortex-m": ((0x40000000, 0x60000000), (0xE0100000, 1 << 32)),
+                    "ppc-booke": ((0xC3F00000, 0xC4000000), (0xFFF00000, 1 << 32))}
+
+
+class Bus:
+    """Owns the peripherals of one machine; ``clocked`` are the ones that raise timed events."""
+
+    def __init__(self, machine, board):
+        self.machine = machine
+        self.big_endian = board.arch == "ppc-booke"
+        self.peripherals: list[Peripheral] = [self._build(spec) for spec in board.peripherals]
+        self.clocked = [p for p in self.peripherals if type(p).next_event is not Peripheral.next_event]
+        self.stub_log, self.polls = AccessLog(), PollWatch()
+        self._space = PERIPHERAL_SPACE[board.arch] if board.unclaimed == "stub" else ()
+
+    def _build(self, spec):
+        machine, params = self.machine, dict(spec.params)
+        factory = self.factories().get(spec.kind)
+        if factory is None:
+            raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': unknown kind '{spec.kind}' "
+                           f"(known: {', '.join(sorted(self.factories()))})")
+        if spec.kind in ("cmsdk-timer",) and spec.irq is None:
+            raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': key 'irq' is required")
+        where = f"{machine.board.source}: peripheral '{spec.name}'"
+        try:
+            peripheral = factory(spec, params)
+        except (TypeError, ValueError) as exc:
+            raise BadInput(f"{where}: bad parameters for kind '{spec.kind}': {exc}") from None
+        check_params(where, spec.kind, params, board_params(type(peripheral)))
+        return peripheral
+
+    def factories(self) -> dict:
+        m = self.machine
+        return {
+            "scs": self._scs,
+            "dwt": lambda s, p: Dwt(s.name, s.base, s.size, **p),
+            "cmsdk-timer": lambda s, p: CmsdkTimer(s.name, s.base, s.size, s.irq, **p),
+            "cmsdk-uart": lambda s, p: CmsdkUart(s.name, s.base, s.size, lambda b: m.console("stdout", b), **p),
+            "linflex-uart": lambda s, p: LinflexUart(s.name, s.base, s.size, lambda b: m.console("stdout", b), **p),
+            "stub": lambda s, p: StubPeripheral(s.name, s.base, s.size, **p),
+            **getattr(m.core, "peripheral_factories", lambda: {})(),
+        }
+
+    def _scs(self, spec, params):
+        from ..arch.arm.scs import SystemControlSpace
+        core = self.machine.core
+        scs = SystemControlSpace(spec.name, spec.base, spec.size, core.nvic, core.fpu, **params)
+        scs.vtor = self.machine.board.vtor & 0xFFFFFF80
+        self.machine.core.attach_scs(scs)
+        return scs
+
+    def install(self) -> None:
+        cpu = self.machine.cpu
+        for p in self.peripherals:
+            lo, size = p.base & ~(PAGE - 1), ((p.base + p.size + PAGE - 1) & ~(PAGE - 1)) - (p.base & ~(PAGE - 1))
+            if not cpu.is_mapped(lo, size):
+                cpu.map(lo, size, "rw")
+            cpu.on_read(p.base, p.base + p.size - 1, self._reader(p))
+            cpu.on_write(p.base, p.base + p.size - 1, self._writer(p))
+        if self._space:
+            cpu.on_unmapped(self._claim)
+
+    def _reader(self, p: Peripheral):
+        machine, cpu, order = self.machine, self.machine.cpu, "big" if self.big_endian else "little"
+
+        stub, log, polls = isinstance(p, StubPeripheral), self.stub_log, self.polls
+
+        def on_read(addr: int, size: int) -> None:
+            pc, now = machine.position.access_at(addr, write=False)
+            value = p.read(addr - p.base, size, now) & ((1 << (8 * size)) - 1)
+            cpu.write(addr, value.to_bytes(size, order))
+            polls.read(addr, pc, now, value)
+            if stub:
+                log.note(addr, False, pc)
+        return on_read
+
+    def _writer(self, p: Peripheral):
+        machine = self.machine
+
+        stub, log = isinstance(p, StubPeripheral), self.stub_log
+
+        def on_write(addr: int, size: int, value: int) -> None:
+            pc, now = machine.position.access_at(addr)
+            if stub:
+                log.note(addr, True, pc)
+            p.write(addr - p.base, size, value & ((1 << (8 * size)) - 1), now)
+            machine.after_state_change()
+            if machine.result is None and machine.core.deliverable():
+                machine.position.end_block_after(pc)
+        return on_write
+
+    # unclaimed peripheral addresses (board key unclaimed = "stub") ------------------------------
+    def _claim(self, addr: int, write: bool) -> bool:
+        """An access to unmapped memory: inside the peripheral space, map its page as plain
+        memory (reads give back what was written) with logging hooks, and let it retry."""
+        if not any(lo <= addr < hi for lo, hi in self._space):
+            return False
+        page, cpu, machine = addr & ~(PAGE - 1), self.machine.cpu, self.machine
+        cpu.map(page, PAGE, "rw")
+        self.stub_log.note(addr, write, machine.position.access_at(addr, write)[0])
+        write_logged = self._logged(True)
+        cpu.on_read(page, page + PAGE - 1, self._logged(False))
+        cpu.on_write(page, page + PAGE - 1, lambda at, size, value: write_logged(at, size))
+        return True
+
+    def _logged(self, write: bool):
+        machine, log, polls = self.machine, self.stub_log, self.polls
+        order = "big" if self.big_endian else "little"
+
+        def on_access(addr: int, size: int) -> None:
+            pc, now = machine.position.access_at(addr, write)
+            log.note(addr, write, pc)
+            if not write:
+                polls.read(addr, pc, now, int.from_bytes(machine.cpu.read(addr, size), order))
+        return on_access
+
+    def polling(self, now: int) -> str | None:
+        """What the firmware was waiting for, if it ended polling one MMIO address."""
+        found = self.polls.polled(now)
+        if found is None:
+            return None
+        addr, pc, reads, value = found
+        cs = self.machine.model.cs
+        after = list(cs.disasm(self.machine.cpu.read(pc, 24), pc))[1:5]
+        return poll_text(addr, pc, reads, value, tested_bits(after), self.machine.describe(pc))
+
+
+def board_params(cls) -> dict[str, object]:
+    """The [[peripheral]] keys a peripheral class takes, with their defaults: its constructor's
+    named parameters other than what the bus wires in (a key it does not name is a typo, not a
+    silent no-op)."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return {p.name: p.default for p in parameters
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in WIRED | {"self"}}
+
+
+def check_params(where: str, kind: str, params: dict, allowed: dict[str, object]) -> None:
+    """Unknown keys, and values of another type than an integer default, are BadInput."""
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise BadInput(f"{where}: key '{unknown[0]}': not a parameter of kind '{kind}' (its "
+                       f"parameters: {', '.join(sorted(allowed)) or 'none'})")
+    for name, value in sorted(params.items()):
+        default = allowed[name]
+        if isinstance(default, int) and not isinstance(default, bool) and (
+                isinstance(value, bool) or not isinstance(value, int)):
+            raise BadInput(f"{where}: key '{name}': expected an integer, got {value!r:.40}")

@@ -1,1 +1,0 @@
-"""Native helpers compiled by the package build (setup.py); see emulator/clock.py."""

@@ -1,0 +1,1 @@
+"""Probes: hooks that turn execution into events (calls, native call records, open calls, trace, watch)."""
