@@ -44,13 +44,15 @@ def test_an_interrupt_pended_by_a_store_is_taken_right_after_it_every_time(kind,
 
 
 def _locator(arch: str, code: bytes, regs: dict):
+    from emulator.arch import access_decoder, spec_for
     from emulator.engine.accesspc import AccessLocator
     from emulator.engine.cyclemodel import model_for
-    model = model_for("cortex-m4" if arch == "cortex-m" else "e200z6")
+    spec = spec_for(arch)
+    model = model_for(spec.cycle_models[0])
     block = model.block(code, 0x1000)
     mem = {0x1000 + i: b for i, b in enumerate(code)}
     read = lambda addr, size: bytes(mem[addr + i] for i in range(size))
-    return AccessLocator(arch, read, regs.__getitem__), block
+    return AccessLocator(spec, access_decoder(spec), read, regs.__getitem__), block
 
 
 @pytest.mark.parametrize("arch, code, regs, accesses", [

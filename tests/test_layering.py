@@ -53,3 +53,26 @@ def test_every_data_file_the_package_reads_is_in_its_package_data():
     missing = [f for f in data if not any(fnmatch.fnmatch(f, g) and f.count("/") == g.count("/")
                                           for g in globs)]
     assert data and missing == []
+
+
+def _string_constants(path: Path) -> set[str]:
+    """String literals of a module, docstrings left out."""
+    tree = ast.parse(path.read_text())
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
+            and isinstance(n.value, str) and id(n) not in docs}
+
+
+def test_no_module_outside_the_arch_folders_names_an_architecture():
+    """Per-arch facts live in emulator/arch/<folder>/spec.py (issue 16): elsewhere code asks the
+    spec; a literal 'cortex-m' or 'arm' there is an arch comparison or table creeping back."""
+    from emulator.arch import ARCHES
+    names = set(ARCHES) | {s.folder for s in ARCHES.values()}
+    offenders = {str(p.relative_to(PACKAGE)): sorted(_string_constants(p) & names)
+                 for p in PACKAGE.rglob("*.py") if "arch" not in p.relative_to(PACKAGE).parts[:1]}
+    tools = PACKAGE.parent / "tools"
+    offenders |= {f"tools/{p.name}": sorted(_string_constants(p) & set(ARCHES))
+                  for p in tools.glob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}

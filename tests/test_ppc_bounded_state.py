@@ -22,6 +22,8 @@ def test_handlers_that_never_rfi_keep_at_most_max_active_interrupts_nested(tmp_p
 def test_the_engines_translated_code_buffer_is_bounded():
     """Each emu_start retranslates a block; with Unicorn's default 1 GiB buffer a 3M-cycle sc
     storm reached 500 MB resident (117 MB with the bound, measured with /tmp-style runs)."""
+    from emulator.arch import ARCHES
     from emulator.engine.cpu import TCG_BUFFER, UnicornCpu
-    for core in ("e200", "cortex-m4"):
-        assert UnicornCpu(core).uc.ctl_get_tcg_buffer_size() == TCG_BUFFER == 64 << 20
+    for spec in ARCHES.values():
+        for _, model in spec.cpus:
+            assert UnicornCpu(spec.unicorn, model).uc.ctl_get_tcg_buffer_size() == TCG_BUFFER == 64 << 20

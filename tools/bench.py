@@ -93,7 +93,7 @@ class NaiveBookkeeping:
 
     def __init__(self, machine):
         self.cpu, self.model = machine.cpu, machine.model
-        self.context_reg = "ipsr" if machine.board.arch == "cortex-m" else "msr"
+        self.context_reg = machine.spec.context_reg
         self.cost: dict[int, int] = {}
         self.cycles = self.isr_instructions = 0
         machine.cpu.on_code(self.on_instruction)
@@ -110,7 +110,7 @@ class NaiveBookkeeping:
 def run_bare(image: Path, count: int = 4_000_000) -> tuple[float, int]:
     """Unicorn alone (no hooks, so no interrupts): the first ``count`` instructions of the image."""
     machine = Machine.load(image, record=False)
-    bare = UnicornCpu(machine.board.cpu)
+    bare = UnicornCpu(machine.spec.unicorn, dict(machine.spec.cpus)[machine.board.cpu])
     for lo, hi, perms in machine.cpu.uc.mem_regions():     # memory and peripheral pages
         bare.uc.mem_map(lo, hi - lo + 1, perms)
     for seg in machine.image.segments:

@@ -8,6 +8,7 @@ from pathlib import Path
 if __package__ in (None, ""):                      # run as a script: python tools/build_firmware.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from emulator.arch import by_folder
 from tools.asm import AsmError
 from tools.asmcheck import check_all
 from tools.elfwriter import (EM_ARM, EM_PPC, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, STB_GLOBAL,
@@ -50,11 +51,11 @@ def _symbols(placed: list[Placed], arch: str) -> list[ElfSymbol]:
         c = p.chunk
         bind = STB_GLOBAL if c.is_global else STB_LOCAL
         if c.kind == "func":
-            value = p.addr | 1 if arch == "arm" else p.addr
+            value = p.addr | 1 if by_folder(arch).thumb_code_symbols else p.addr
             syms.append(ElfSymbol(c.name, value, p.size, STT_FUNC, c.section, bind))
         else:
             syms.append(ElfSymbol(c.name, p.addr, p.size, STT_OBJECT, c.section, bind))
-        if arch == "arm" and c.section != ".bss":   # ARM ELF mapping symbols (AAELF32 5.5.5)
+        if by_folder(arch).thumb_code_symbols and c.section != ".bss":   # mapping symbols, AAELF32 5.5.5
             mapping = "$t" if c.kind == "func" else "$d"
             syms.append(ElfSymbol(mapping, p.addr, 0, STT_NOTYPE, c.section, STB_LOCAL))
     return syms
@@ -69,7 +70,7 @@ def build_image(image: Path, arch: str, root: Path = ROOT) -> bytes:
     entry = next((p for p in placed if p.chunk.name == entry_name), None)
     if entry is None:
         raise AsmError(f"{image}: no entry symbol {entry_name!r}")
-    img = ElfImage(machine, entry.addr | (1 if arch == "arm" else 0),
+    img = ElfImage(machine, entry.addr | (1 if by_folder(arch).thumb_code_symbols else 0),
                    _sections(placed), _symbols(placed, arch))
     return write_elf(img)
 

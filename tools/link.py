@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from emulator.arch import by_folder
 from tools.asm import AsmError, assemble_ppc, assemble_thumb
 from tools.datadir import encode_data, is_data_only
 from tools.srcparse import Chunk, Source, eval_const
@@ -30,6 +31,9 @@ class Layout:
     def base(self, section: str) -> int | None:
         return dict(self.sections).get(section)
 
+
+# Keystone front end per engine arch of an ArchSpec (emulator/arch/*/spec.py: keystone.arch).
+ASSEMBLERS = {"KS_ARCH_ARM": assemble_thumb, "KS_ARCH_PPC": assemble_ppc}
 
 ARM_LAYOUT = Layout("arm", ((".vectors", 0x00000000), (".text", None), (".rodata", None),
                            (".bss", 0x20000000)))
@@ -64,14 +68,15 @@ def _substitute(line: str, values: dict[str, int], funcs: set[str], arch: str) -
         if len(rest) < 2:
             return line
         mnemonic, operands = rest
-    branch = arch == "arm" and bool(_BRANCH.match(mnemonic))
+    thumb = by_folder(arch).thumb_code_symbols
+    branch = thumb and bool(_BRANCH.match(mnemonic))
 
     def repl(m: re.Match) -> str:
         name, reloc = m[1], m[2]
         if name not in values:
             return m[0]
         v = values[name]
-        if arch == "arm" and name in funcs and not branch:
+        if thumb and name in funcs and not branch:
             v |= 1                                   # Thumb interworking bit, as GNU as does
         if reloc == "@ha":
             return hex(_ha(v))
@@ -99,10 +104,12 @@ def _bss_size(chunk: Chunk, constants: dict[str, int], base: int) -> int:
 
 def _assemble(chunk: Chunk, addr: int, values: dict[str, int], funcs: set[str], arch: str) -> bytes:
     if chunk.kind != "func" and is_data_only(chunk.lines):
-        data_values = {k: (v | 1 if arch == "arm" and k in funcs else v) for k, v in values.items()}
-        return encode_data(chunk.lines, addr, data_values, "<" if arch == "arm" else ">", chunk.origin)
+        spec = by_folder(arch)
+        bit = 1 if spec.thumb_code_symbols else 0
+        data_values = {k: (v | bit if k in funcs else v) for k, v in values.items()}
+        return encode_data(chunk.lines, addr, data_values, ">" if spec.big_endian else "<", chunk.origin)
     text = "\n".join(_substitute(line, values, funcs, arch) for line in chunk.lines)
-    assemble = assemble_thumb if arch == "arm" else assemble_ppc
+    assemble = ASSEMBLERS[by_folder(arch).keystone.arch]
     try:
         return assemble(text, addr)
     except AsmError as exc:

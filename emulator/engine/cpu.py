@@ -30,16 +30,10 @@ PPC_REGS = {**{f"r{i}": getattr(P, f"UC_PPC_REG_{i}") for i in range(32)},
             "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR}
 PPC_REGS["sp"] = PPC_REGS["r1"]
 
-# (arch, mode, cpu model, register map) per CPU name: the engine constants side by side.
-CPUS = {
-    "cortex-m4": (unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS,
-                  A.UC_CPU_ARM_CORTEX_M4, ARM_REGS),
-    "cortex-m3": (unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS,
-                  A.UC_CPU_ARM_CORTEX_M3, ARM_REGS),
-    # e200z5/z6 models abort the process in Unicorn 2.1.4 (SPR 574 registered twice): e500v2.
-    "e200": (unicorn.UC_ARCH_PPC, unicorn.UC_MODE_PPC32 | unicorn.UC_MODE_BIG_ENDIAN,
-             P.UC_CPU_PPC32_E500V2_V22, PPC_REGS),
-}
+# The register map and the CPU-model constants of each Unicorn architecture: an ArchSpec names
+# its engine arch, modes and CPU models (emulator/arch/*/spec.py); they are resolved here.
+REGS = {"UC_ARCH_ARM": ARM_REGS, "UC_ARCH_PPC": PPC_REGS}
+CPU_CONSTS = {"UC_ARCH_ARM": A, "UC_ARCH_PPC": P}
 
 PERM = {"r": unicorn.UC_PROT_READ, "w": unicorn.UC_PROT_WRITE, "x": unicorn.UC_PROT_EXEC}
 _UNMAPPED = {unicorn.UC_MEM_READ_UNMAPPED: "unmapped-read",
@@ -97,13 +91,19 @@ def _reason(errno: int) -> str:
 class UnicornCpu:
     """One CPU core with its memory, driven by the machine's run loop."""
 
-    def __init__(self, cpu: str):
-        if cpu not in CPUS:
-            raise EngineError(f"engine: unknown CPU {cpu!r} (known: {', '.join(sorted(CPUS))})")
-        arch, mode, model, regs = CPUS[cpu]
+    def __init__(self, engine, model: str):
+        """``engine``: an ArchSpec's EngineMode (Unicorn arch and mode names); ``model``: the
+        name of a ``UC_CPU_*`` constant of that arch (e.g. ``UC_CPU_ARM_CORTEX_M4``)."""
+        consts = CPU_CONSTS.get(engine.arch)
+        if consts is None or not hasattr(consts, model):
+            raise EngineError(f"engine: unknown CPU model {engine.arch}/{model}")
+        mode = 0
+        for name in engine.modes:
+            mode |= getattr(unicorn, name)
+        cpu, regs = model, REGS[engine.arch]
         try:
-            self.uc = unicorn.Uc(arch, mode)
-            self.uc.ctl_set_cpu_model(model)
+            self.uc = unicorn.Uc(getattr(unicorn, engine.arch), mode)
+            self.uc.ctl_set_cpu_model(getattr(consts, model))
             self.uc.ctl_set_tcg_buffer_size(TCG_BUFFER)   # see TCG_BUFFER
         except unicorn.UcError as exc:
             raise _engine_error(f"creating a {cpu} core", exc) from None

@@ -4,22 +4,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..arch import ARCHES, spec_for
 from ..errors import BadInput
 from .inputfile import read_text
 from .tomlkeys import key_lines, line_of, parse_toml
 
 BUILTIN = Path(__file__).parent.parent / "boards"
-ARCHES = ("cortex-m", "ppc-booke")
 UNCLAIMED = ("fault", "stub")
 FPUS = ("none", "fpv4-sp-d16")
 DEFAULT_FPU = {"cortex-m4": "fpv4-sp-d16"}      # by cpu; every other core has none
-# The engine's CPU names (emulator/engine/cpu.py CPUS) and the cycle models (cyclemodel.MODELS) per
-# architecture, so a board naming another is refused here, naming the file and the key.
-CPUS = {"cortex-m": ("cortex-m3", "cortex-m4"), "ppc-booke": ("e200",)}
-CYCLE_MODELS = {"cortex-m": ("cortex-m4",), "ppc-booke": ("e200z6",)}
 PAGE = 0x1000                                   # the engine maps memory in 4 KiB pages
 SPACE = 1 << 32                                 # 32-bit address space
-MAX_IRQS = {"cortex-m": 496, "ppc-booke": 1024}  # ARMv7-M B3.4: up to 496 external interrupts
+MAX_IRQ_LINE = max(s.max_irqs for s in ARCHES.values()) - 1
 MAX_PRIORITY_BITS = 8
 MAX_CLOCK_HZ = 1 << 40
 # Integer peripheral parameters: (minimum, maximum); every other one is 0 <= value < 2**32.
@@ -124,12 +120,13 @@ def _board(data: dict, source: str, errors: "_Errors") -> Board | None:
     fields = _Fields(data.get("board"), source, "board")
     errors.unknown(fields.table, "board", BOARD_KEYS)
     name = errors.collect(lambda: fields.str("name"))
-    arch = fields.choice("arch", ARCHES)
-    cpu = errors.collect(lambda: fields.choice("cpu", CPUS[arch]))
+    arch = fields.choice("arch", tuple(ARCHES))
+    spec = spec_for(arch)       # the engine CPU names and cycle models a board of it may name
+    cpu = errors.collect(lambda: fields.choice("cpu", tuple(name for name, _ in spec.cpus)))
     got = {key: errors.collect(read) for key, read in (
-        ("cycle_model", lambda: fields.choice("cycle_model", CYCLE_MODELS[arch])),
+        ("cycle_model", lambda: fields.choice("cycle_model", spec.cycle_models)),
         ("clock_hz", lambda: fields.int("clock_hz", 1, maximum=MAX_CLOCK_HZ)),
-        ("num_irq", lambda: fields.int("num_irq", 0, default=0, maximum=MAX_IRQS[arch])),
+        ("num_irq", lambda: fields.int("num_irq", 0, default=0, maximum=spec.max_irqs)),
         ("priority_bits", lambda: fields.int("priority_bits", 0, default=8,
                                              maximum=MAX_PRIORITY_BITS)),
         ("scratch", lambda: fields.int("scratch", 0, maximum=SPACE - PAGE)),
@@ -228,7 +225,7 @@ def _peripheral(table, source: str, i: int) -> PeripheralSpec:
         raise BadInput(f"{source}: key 'peripheral[{i}].size': 0x{base:x}+0x{size:x} runs past "
                        "the end of the 32-bit address space")
     return PeripheralSpec(f.str("name"), f.str("kind"), base, size,
-                          f.int("irq", 0, default=None, maximum=MAX_IRQS["ppc-booke"] - 1), params)
+                          f.int("irq", 0, default=None, maximum=MAX_IRQ_LINE), params)
 
 
 def _param(value, source: str, key: str, depth: int = 0):
@@ -293,9 +290,11 @@ def _check_irqs(board: Board) -> None:
             raise BadInput(f"{board.source}: key 'peripheral[{i}].first_source': sources "
                            f"{first}-{first + channels - 1} are not all interrupt lines of this "
                            f"board (0-{limit - 1})")
-    if board.arch == "cortex-m" and not any(p.kind == "scs" for p in board.peripherals):
-        raise BadInput(f"{board.source}: key 'peripheral': a Cortex-M board needs its System "
-                       "Control Space (a peripheral of kind 'scs' at 0xE000E000)")
+    spec = spec_for(board.arch)
+    for kind, what in spec.required_peripherals:
+        if not any(p.kind == kind for p in board.peripherals):
+            raise BadInput(f"{board.source}: key 'peripheral': a {board.arch} board needs {what} "
+                           f"(a peripheral of kind '{kind}')")
 
 
 def _check_overlaps(board: Board) -> None:

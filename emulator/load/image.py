@@ -12,12 +12,12 @@ from typing import BinaryIO
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from ..arch import by_elf_machine, spec_for
 from .dwarf import Source, SourceLines, has_line_table
 from ..errors import BadInput
 from .inputfile import MAX_IMAGE_BYTES, read_input
 
 EM_ARM, EM_PPC = 40, 20
-ARCH_OF_MACHINE = {EM_ARM: "cortex-m", EM_PPC: "ppc-booke"}
 PF_PPC_VLE = SHF_PPC_VLE = 0x10000000
 
 
@@ -197,7 +197,7 @@ def _load_elf(path: Path, blob: bytes, digest: str) -> Image:
     with _part(path, _describe(sections, ".debug_line")):
         lines = _source_lines(elf, blob, symbols)
     with _part(path, _describe(sections, ".ARM.attributes")):
-        hard_float = arch == "cortex-m" and _passes_fp_in_registers(elf)
+        hard_float = spec_for(arch).fp_abi_attribute and _passes_fp_in_registers(elf)
     if not segments:
         raise BadInput(f"{path}: ELF has no loadable (PT_LOAD) segment")
     return Image(str(path), digest, arch, entry, segments, symbols, "elf", lines, hard_float)
@@ -239,14 +239,14 @@ def _source_lines(elf: ELFFile, blob: bytes, symbols: SymbolTable) -> SourceLine
 def _check_header(path: Path, elf: ELFFile) -> str:
     machine = elf.header.e_machine
     numeric = {"EM_ARM": EM_ARM, "EM_PPC": EM_PPC}.get(machine, machine)
-    if numeric not in ARCH_OF_MACHINE or elf.elfclass != 32:
+    spec = by_elf_machine(numeric) if isinstance(numeric, int) else None
+    if spec is None or elf.elfclass != 32:
         raise BadInput(f"{path}: unsupported ELF machine {machine} (ELF{elf.elfclass}); "
                        "expected 32-bit ARM or PowerPC")
-    arch = ARCH_OF_MACHINE[numeric]
-    want_little = arch == "cortex-m"
-    if elf.little_endian != want_little:
-        raise BadInput(f"{path}: {arch} images must be {'little' if want_little else 'big'}-endian")
-    return arch
+    if elf.little_endian == spec.big_endian:
+        raise BadInput(f"{path}: {spec.name} images must be "
+                       f"{'big' if spec.big_endian else 'little'}-endian")
+    return spec.name
 
 
 def _segments(path: Path, elf: ELFFile):
@@ -286,11 +286,12 @@ def _symbols(path: Path, elf: ELFFile, arch: str, sections) -> dict[str, Symbol]
 
 def _named_symbols(table: SymbolTableSection, arch: str) -> dict[str, Symbol]:
     out: dict[str, Symbol] = {}
+    thumb_bit = spec_for(arch).thumb_code_symbols       # AAELF32 5.5.3: bit 0 of a Thumb function
     for sym in table.iter_symbols():
         kind = {"STT_FUNC": "func", "STT_OBJECT": "object", "STT_NOTYPE": "notype"}.get(sym["st_info"]["type"])
         if not sym.name or kind is None or sym["st_shndx"] == "SHN_UNDEF" or sym.name.startswith("$"):
             continue
-        addr = sym["st_value"] & ~1 if arch == "cortex-m" and kind == "func" else sym["st_value"]
+        addr = sym["st_value"] & ~1 if thumb_bit and kind == "func" else sym["st_value"]
         if sym.name not in out or out[sym.name].kind != "func":
             out[sym.name] = Symbol(sym.name, addr, sym["st_size"], kind)
     return out

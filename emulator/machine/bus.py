@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 
+from ..arch import spec_for
 from ..errors import BadInput
 from ..peripherals import Peripheral
 from ..peripherals.dwt import Dwt
@@ -18,11 +19,6 @@ from ..peripherals.uart import CmsdkUart, LinflexUart
 PAGE = 0x1000
 WIRED = {"name", "base", "size", "irq", "sink", "raise_line", "on_exit", "on_acknowledge",
          "nvic", "fpu"}                 # constructor arguments the bus supplies, not the board
-# Where a board's unclaimed addresses may become stubs (board key unclaimed = "stub"): ARMv7-M
-# B3.1 Peripheral and Vendor-system regions (0x40000000-0x5FFFFFFF, 0xE0100000-0xFFFFFFFF);
-# MPC5xxx peripheral bridges (0xC3F00000-0xC3FFFFFF, 0xFFF00000-0xFFFFFFFF).
-PERIPHERAL_SPACE = {"cortex-m": ((0x40000000, 0x60000000), (0xE0100000, 1 << 32)),
-                    "ppc-booke": ((0xC3F00000, 0xC4000000), (0xFFF00000, 1 << 32))}
 
 
 class Bus:
@@ -30,11 +26,13 @@ class Bus:
 
     def __init__(self, machine, board):
         self.machine = machine
-        self.big_endian = board.arch == "ppc-booke"
+        spec = spec_for(board.arch)
+        self.big_endian = spec.big_endian
         self.peripherals: list[Peripheral] = [self._build(spec) for spec in board.peripherals]
         self.clocked = [p for p in self.peripherals if type(p).next_event is not Peripheral.next_event]
         self.stub_log, self.polls = AccessLog(), PollWatch()
-        self._space = PERIPHERAL_SPACE[board.arch] if board.unclaimed == "stub" else ()
+        # where unclaimed addresses may become stubs (board key unclaimed = "stub")
+        self._space = spec.peripheral_space if board.unclaimed == "stub" else ()
 
     def _build(self, spec):
         machine, params = self.machine, dict(spec.params)

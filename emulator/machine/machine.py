@@ -23,17 +23,18 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from ..arch import access_decoder, core_class, spec_for
 from ..engine import cyclemodel
-from ..load.board import Board, load_board
 from ..engine.accesspc import AccessLocator
 from ..engine.blockpos import BlockPosition
 from ..engine.clock import NO_UNTIL, make_clock
-from .clocked import NEVER, ClockedPeripherals
 from ..engine.cpu import CpuFault, UnicornCpu
 from ..errors import BadInput
 from ..events import Fault, Routes, RunEnded
+from ..load.board import Board, load_board
 from ..load.image import Image, load_image
 from .bus import Bus
+from .clocked import NEVER, ClockedPeripherals
 from .frames import FrameWriter
 from .runlimits import RunLimits, RunResult
 
@@ -41,7 +42,6 @@ PAGE = 0x1000
 DEFAULT_MAX_CYCLES = 200_000_000
 DEFAULT_TIMEOUT = 60.0
 MAX_CONSOLE = 1 << 20                   # console bytes kept in RunResult.output (all are streamed)
-DEFAULT_BOARD = {"cortex-m": "cortex-m4", "ppc-booke": "e200-mcu"}
 
 
 class Emitters(dict):
@@ -64,8 +64,9 @@ class Machine:
 
     def __init__(self, board: Board, image: Image, record: bool = True):
         self.board, self.image = board, image
+        self.spec = spec_for(board.arch)
         self._described: dict[int, str] = {}
-        self.cpu = UnicornCpu(board.cpu)
+        self.cpu = UnicornCpu(self.spec.unicorn, dict(self.spec.cpus)[board.cpu])
         self.model = cyclemodel.model_for(board.cycle_model)
         self.output = bytearray()
         self.console_dropped = 0                 # console bytes past MAX_CONSOLE, streamed only
@@ -80,9 +81,8 @@ class Machine:
         self.core = _make_core(self, board)
         self.clock = make_clock(self.model, self.cpu.read, self.core.spin_code)
         self._attention, self._deadline = self.clock.attention, self.clock.deadline   # shadows
-        self.position = BlockPosition(self.clock, self.cpu,
-                                      AccessLocator(board.arch, self.cpu.read, self.cpu.reg),
-                                      self.core.exec_pc)
+        locator = AccessLocator(self.spec, access_decoder(self.spec), self.cpu.read, self.cpu.reg)
+        self.position = BlockPosition(self.clock, self.cpu, locator, self.core.exec_pc)
         self.bus = Bus(self, board)
         self._load(image)
         self._reset_run_state()
@@ -102,7 +102,7 @@ class Machine:
         if board is None:
             if img.arch is None:
                 raise BadInput(f"{image}: raw binary needs --board")
-            board = DEFAULT_BOARD[img.arch]
+            board = spec_for(img.arch).default_board
         brd = load_board(board)
         if img.arch and img.arch != brd.arch:
             raise BadInput(f"{image}: {img.arch} image does not fit board '{brd.name}' ({brd.arch})")
@@ -391,10 +391,4 @@ def _fault_message(exc: CpuFault) -> str:
 
 
 def _make_core(machine: Machine, board: Board):
-    if board.arch == "cortex-m":
-        from ..arch.arm.core import CortexMCore
-        return CortexMCore(machine, board, machine.model)
-    if board.arch == "ppc-booke":
-        from ..arch.ppc.core import BookECore
-        return BookECore(machine, board, machine.model)
-    raise BadInput(f"{board.source}: key 'board.arch': '{board.arch}' is not supported yet")
+    return core_class(machine.spec)(machine, board, machine.model)

@@ -306,7 +306,7 @@ class StackProbe:
 
     def _allocates_frame(self, pc: int) -> bool:
         """Whether the store at ``pc`` also sets SP to the address it writes (PowerPC r1 update)."""
-        if self.machine.core.arch != "ppc-booke":
+        if not self.machine.spec.frame_on_store_update:
             return False
         return ppc_updates_r1(int.from_bytes(self.machine.cpu.read(pc, 4), "big"))
 

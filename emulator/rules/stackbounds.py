@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Mapping
 
+from ..arch import spec_for
 from .model import StackRule
 
 CANDIDATES = Path(__file__).parent / "stacks.toml"
@@ -58,7 +59,7 @@ def find(rule: StackRule, arch: str, symbols: Mapping, vector0: Callable[[], int
         return _partial(rule, arch, symbols, vector0)
     for cand in candidates():
         if arch in cand.arch and all(s in symbols for s in cand.symbols):
-            if cand.top or cand.sized or arch == "cortex-m":
+            if cand.top or cand.sized or spec_for(arch).reset_sp_in_vector:
                 return _from_candidate(rule.name, cand, symbols, vector0)
     return StackBounds(rule.name, None, None, f"not watched: no base symbol ({HINT})")
 
@@ -66,7 +67,7 @@ def find(rule: StackRule, arch: str, symbols: Mapping, vector0: Callable[[], int
 def _partial(rule: StackRule, arch: str, symbols: Mapping, vector0) -> StackBounds:
     look = lambda v: symbols[v].addr if isinstance(v, str) else v  # noqa: E731
     base, top = look(rule.base), look(rule.top)
-    if top is None and arch == "cortex-m":
+    if top is None and spec_for(arch).reset_sp_in_vector:
         top = vector0()
         return _checked(rule.name, base, top, "rules file base, top from vector[0]")
     if base is None or top is None:

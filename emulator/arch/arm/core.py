@@ -16,12 +16,13 @@ from .fpu import Fpu
 from .scs import HFSR_FORCED, UFSR_NOCP
 from .traps import CONTROL_BITS, TrapRunner
 from ...machine.faultloop import Progress
+from .spec import CORTEX_M
 from .semihosting import Exit, Semihosting, SemihostingError, heap_info
 
 # Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
 INTR_UDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT, INTR_BKPT, INTR_EXCEPTION_EXIT = 1, 2, 3, 4, 7, 8
 SEMIHOSTING_BKPT = 0xAB
-TRAP_CODE = b"\xfe\xe7" * 8        # 'b .' — the return trap of Machine.call()
+TRAP_CODE = CORTEX_M.spin_code * 8  # 'b .' — the return trap of Machine.call()
 UFSR_UNDEFINSTR = 1 << 16          # CFSR bit 16 (B3.2.15)
 # Faults that are UsageFaults on silicon (B1.5.14): their CFSR bit.  Taken as UsageFault when
 # SHCSR enables it and its priority allows, else escalated to HardFault (HFSR.FORCED).
@@ -41,9 +42,9 @@ PROBE_REGS = ARGUMENT_REGS + ("lr", "sp", "xpsr") + MASK_REGS
 class CortexMCore:
     """ARMv7-M core glue: owns the NVIC and SCS models and the exception engine."""
 
-    arch = "cortex-m"
+    arch = CORTEX_M.name
     trap_code = TRAP_CODE
-    spin_code = b"\xfe\xe7"          # 'b .'
+    spin_code = CORTEX_M.spin_code
 
     def __init__(self, machine, board, model):
         self.machine, self.cpu = machine, machine.cpu

@@ -45,9 +45,10 @@ from .addrspace import AddressSpaces
 from .intack import Acknowledgements
 from .sprport import SprPort
 from .timers import BookETimers
+from .spec import BOOKE
 
 INTR_SYSCALL = 8                                         # Unicorn 2.1.4 PPC, measured
-BRANCH_TO_SELF = b"\x48\x00\x00\x00"
+BRANCH_TO_SELF = BOOKE.spin_code
 MAX_ACTIVE = 64        # interrupts tracked as nested: far beyond the INTC LIFO's 14 levels
 ARGUMENT_REGS = ("r3", "r4", "r5", "r6")                  # EABI arguments
 # Everything a call probe reads (probe_reads, context): recorded at each probed instruction.
@@ -70,7 +71,7 @@ class Active(NamedTuple):
 class BookECore:
     """e200-class Book E core glue: owns the Book E timers and the interrupt nesting state."""
 
-    arch = "ppc-booke"
+    arch = BOOKE.name
     trap_code = BRANCH_TO_SELF * 4
     spin_code = BRANCH_TO_SELF
 
