@@ -154,6 +154,16 @@ def rules_command(image, board, base, rules, profile, no_profiles) -> None:
 
 
 @main.command()
+@click.argument("names", nargs=-1, metavar="[BOARD|FILE.toml]...")
+def boards(names) -> None:
+    """List the built-in boards (or the named ones): core, memory map and peripherals."""
+    from .load.board import builtin_names, load_board
+    from .load.boardinfo import describe
+    for i, name in enumerate(names or builtin_names()):
+        click.echo(("\n" if i else "") + "\n".join(describe(_guard(lambda: load_board(name)))))
+
+
+@main.command()
 def profiles() -> None:
     """List the built-in rule profiles and the symbols that enable each."""
     from .rules.builtin import shipped

@@ -1,0 +1,21 @@
+"""What ``fwsandbox boards`` prints about a board: core, memory map and peripherals, as text."""
+from __future__ import annotations
+
+from .board import Board, PeripheralSpec
+
+
+def describe(board: Board) -> list[str]:
+    """A board in a few lines: its core, then one line per memory region and peripheral."""
+    mhz = f"{board.clock_hz / 1e6:g} MHz"
+    fpu = f", fpu {board.fpu}" if board.fpu != "none" else ""
+    lines = [f"{board.name}: {board.arch} {board.cpu}{fpu}, cycle model {board.cycle_model}, "
+             f"{mhz}, {board.num_irq} interrupt lines, {board.priority_bits} priority bits"]
+    lines += [f"  memory      {r.name:<8} 0x{r.base:08x}-0x{r.base + r.size - 1:08x}  {r.perms}"
+              for r in board.memory + board.alias_regions()]
+    lines += [f"  peripheral  {p.name:<8} 0x{p.base:08x}-0x{p.base + p.size - 1:08x}  {p.kind}"
+              + _irq(p) for p in board.peripherals]
+    return lines
+
+
+def _irq(p: PeripheralSpec) -> str:
+    return "" if p.irq is None else f"  irq {p.irq}"
