@@ -36,6 +36,7 @@ from ..load.image import Image, load_image
 from .bus import Bus
 from .clocked import NEVER, ClockedPeripherals
 from .frames import FrameWriter
+from .host import MachineHost
 from .runlimits import RunLimits, RunResult
 
 PAGE = 0x1000
@@ -76,6 +77,7 @@ class Machine:
         self.emitters = Emitters(self)           # event class -> the cheapest emit for it
         self.console_sink: Callable[[str, bytes], None] | None = None
         self.frames = FrameWriter(self.cpu, board)
+        self.host = MachineHost(self)           # what the core sees of this machine
         self.stack_watchers, self.write_stack = self.frames.watchers, self.frames.write
         self._map_memory()
         self.core = _make_core(self, board)

@@ -353,9 +353,15 @@ class BookECore:
     def _observe(self, event: Fault) -> None:
         self._fault = event
 
+    exit_value = 0                           # never read: no call returns by exception
+
     def returns_by_exception(self, ret: int) -> bool:
         """Book E calls always return to code (an ISR's tail call returns through its rfi stub)."""
         return False
+
+    def on_trap(self, pc: int) -> None:
+        """Book E arms no block-clock traps (``clock.traps`` stays 0), so this is never due."""
+        raise AssertionError(f"block-clock trap at 0x{pc:08x} on a core that sets none")
 
     def record_fault(self, kind: str) -> tuple[tuple[str, int], ...]:
         """The register dump: r0-r31, PC, MSR, LR, CTR, CR (SRR0/SRR1/ESR/DEAR need an SPR

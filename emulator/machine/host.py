@@ -1,0 +1,69 @@
+"""MachineHost: the CoreHost port (emulator/arch/ports.py) a core gets instead of the Machine."""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class MachineHost:
+    """Everything a core may ask of its machine, delegated; nothing else of the Machine shows.
+
+    Built before the machine's bus, timers and block position exist (the core is made first),
+    so each call looks them up when made."""
+
+    def __init__(self, machine):
+        self._m = machine
+        self.cpu, self.board, self.spec = machine.cpu, machine.board, machine.spec
+
+    @property
+    def now(self) -> int:
+        return self._m.clock.now
+
+    def charge(self, cycles: int) -> None:
+        """Model time moves by ``cycles`` (the block clock is the only other writer)."""
+        self._m.clock.now += cycles
+
+    def cycle_at(self, pc: int) -> int:
+        return self._m.position.cycle_at(pc)
+
+    def end_block_after(self, pc: int) -> None:
+        self._m.position.end_block_after(pc)
+
+    def step_one(self) -> bool:
+        return self._m.step_one()
+
+    def recording(self) -> bool:
+        return self._m.recording()
+
+    def emit(self, event) -> None:
+        self._m.emit(event)
+
+    def subscribe(self, sink: Callable, *classes: type) -> None:
+        self._m.subscribe(sink, *classes)
+
+    def fault(self, kind: str, pc: int, message: str, address: int | None = None,
+              location: str | None = None) -> None:
+        self._m.fault(kind, pc, message, address, location=location)
+
+    def finish(self, reason: str, code: int | None = None, message: str = "") -> None:
+        self._m.finish(reason, code, message)
+
+    def describe(self, addr: int) -> str:
+        return self._m.describe(addr)
+
+    def symbol_containing(self, addr: int):
+        return self._m.image.symbols.containing(addr)
+
+    def console(self, stream: str, data: bytes) -> None:
+        self._m.console(stream, data)
+
+    def write_stack(self, addr: int, data: bytes, size: int | None = None) -> None:
+        self._m.write_stack(addr, data, size)
+
+    def irq_level(self, number: int) -> bool:
+        return self._m.timers.irq_level(number)
+
+    def fire_if_due(self) -> bool:
+        return self._m.timers.fire_if_due()
+
+    def after_state_change(self) -> None:
+        self._m.after_state_change()
