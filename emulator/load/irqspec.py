@@ -99,15 +99,16 @@ def resolve(refs: tuple[IrqRef, ...], controllers, where: str) -> tuple[IrqRef, 
 def check_lines(refs: tuple[IrqRef, ...], outputs: int, controllers: dict[str, int],
                 where: str) -> None:
     """Every line a peripheral with ``outputs`` outputs is wired to exists on the board."""
-    for ref in expand(refs, outputs, where):
+    for n, ref in enumerate(expand(refs, outputs, where)):
+        which = f" (output {n}: {refs[0]} + {n})" if len(refs) < outputs else ""
         if ref.controller not in controllers:
             raise BadInput(f"{where}: '{ref}': this board has no interrupt controller "
                            f"'{ref.controller}' (a peripheral of kind "
                            f"'{CONTROLLERS[ref.controller]}' provides it)")
         count = controllers[ref.controller]
         if ref.line >= count:
-            raise BadInput(f"{where}: '{ref}' is not a line of this board's {ref.controller} "
-                           f"(lines 0-{count - 1})")
+            raise BadInput(f"{where}: '{ref}'{which} is not a line of this board's "
+                           f"{ref.controller} (lines 0-{count - 1})")
 
 
 def expand(refs: tuple[IrqRef, ...], outputs: int, where: str) -> tuple[IrqRef, ...]:

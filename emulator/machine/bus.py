@@ -18,7 +18,8 @@ from ..peripherals.timer import CmsdkTimer
 from ..peripherals.uart import CmsdkUart, LinflexUart
 
 PAGE = 0x1000
-WIRED = {"name", "base", "size", "irq", "sink", "on_exit", "on_acknowledge", "nvic", "fpu"}                 # constructor arguments the bus supplies, not the board
+# constructor arguments the bus supplies, not the board
+WIRED = {"name", "base", "size", "irq", "sink", "on_exit", "on_acknowledge", "nvic", "fpu"}
 # Where a board's unclaimed addresses may become stubs (board key unclaimed = "stub"): ARMv7-M
 # B3.1 Peripheral and Vendor-system regions (0x40000000-0x5FFFFFFF, 0xE0100000-0xFFFFFFFF);
 # MPC5xxx peripheral bridges (0xC3F00000-0xC3FFFFFF, 0xFFF00000-0xFFFFFFFF).

@@ -6,7 +6,8 @@ PSR0.. +0x40 (one priority byte per source, 0-15).  Reading IACKR returns VTBA +
 the highest-priority pending source, raises CPR to its priority and pushes the old CPR on the
 LIFO (10.4.3.1.1); writing EOIR pops the LIFO into CPR.  The core's external input is asserted
 while a pending source has priority > CPR (10.4.2).  Hardware sources are level-sensitive: a
-peripheral's output is wired to ``line(source)`` (or a caller drives ``set_level``).  Hardware vector mode (MCR.HVEN) is not modelled.
+peripheral's output is wired to ``line(source)`` (or a caller drives ``set_level``).
+Hardware vector mode (MCR.HVEN) is not modelled.
 Each IACKR read is reported to ``on_acknowledge(source, now)`` (None: no request was asserted):
 in software vector mode it is that read, not the core's IVOR4 entry, that decides which source
 the interrupt serves (10.4.3.1.1).

@@ -77,8 +77,8 @@ class Nvic:
         return pended
 
     def input_level(self, number: int) -> bool:
-        """B3.4.1: whether a wired input of exception ``number`` is still asserted (a level-
-        sensitive interrupt pends again at exception return)."""
+        """B3.4.1: whether a wired input of exception ``number`` is still asserted (a
+        level-sensitive interrupt pends again at exception return)."""
         for inp in self.inputs:
             if inp.number == number and inp.level:
                 return True
