@@ -65,17 +65,20 @@ def test_icsr_reports_pending_and_active_vectors():
 
 
 def test_cmsdk_timer_interrupt_is_a_level_until_intclear():
-    t = CmsdkTimer("timer0", 0x40000000, 0x1000, irq=8)
+    nvic = N.Nvic(16, 3)
+    t = CmsdkTimer("timer0", 0x40000000, 0x1000)
+    t.irq.connect(nvic.line(8))              # irq = "nvic@8": exception 24
     t.write(0x8, 4, 49, 0)                   # RELOAD (and VALUE)
     t.write(0x0, 4, 9, 0)                    # enable + IRQ enable
-    assert t.irq == 24 and t.next_event() == 49
-    assert t.advance(49) and t.irq_level() and not t.advance(99)
+    assert t.next_event() == 49 and not nvic.sample()
+    assert t.advance(49) and t.irq_level() and nvic.sample() and nvic.pending[24]
+    assert not t.advance(99) and nvic.input_level(24) and not nvic.sample()
     t.write(0xC, 4, 1, 100)
     assert not t.irq_level() and t.read(0x4, 4, 100) == 49
 
 
 def test_a_timer_stopped_after_wrapping_reports_no_further_wraps():
-    t = CmsdkTimer("timer0", 0x40000000, 0x1000, irq=8)
+    t = CmsdkTimer("timer0", 0x40000000, 0x1000)
     t.write(0x8, 4, 49, 0)
     t.write(0x0, 4, 9, 0)
     assert t.advance(120)                    # wrapped at 49 and 99

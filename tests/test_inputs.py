@@ -169,7 +169,7 @@ def test_a_board_file_reports_all_its_errors_each_with_file_line_and_key(tmp_pat
 def test_a_peripheral_parameter_of_the_wrong_type_is_an_error_before_the_run(tmp_path):
     from emulator.load.board import BUILTIN
     board = tmp_path / "mcu.toml"
-    board.write_text((BUILTIN / "e200-mcu.toml").read_text().replace("first_source = 59",
-                                                                      "first_source = [59]"))
+    board.write_text((BUILTIN / "e200-mcu.toml").read_text().replace('irq = "intc@59"',
+                                                                      "irq = 59.5"))
     result = cli("run", Path(__file__).parents[1] / "firmware/ppc/demo.elf", "--board", board)
-    assert_bad_input(result, "peripheral 'pit': key 'first_source': expected an integer")
+    assert_bad_input(result, "key 'peripheral[0].irq': expected \"<controller>@<line>\"")

@@ -54,9 +54,11 @@ def test_sscir_clr_withdraws_a_software_request_and_psr_reads_back_per_byte():
 
 
 def pit():
-    lines = {}
-    p = Pit("pit", 0xC3FF0000, 0x4000, lambda s, level: lines.__setitem__(s, level), channels=3)
-    return p, lines
+    c = intc()
+    p = Pit("pit", 0xC3FF0000, 0x4000, channels=3)
+    for n, line in enumerate(p.outputs):         # irq = "intc@59": channel n -> source 59 + n
+        line.connect(c.line(59 + n))
+    return p, c.level
 
 
 def test_pit_counts_nothing_while_the_module_is_disabled():

@@ -118,7 +118,7 @@ def test_systick_with_rvr_zero_from_the_start_never_counts():
 # --- CMSDK APB timer (ARM DDI 0479) -----------------------------------------------------------
 
 def cmsdk(reload: int, at: int = 0, ctrl: int = EN | IRQEN) -> CmsdkTimer:
-    t = CmsdkTimer("timer0", 0x40000000, 0x1000, irq=8)
+    t = CmsdkTimer("timer0", 0x40000000, 0x1000)
     t.write(RELOAD, 4, reload, at)                  # also loads VALUE
     t.write(CTRL, 4, ctrl, at)
     return t
@@ -176,8 +176,7 @@ def test_cmsdk_intstatus_is_set_only_by_a_wrap_while_irqen_is_set():
 # --- MPC5604B PIT: LDVAL applies at the next timeout unless the channel restarts ---------------
 
 def pit_channel0(ldval: int):
-    lines: dict[int, bool] = {}
-    p = Pit("pit", 0xC3FF0000, 0x4000, lambda s, level: lines.__setitem__(s, level), channels=1)
+    p = Pit("pit", 0xC3FF0000, 0x4000, channels=1)
     p.write(0x000, 4, 0, 0)                         # PITMCR: module enabled
     p.write(0x100, 4, ldval, 0)                     # LDVAL0
     p.write(0x108, 4, 0x3, 0)                       # TCTRL0: TEN | TIE
@@ -325,7 +324,7 @@ def test_systick_agrees_with_a_per_cycle_model_under_random_register_traffic():
 
 def test_cmsdk_timer_agrees_with_its_rtl_clocked_per_cycle_under_random_register_traffic():
     for seed in range(30):
-        model, ref = CmsdkTimer("timer0", 0x40000000, 0x1000, irq=8), RefCmsdk()
+        model, ref = CmsdkTimer("timer0", 0x40000000, 0x1000), RefCmsdk()
         regs = (CTRL, VALUE, RELOAD, INTSTATUS)
         for now, kind, reg, value in random_ops(seed, regs, (0, 1, 2, 9, 30, 1, 8, 9)):
             if (nxt := model.next_event()) is not None and nxt < now:

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..arch import ARCHES, spec_for
 from ..errors import BadInput
 from .inputfile import read_text
+from .irqspec import IrqRef, board_controllers, check_lines, parse_irq, resolve
 from .tomlkeys import key_lines, line_of, parse_toml
 
 BUILTIN = Path(__file__).parent.parent / "boards"
@@ -15,11 +16,10 @@ FPUS = ("none", "fpv4-sp-d16")
 DEFAULT_FPU = {"cortex-m4": "fpv4-sp-d16"}      # by cpu; every other core has none
 PAGE = 0x1000                                   # the engine maps memory in 4 KiB pages
 SPACE = 1 << 32                                 # 32-bit address space
-MAX_IRQ_LINE = max(s.max_irqs for s in ARCHES.values()) - 1
 MAX_PRIORITY_BITS = 8
 MAX_CLOCK_HZ = 1 << 40
 # Integer peripheral parameters: (minimum, maximum); every other one is 0 <= value < 2**32.
-PARAM_RANGES = {"sources": (1, 1024), "channels": (1, 32), "first_source": (0, 1023)}
+PARAM_RANGES = {"sources": (1, 1024), "channels": (1, 32)}
 MAX_PARAM_DEPTH = 4                             # nested arrays/tables in a peripheral parameter
 
 
@@ -40,7 +40,7 @@ class PeripheralSpec:
     kind: str
     base: int
     size: int
-    irq: int | None = None
+    irq: tuple[IrqRef, ...] = ()        # the controller lines it drives (load/irqspec.py)
     params: tuple[tuple[str, object], ...] = ()
 
 
@@ -217,6 +217,9 @@ def _region(table, source: str, i: int, errors: _Errors | None = None) -> Region
 
 def _peripheral(table, source: str, i: int) -> PeripheralSpec:
     f = _Fields(table, source, f"peripheral[{i}]")
+    if isinstance(table, dict) and "first_source" in table:
+        raise BadInput(f"{source}: key 'peripheral[{i}].first_source': now written as the "
+                       f"first channel's line, irq = \"intc@{_short(table['first_source'])}\"")
     known = {"name", "kind", "base", "size", "irq"}
     params = tuple(sorted((k, _param(v, source, f"peripheral[{i}].{k}"))
                           for k, v in table.items() if k not in known))
@@ -225,7 +228,7 @@ def _peripheral(table, source: str, i: int) -> PeripheralSpec:
         raise BadInput(f"{source}: key 'peripheral[{i}].size': 0x{base:x}+0x{size:x} runs past "
                        "the end of the 32-bit address space")
     return PeripheralSpec(f.str("name"), f.str("kind"), base, size,
-                          f.int("irq", 0, default=None, maximum=MAX_IRQ_LINE), params)
+                          parse_irq(table.get("irq"), source, f"peripheral[{i}].irq"), params)
 
 
 def _param(value, source: str, key: str, depth: int = 0):
@@ -274,22 +277,16 @@ def _check_pages(board: Board) -> None:
 
 
 def _check_irqs(board: Board) -> None:
-    """IRQ lines exist: Cortex-M ``irq`` < num_irq (external interrupts), Book E INTC sources
-    (``irq``, a PIT's first_source + channels) < num_irq and within the INTC's sources; a
-    Cortex-M board needs its SCS (the core reads VTOR and the NVIC there)."""
-    sources = [dict(p.params).get("sources", board.num_irq) for p in board.peripherals
-               if p.kind.endswith("-intc")]
-    limit = min([board.num_irq] + [s for s in sources if isinstance(s, int)])
+    """IRQ lines exist: each ``irq`` names a controller the board has (the NVIC of its SCS, an
+    INTC) and lines of it (load/irqspec.py); a Cortex-M board needs its SCS (the core reads
+    VTOR and the NVIC there)."""
+    controllers = board_controllers(board)
     for i, p in enumerate(board.peripherals):
-        params = dict(p.params)
-        if p.irq is not None and p.irq >= limit:
-            raise BadInput(f"{board.source}: key 'peripheral[{i}].irq': {p.irq} is not an "
-                           f"interrupt line of this board (0-{limit - 1}, board.num_irq {board.num_irq})")
-        first, channels = params.get("first_source"), params.get("channels", 1)
-        if isinstance(first, int) and isinstance(channels, int) and first + channels > limit:
-            raise BadInput(f"{board.source}: key 'peripheral[{i}].first_source': sources "
-                           f"{first}-{first + channels - 1} are not all interrupt lines of this "
-                           f"board (0-{limit - 1})")
+        where = f"{board.source}: key 'peripheral[{i}].irq'"
+        channels = dict(p.params).get("channels", 1)
+        outputs = channels if isinstance(channels, int) else 1
+        if p.irq:
+            check_lines(resolve(p.irq, controllers, where), outputs, controllers, where)
     spec = spec_for(board.arch)
     for kind, what in spec.required_peripherals:
         if not any(p.kind == kind for p in board.peripherals):

@@ -10,15 +10,17 @@ import inspect
 
 from ..arch import spec_for
 from ..errors import BadInput
+from ..load.irqspec import expand, resolve
 from ..peripherals import Peripheral
+from ..peripherals.irq import Interrupts
 from ..peripherals.dwt import Dwt
 from ..peripherals.stub import AccessLog, PollWatch, StubPeripheral, poll_text, tested_bits
 from ..peripherals.timer import CmsdkTimer
 from ..peripherals.uart import CmsdkUart, LinflexUart
 
 PAGE = 0x1000
-WIRED = {"name", "base", "size", "irq", "sink", "raise_line", "on_exit", "on_acknowledge",
-         "nvic", "fpu"}                 # constructor arguments the bus supplies, not the board
+# constructor arguments the bus supplies, not the board
+WIRED = {"name", "base", "size", "irq", "sink", "on_exit", "on_acknowledge", "nvic", "fpu"}
 
 
 class Bus:
@@ -29,6 +31,7 @@ class Bus:
         spec = spec_for(board.arch)
         self.big_endian = spec.big_endian
         self.peripherals: list[Peripheral] = [self._build(spec) for spec in board.peripherals]
+        self.interrupts = self._wire(board)
         self.clocked = [p for p in self.peripherals if type(p).next_event is not Peripheral.next_event]
         self.stub_log, self.polls = AccessLog(), PollWatch()
         # where unclaimed addresses may become stubs (board key unclaimed = "stub")
@@ -40,8 +43,6 @@ class Bus:
         if factory is None:
             raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': unknown kind '{spec.kind}' "
                            f"(known: {', '.join(sorted(self.factories()))})")
-        if spec.kind in ("cmsdk-timer",) and spec.irq is None:
-            raise BadInput(f"{machine.board.source}: peripheral '{spec.name}': key 'irq' is required")
         where = f"{machine.board.source}: peripheral '{spec.name}'"
         try:
             peripheral = factory(spec, params)
@@ -50,12 +51,38 @@ class Bus:
         check_params(where, spec.kind, params, board_params(type(peripheral)))
         return peripheral
 
+    def _wire(self, board) -> Interrupts:
+        """Connect every peripheral's interrupt outputs to the controller lines its board entry
+        names (``irq = "nvic@8"``, ``"intc@59"``): one way for both ISAs."""
+        controllers = {p.controller.controller_name: p.controller for p in self.peripherals
+                       if p.controller is not None}
+        for p, spec in zip(self.peripherals, board.peripherals):
+            where = f"{board.source}: peripheral '{spec.name}': key 'irq'"
+            if p.outputs and not spec.irq:
+                raise BadInput(f"{where} is required (kind '{spec.kind}' raises interrupts)")
+            if spec.irq and not p.outputs:
+                raise BadInput(f"{where}: kind '{spec.kind}' has no interrupt output")
+            refs = expand(resolve(spec.irq, controllers, where), len(p.outputs), where)
+            for line, ref in zip(p.outputs, refs):
+                line.connect(self._input(controllers, ref, where))
+        return Interrupts(controllers.values())
+
+    @staticmethod
+    def _input(controllers: dict, ref, where: str):
+        controller = controllers.get(ref.controller)
+        if controller is None:
+            raise BadInput(f"{where}: this board has no interrupt controller '{ref.controller}'")
+        try:
+            return controller.line(ref.line)
+        except ValueError as exc:
+            raise BadInput(f"{where}: '{ref}': {exc}") from None
+
     def factories(self) -> dict:
         m = self.machine
         return {
             "scs": self._scs,
             "dwt": lambda s, p: Dwt(s.name, s.base, s.size, **p),
-            "cmsdk-timer": lambda s, p: CmsdkTimer(s.name, s.base, s.size, s.irq, **p),
+            "cmsdk-timer": lambda s, p: CmsdkTimer(s.name, s.base, s.size, **p),
             "cmsdk-uart": lambda s, p: CmsdkUart(s.name, s.base, s.size, lambda b: m.console("stdout", b), **p),
             "linflex-uart": lambda s, p: LinflexUart(s.name, s.base, s.size, lambda b: m.console("stdout", b), **p),
             "stub": lambda s, p: StubPeripheral(s.name, s.base, s.size, **p),

@@ -1,20 +1,19 @@
 """The machine's clocked peripherals as one: their next event, advancing them to the clock's
-``now`` (pending the interrupt of each that raised its line), and their IRQ line levels.
+``now`` (then the interrupt controllers sample the lines they drive), and those lines' levels.
 
 Plain loops, not min()/any() over generators: these run several times per interrupt.
 """
 from __future__ import annotations
 
-from typing import Callable
-
 NEVER = 1 << 62                    # no event: later than any cycle budget
 
 
 class ClockedPeripherals:
-    """Timers on the bus and inside the core; ``pend(irq)`` makes an interrupt pending."""
+    """Timers on the bus and inside the core; ``interrupts`` (peripherals/irq.Interrupts) are
+    the controllers their output lines are wired to."""
 
-    def __init__(self, peripherals: list, clock, pend: Callable[[int], None]):
-        self.peripherals, self.clock, self.pend = peripherals, clock, pend
+    def __init__(self, peripherals: list, clock, interrupts):
+        self.peripherals, self.clock, self.interrupts = peripherals, clock, interrupts
 
     def next_event(self) -> int:
         soonest = NEVER
@@ -25,14 +24,12 @@ class ClockedPeripherals:
         return soonest
 
     def fire(self) -> bool:
-        """Advance every timer to ``now``; pend the interrupt of each that raised its line.
+        """Advance every timer to ``now``; the controllers pend what their inputs latched.
         True if any interrupt was pended."""
-        now, pended = self.clock.now, False
+        now = self.clock.now
         for p in self.peripherals:
-            if p.advance(now) and p.irq is not None:
-                self.pend(p.irq)
-                pended = True
-        return pended
+            p.advance(now)
+        return self.interrupts.sample()
 
     def fire_if_due(self) -> bool:
         """``fire`` if a timer event has come; else False and the timers untouched.
@@ -45,7 +42,4 @@ class ClockedPeripherals:
 
     def irq_level(self, number: int) -> bool:
         """B3.4.1: whether a peripheral still asserts IRQ ``number`` (level-sensitive)."""
-        for p in self.peripherals:
-            if p.irq == number and p.irq_level():
-                return True
-        return False
+        return self.interrupts.level(number)

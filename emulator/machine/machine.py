@@ -94,7 +94,7 @@ class Machine:
             raise BadInput(f"{image.path}: cannot reset the core on board '{board.name}': "
                            f"{_fault_message(exc)} (no memory there)") from None
         self.timers = ClockedPeripherals(self.bus.clocked + self.core.clocked(), self.clock,
-                                         lambda irq: self.core.nvic.set_pending(irq))
+                                         self.bus.interrupts)
         self._install_hooks()
 
     @classmethod

@@ -6,7 +6,8 @@ PSR0.. +0x40 (one priority byte per source, 0-15).  Reading IACKR returns VTBA +
 the highest-priority pending source, raises CPR to its priority and pushes the old CPR on the
 LIFO (10.4.3.1.1); writing EOIR pops the LIFO into CPR.  The core's external input is asserted
 while a pending source has priority > CPR (10.4.2).  Hardware sources are level-sensitive: a
-peripheral drives its line with ``set_level``.  Hardware vector mode (MCR.HVEN) is not modelled.
+peripheral's output is wired to ``line(source)`` (or a caller drives ``set_level``).
+Hardware vector mode (MCR.HVEN) is not modelled.
 Each IACKR read is reported to ``on_acknowledge(source, now)`` (None: no request was asserted):
 in software vector mode it is that read, not the core's IVOR4 entry, that decides which source
 the interrupt serves (10.4.3.1.1).
@@ -16,6 +17,8 @@ from __future__ import annotations
 from typing import Callable
 
 from . import Peripheral
+from .irq import LevelInput
+from .registers import Register
 
 MCR, CPR, IACKR, EOIR, SSCIR, PSR = 0x00, 0x08, 0x10, 0x18, 0x20, 0x40
 SSCIR_SET, SSCIR_CLR = 0x02, 0x01
@@ -25,23 +28,55 @@ LIFO_DEPTH = 14
 
 
 class Intc(Peripheral):
-    """Pending/priority state of every INTC source plus CPR and its LIFO."""
+    """Pending/priority state of every INTC source plus CPR and its LIFO; the board's "intc"."""
 
     kind = "mpc5554-intc"
+    controller_name = "intc"
+    # MPC5554 RM 10.3 memory map; words read big-endian by byte lane, SSCIR/PSR per byte
+    registers = (
+        Register(MCR, "MCR", mask=0x21),
+        Register(CPR, "CPR", mask=0xF),
+        Register(IACKR, "IACKR", read="_read_iackr", field="vtba", mask=VTBA_MASK),
+        Register(EOIR, "EOIR", "w", write="_write_eoir"),
+        Register(SSCIR, "SSCIR", read="_read_sscir", write="_write_sscir", count=SOFTWARE_SOURCES,
+                 stride=1, width=1),
+        Register(PSR, "PSR", field="priority", mask=0xF, count="sources", stride=1, width=1),
+    )
+    lanes = {"read_lanes": "big", "byte_order": "big"}
 
     def __init__(self, name: str, base: int, size: int, sources: int = 308,
                  on_acknowledge: Callable[[int | None, int], None] | None = None, **params):
         super().__init__(name, base, size, **params)
         self.on_acknowledge = on_acknowledge
         self.sources = sources
-        self.mcr = 0
-        self.cpr = 0
-        self.vtba = 0
         self.lifo: list[int] = []
         self.priority = [0] * sources
         self.level = [False] * sources          # hardware request lines
         self.software = [False] * SOFTWARE_SOURCES
         self.requests: set[int] = set()         # sources with a request (line or SSCIR flag)
+        self.inputs: dict[int, list[LevelInput]] = {}     # wired lines, by source
+        self.controller = self
+        self.map_registers()
+
+    # the controller face (irq.py) ---------------------------------------------------------------
+    def line(self, source: int) -> LevelInput:
+        """A new input driving hardware source ``source`` (several inputs of one source: the
+        source requests while any of them is asserted)."""
+        if not 0 <= source < self.sources:
+            raise ValueError(f"INTC source {source} out of range 0-{self.sources - 1}")
+        inp = LevelInput(source, self._input_changed)
+        self.inputs.setdefault(source, []).append(inp)
+        return inp
+
+    def _input_changed(self, source: int, level: bool) -> None:
+        self.set_level(source, any(i.level for i in self.inputs[source]))
+
+    def sample(self) -> bool:
+        """Nothing to latch: hardware sources are levels (10.4.2), applied as they change."""
+        return False
+
+    def input_level(self, number: int) -> bool:
+        return False
 
     # pure state queries ----------------------------------------------------------------------
     def pending(self, source: int) -> bool:
@@ -93,45 +128,17 @@ class Intc(Peripheral):
         """EOIR write: CPR takes the value popped from the LIFO."""
         self.cpr = self.lifo.pop() if self.lifo else 0
 
-    # register interface ---------------------------------------------------------------------------
-    def read(self, offset: int, size: int, now: int) -> int:
-        if offset >= PSR or SSCIR <= offset < SSCIR + SOFTWARE_SOURCES:
-            return int.from_bytes(bytes(self._byte(offset + i) for i in range(size)), "big")
-        word = self._word(offset & ~3, now)
-        shift = 8 * (4 - size - (offset & 3))
-        return (word >> shift) & ((1 << 8 * size) - 1)
+    # registers ----------------------------------------------------------------------------------
+    def _read_iackr(self, now: int) -> int:
+        return self.acknowledge(now)
 
-    def _word(self, reg: int, now: int) -> int:
-        if reg == IACKR:
-            return self.acknowledge(now)
-        return {MCR: self.mcr, CPR: self.cpr}.get(reg, 0)
+    def _write_eoir(self, value: int, now: int) -> None:
+        self.end_of_interrupt()
 
-    def _byte(self, offset: int) -> int:
-        if offset >= PSR:
-            src = offset - PSR
-            return self.priority[src] if src < self.sources else 0
-        src = offset - SSCIR
-        return int(self.software[src])          # CLR reads as the flag
+    def _read_sscir(self, n: int, now: int) -> int:
+        return int(self.software[n])            # CLR reads as the flag
 
-    def write(self, offset: int, size: int, value: int, now: int) -> None:
-        if offset >= PSR or SSCIR <= offset < SSCIR + SOFTWARE_SOURCES:
-            for i in range(size):
-                self._write_byte(offset + i, (value >> 8 * (size - 1 - i)) & 0xFF)
-            return
-        reg = offset & ~3
-        if reg == MCR:
-            self.mcr = value & 0x21
-        elif reg == CPR:
-            self.cpr = value & 0xF
-        elif reg == IACKR:
-            self.vtba = value & VTBA_MASK
-        elif reg == EOIR:
-            self.end_of_interrupt()
-
-    def _write_byte(self, offset: int, byte: int) -> None:
-        if offset >= PSR:
-            if offset - PSR < self.sources:
-                self.priority[offset - PSR] = byte & 0xF
-        elif byte & (SSCIR_SET | SSCIR_CLR):
-            self.software[offset - SSCIR] = bool(byte & SSCIR_SET)
-            self._update(offset - SSCIR)
+    def _write_sscir(self, n: int, byte: int, now: int) -> None:
+        if byte & (SSCIR_SET | SSCIR_CLR):
+            self.software[n] = bool(byte & SSCIR_SET)
+            self._update(n)

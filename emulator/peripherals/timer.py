@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from . import Peripheral
+from .irq import IrqLine
+from .registers import Register, RegisterMap
 
 
 class DownCounter:
@@ -89,41 +91,53 @@ class SysTick:
     Lives inside the system control space; the SCS forwards offsets 0x10-0x1F here.  B3.3.1
     "SysTick operation": enabled, the counter counts down from CVR and on the clock after it
     reaches 0 loads RVR (from CVR = 0 that is the first clock); the 1 -> 0 transition sets
-    COUNTFLAG (cleared by a read of CSR) and, with TICKINT, pends SysTick.  Writing RVR does not
-    change the current count; RVR = 0 stops the counter at 0 on its next wrap.  Any write to
-    CVR clears it and COUNTFLAG, raises nothing, and the next clock loads RVR.
+    COUNTFLAG (cleared by a read of CSR) and, with TICKINT, pends SysTick: an event on ``irq``
+    (the SCS wires it to the NVIC's SysTick input).  Writing RVR does not change the current
+    count; RVR = 0 stops the counter at 0 on its next wrap.  Any write to CVR clears it and
+    COUNTFLAG, raises nothing, and the next clock loads RVR.
     """
 
     ENABLE, TICKINT, CLKSOURCE, COUNTFLAG = 1, 2, 4, 1 << 16
-    irq = 15
+    # B3.3.2-B3.3.5: SYST_CSR, SYST_RVR, SYST_CVR, SYST_CALIB (offsets from 0xE000E010)
+    registers = (
+        Register(0x0, "CSR", read="_read_csr", write="_write_csr", mask=0x7),
+        Register(0x4, "RVR", read="_read_rvr", write="_write_rvr", mask=0xFFFFFF),
+        Register(0x8, "CVR", read="_read_cvr", write="_write_cvr"),
+        Register(0xC, "CALIB", "r", reset=1 << 31),          # NOREF, no TENMS
+    )
 
     def __init__(self):
         self.counter = DownCounter()
         self.csr = self.CLKSOURCE
         self.countflag = False
-        self.edge = False
+        self.irq = IrqLine("systick")
+        self.regs = RegisterMap(self, self.registers)
 
     def read(self, reg: int, now: int) -> int:
         self._update(now)
-        if reg == 0x0:                               # SYST_CSR, COUNTFLAG clears on read
-            value = self.csr | (self.COUNTFLAG if self.countflag else 0)
-            self.countflag = False
-            return value
-        if reg == 0x4:
-            return self.counter.reload
-        if reg == 0x8:
-            return self.counter.value(now)
-        return 1 << 31                                # SYST_CALIB: NOREF, no TENMS
+        return self.regs.read(reg, 4, now)
 
     def write(self, reg: int, value: int, now: int) -> None:
         self._update(now)
-        if reg == 0x0:
-            self._write_csr(value & 0x7, now)
-        elif reg == 0x4:                              # B3.3.1: RVR applies from the next reload
-            self.counter.set_reload(now, value & 0xFFFFFF)
-        elif reg == 0x8:                              # any write clears CVR and COUNTFLAG
-            self.countflag = False
-            self._restart(now, 0)
+        self.regs.write(reg, 4, value, now)
+
+    def _read_csr(self, now: int) -> int:
+        value = self.csr | (self.COUNTFLAG if self.countflag else 0)
+        self.countflag = False                          # COUNTFLAG clears on read
+        return value
+
+    def _read_rvr(self, now: int) -> int:
+        return self.counter.reload
+
+    def _read_cvr(self, now: int) -> int:
+        return self.counter.value(now)
+
+    def _write_rvr(self, value: int, now: int) -> None:
+        self.counter.set_reload(now, value)             # B3.3.1: applies from the next reload
+
+    def _write_cvr(self, value: int, now: int) -> None:
+        self.countflag = False                          # any write clears CVR and COUNTFLAG
+        self._restart(now, 0)
 
     def _write_csr(self, value: int, now: int) -> None:
         was_on, self.csr = self.csr & self.ENABLE, value | self.CLKSOURCE
@@ -141,18 +155,15 @@ class SysTick:
     def _update(self, now: int) -> None:
         if self.counter.take_wraps(now):
             self.countflag = True
-            self.edge |= bool(self.csr & self.TICKINT)
+            if self.csr & self.TICKINT:
+                self.irq.pulse()
 
     def next_event(self) -> int | None:
         return self.counter.next_wrap()
 
     def advance(self, now: int) -> bool:
         self._update(now)
-        edge, self.edge = self.edge, False
-        return edge
-
-    def irq_level(self) -> bool:
-        return False
+        return self.irq.take_rise()
 
 
 class CmsdkTimer(Peripheral):
@@ -162,36 +173,38 @@ class CmsdkTimer(Peripheral):
     APB timer: VALUE counts down and on the clock after it reaches 0 loads RELOAD (the same
     counter as SysTick's); a write to RELOAD also writes VALUE.  The 1 -> 0 transition sets
     INTSTATUS only while CTRL.IRQEN is set (as in the kit's RTL and QEMU's model); INTSTATUS
-    drives TIMERINT as a level until INTCLEAR, whatever IRQEN does meanwhile.
+    drives TIMERINT (``irq``) as a level until INTCLEAR, whatever IRQEN does meanwhile.
     """
 
     kind = "cmsdk-timer"
     EN, IRQ_EN = 1, 8
+    # DDI 0479 APB timer programmers model; narrow accesses see the whole register
+    registers = (
+        Register(0x0, "CTRL", write="_write_ctrl", mask=0xF),
+        Register(0x4, "VALUE", read="_read_value", write="_write_value"),
+        Register(0x8, "RELOAD", read="_read_reload", write="_write_reload"),
+        Register(0xC, "INTSTATUS", "w1c", mask=1),          # write: INTCLEAR
+    )
 
-    def __init__(self, name: str, base: int, size: int, irq: int, **params):
+    def __init__(self, name: str, base: int, size: int, **params):
         super().__init__(name, base, size, **params)
-        self.irq = 16 + irq
         self.counter = DownCounter()
-        self.ctrl = 0
-        self.intstatus = False
-        self.edge = False
+        self.irq = IrqLine(f"{name}.irq")
+        self.outputs = (self.irq,)
+        self.map_registers()
 
-    def read(self, offset: int, size: int, now: int) -> int:
-        self._update(now)
-        return {0x0: self.ctrl, 0x4: self.counter.value(now), 0x8: self.counter.reload,
-                0xC: int(self.intstatus)}.get(offset & ~3, 0)
+    def _read_value(self, now: int) -> int:
+        return self.counter.value(now)
 
-    def write(self, offset: int, size: int, value: int, now: int) -> None:
-        self._update(now)
-        reg = offset & ~3
-        if reg == 0x0:
-            self._write_ctrl(value & 0xF, now)
-        elif reg in (0x4, 0x8):                        # DDI 0479: writing RELOAD also loads VALUE
-            if reg == 0x8:
-                self.counter.set_reload(now, value)
-            self._load(now, value)
-        elif reg == 0xC and value & 1:
-            self.intstatus = False
+    def _read_reload(self, now: int) -> int:
+        return self.counter.reload
+
+    def _write_value(self, value: int, now: int) -> None:
+        self._load(now, value)
+
+    def _write_reload(self, value: int, now: int) -> None:
+        self.counter.set_reload(now, value)             # DDI 0479: writing RELOAD also loads VALUE
+        self._load(now, value)
 
     def _write_ctrl(self, value: int, now: int) -> None:
         was_on, self.ctrl = self.ctrl & self.EN, value
@@ -209,15 +222,9 @@ class CmsdkTimer(Peripheral):
     def next_event(self) -> int | None:
         return self.counter.next_wrap()
 
-    def _update(self, now: int) -> None:
+    def sync(self, now: int) -> None:
         if self.counter.take_wraps(now) and self.ctrl & self.IRQ_EN:
-            self.edge |= not self.intstatus
-            self.intstatus = True
+            self.intstatus = 1
 
-    def advance(self, now: int) -> bool:
-        self._update(now)
-        edge, self.edge = self.edge, False
-        return edge
-
-    def irq_level(self) -> bool:
-        return self.intstatus
+    def update_interrupts(self) -> None:
+        self.irq.set(bool(self.intstatus))

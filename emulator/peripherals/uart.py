@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from . import Peripheral
+from .registers import Register
 
 
 class CmsdkUart(Peripheral):
@@ -14,24 +15,20 @@ class CmsdkUart(Peripheral):
     """
 
     kind = "cmsdk-uart"
+    # Cortex-M System Design Kit TRM (DDI 0479), APB UART programmers model
+    registers = (
+        Register(0x0, "DATA", "w", write="_transmit", mask=0xFF),
+        Register(0x4, "STATE", "r"),                    # TX buffer never full
+        Register(0x8, "CTRL", mask=0x7F),
+    )
 
     def __init__(self, name: str, base: int, size: int, sink: Callable[[bytes], None], **params):
         super().__init__(name, base, size, **params)
         self.sink = sink
-        self.ctrl = 0
         self.dropped = 0
+        self.map_registers()
 
-    def read(self, offset: int, size: int, now: int) -> int:
-        return self.ctrl if offset & ~3 == 0x8 else 0
-
-    def write(self, offset: int, size: int, value: int, now: int) -> None:
-        reg = offset & ~3
-        if reg == 0x0:
-            self._transmit(value & 0xFF)
-        elif reg == 0x8:
-            self.ctrl = value & 0x7F
-
-    def _transmit(self, byte: int) -> None:
+    def _transmit(self, byte: int, now: int) -> None:
         if self.ctrl & 1:
             self.sink(bytes([byte]))
         else:
@@ -44,19 +41,18 @@ class LinflexUart(Peripheral):
 
     kind = "linflex-uart"
     DTF = 0x2
+    # MPC5604B RM, LINFlex memory map: UARTSR +0x14 (write 1 to clear), BDRL +0x38
+    registers = (
+        Register(0x14, "UARTSR", "w1c"),
+        Register(0x38, "BDRL", "w", write="_transmit", mask=0xFF),
+    )
+    lanes = {"read_lanes": "big"}                       # big-endian bus: a byte read is its byte
 
     def __init__(self, name: str, base: int, size: int, sink: Callable[[bytes], None], **params):
         super().__init__(name, base, size, **params)
         self.sink = sink
-        self.uartsr = 0
+        self.map_registers()
 
-    def read(self, offset: int, size: int, now: int) -> int:
-        value = self.uartsr if offset & ~3 == 0x14 else 0
-        return value if size == 4 else (value >> (8 * (3 - (offset & 3)))) & ((1 << 8 * size) - 1)
-
-    def write(self, offset: int, size: int, value: int, now: int) -> None:
-        if offset & ~3 == 0x38:
-            self.sink(bytes([value & 0xFF]))
-            self.uartsr |= self.DTF
-        elif offset & ~3 == 0x14:
-            self.uartsr &= ~value                      # write 1 to clear
+    def _transmit(self, byte: int, now: int) -> None:
+        self.sink(bytes([byte]))
+        self.uartsr |= self.DTF

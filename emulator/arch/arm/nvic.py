@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ...peripherals.irq import LatchedInput
+
 RESET, NMI, HARDFAULT, MEMMANAGE, BUSFAULT, USAGEFAULT = 1, 2, 3, 4, 5, 6
 SVCALL, DEBUGMON, PENDSV, SYSTICK = 11, 12, 14, 15
 IRQ0 = 16
@@ -34,7 +36,10 @@ NO_MASKS = Masks()
 
 
 class Nvic:
-    """Pending/enabled/active/priority state of every exception, IRQs and system ones."""
+    """Pending/enabled/active/priority state of every exception, IRQs and system ones; the
+    board's "nvic" interrupt controller (its inputs: ``line``, emulator/peripherals/irq.py)."""
+
+    controller_name = "nvic"
 
     def __init__(self, num_irq: int, priority_bits: int):
         self.num_irq = num_irq
@@ -46,6 +51,38 @@ class Nvic:
         self._pending: set[int] = set()        # the same, as a set: few are pending at once
         self.active: list[int] = []            # stack of active exceptions, outermost first
         self.priority = [FIXED_PRIORITY.get(n, 0) for n in range(self.count)]
+        self.inputs: list[LatchedInput] = []   # wired interrupt inputs, in wiring order
+
+    # inputs (B3.4.1: an asserted interrupt signal makes its exception pending) -------------
+    def line(self, irq: int) -> LatchedInput:
+        """A new input for external interrupt ``irq`` (exception 16 + irq)."""
+        if not 0 <= irq < self.num_irq:
+            raise ValueError(f"NVIC interrupt {irq} out of range 0-{self.num_irq - 1}")
+        return self.exception_input(IRQ0 + irq)
+
+    def exception_input(self, number: int) -> LatchedInput:
+        """A new input for exception ``number`` (SysTick's, inside the SCS)."""
+        inp = LatchedInput(number)
+        self.inputs.append(inp)
+        return inp
+
+    def sample(self) -> bool:
+        """Pend every exception whose input was asserted since the last sample (the machine
+        samples when it advances its timers, at the instruction boundary it services)."""
+        pended = False
+        for inp in self.inputs:
+            if inp.take():
+                self.set_pending(inp.number)
+                pended = True
+        return pended
+
+    def input_level(self, number: int) -> bool:
+        """B3.4.1: whether a wired input of exception ``number`` is still asserted (a
+        level-sensitive interrupt pends again at exception return)."""
+        for inp in self.inputs:
+            if inp.number == number and inp.level:
+                return True
+        return False
 
     # configuration -------------------------------------------------------------------------
     def set_priority(self, number: int, value: int) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...peripherals import Peripheral
+from ...peripherals.registers import Register
 from ...peripherals.timer import SysTick
 from . import nvic as N
 
@@ -12,60 +13,109 @@ CFSR, HFSR, MMFAR, BFAR = 0xD28, 0xD2C, 0xD34, 0xD38      # B3.2.15-B3.2.18
 UFSR_NOCP = 1 << 19                # CFSR bit 19: UsageFault, no coprocessor (B3.2.15)
 HFSR_FORCED = 1 << 30              # B3.2.16: a fault escalated to HardFault
 SHCSR_ENABLE = {4: 1 << 16, 5: 1 << 17, 6: 1 << 18}       # MEMFAULTENA, BUSFAULTENA, USGFAULTENA
+NVIC_BANK = 16                     # B3.4.3: ISER0-15, ICER0-15, ISPR0-15, ICPR0-15, IABR0-15
+
+
+def _bank(offset: int, name: str, access: str = "rw", **kw) -> Register:
+    return Register(offset, name, access, count=NVIC_BANK, **kw)
 
 
 class SystemControlSpace(Peripheral):
     """Register front end of the NVIC state, the SCB and SysTick (offsets from 0xE000E000)."""
 
     kind = "scs"
+    registers = (
+        Register(0x004, "ICTR", "r", read="_read_ictr"),              # B3.2.2 summary
+        Register(0x010, "SYST", read="_read_systick", write="_write_systick", count=4),  # B3.3
+        _bank(0x100, "ISER", read="_read_enabled", write="_set_enable"),  # B3.4.4-B3.4.8
+        _bank(0x180, "ICER", read="_read_enabled", write="_clear_enable"),
+        _bank(0x200, "ISPR", read="_read_pending", write="_set_pend"),
+        _bank(0x280, "ICPR", read="_read_pending", write="_clear_pend"),
+        _bank(0x300, "IABR", "r", read="_read_active"),
+        Register(0x400, "IPR", read="_read_ipr", write="_write_ipr", count="num_irq",
+                 stride=1, width=1),                                  # B3.4.9, byte-addressable
+        Register(0xD00, "CPUID", "r", reset=CPUID_M4),                # B3.2.3
+        Register(0xD04, "ICSR", read="icsr", write="_write_icsr"),    # B3.2.4
+        Register(0xD08, "VTOR", mask=0xFFFFFF80),                     # B3.2.5
+        Register(0xD0C, "AIRCR", read="_read_aircr", write="_write_aircr"),   # B3.2.6
+        Register(0xD10, "SCR", mask=0x16),                            # B3.2.7
+        Register(0xD14, "CCR", write="_write_ccr", reset=STKALIGN),   # B3.2.8
+        Register(0xD18, "SHPR", read="_read_shpr", write="_write_shpr", count=12, stride=1,
+                 width=1),                                            # B3.2.10-B3.2.12
+        Register(0xD24, "SHCSR", mask=0x70000),                       # B3.2.13
+        Register(CFSR, "CFSR", "w1c"),                                # B3.2.15, write 1 to clear
+        Register(HFSR, "HFSR", "w1c"),                                # B3.2.16
+        Register(0xF00, "STIR", "w", write="_write_stir"),            # software trigger
+    )
+    lanes = {"read_lanes": "little", "write_lanes": "little"}
 
     def __init__(self, name: str, base: int, size: int, nvic: N.Nvic, fpu=None, **params):
         super().__init__(name, base, size, **params)
-        self.nvic, self.fpu = nvic, fpu
-        self.cfsr = self.hfsr = 0
+        self.nvic, self.fpu, self.num_irq = nvic, fpu, nvic.num_irq
+        self.controller = nvic
         self.systick = SysTick()
-        self.vtor = 0
-        self.ccr = STKALIGN
-        self.scr = 0
-        self.shcsr = 0
+        self.systick.irq.connect(nvic.exception_input(N.SYSTICK))
+        self.map_registers(fallback=fpu)            # CPACR, FPCCR... (B3.2.20, fpu.py)
 
-    # reads ------------------------------------------------------------------------------------
-    def read(self, offset: int, size: int, now: int) -> int:
-        if 0x400 <= offset < 0x400 + self.nvic.num_irq:        # NVIC_IPR: byte-addressable
-            return self._read_bytes(offset, size, lambda o: self.nvic.priority[N.IRQ0 + o - 0x400])
-        if 0xD18 <= offset < 0xD24:                            # SHPR1-3
-            return self._read_bytes(offset, size, lambda o: self.nvic.priority[4 + o - 0xD18])
-        word = self._read_word(offset & ~3, now)
-        return (word >> (8 * (offset & 3))) & ((1 << (8 * size)) - 1)
-
-    def _read_bytes(self, offset: int, size: int, byte_at) -> int:
-        return sum((byte_at(offset + i) & 0xFF) << (8 * i) for i in range(size))
-
-    def _read_word(self, reg: int, now: int) -> int:
-        if 0x10 <= reg < 0x20:
-            return self.systick.read(reg - 0x10, now)
-        if 0x100 <= reg < 0x180 or 0x180 <= reg < 0x200:       # ISER / ICER read the enables
-            return self._bits(self.nvic.enabled, reg & 0x7F)
-        if 0x200 <= reg < 0x300:                               # ISPR / ICPR read pending
-            return self._bits(self.nvic.pending, reg & 0x7F)
-        if 0x300 <= reg < 0x380:                               # IABR
-            return self._bits([self.nvic.is_active(n) for n in range(self.nvic.count)], reg & 0x7F)
-        return self._scb_read(reg)
-
-    def _bits(self, flags: list, reg_offset: int) -> int:
-        first = N.IRQ0 + 8 * reg_offset
+    # NVIC banks -------------------------------------------------------------------------------
+    def _bits(self, flags, index: int) -> int:
+        first = N.IRQ0 + 32 * index
         return sum(1 << i for i in range(32) if first + i < len(flags) and flags[first + i])
 
-    def _scb_read(self, reg: int) -> int:
-        if self.fpu is not None and self.fpu.owns(reg):
-            return self.fpu.read(reg)
-        return {0x004: max(0, (self.nvic.num_irq + 31) // 32 - 1), 0xD00: CPUID_M4,
-                0xD04: self.icsr(), 0xD08: self.vtor,
-                0xD0C: (0xFA05 << 16) | (self.nvic.prigroup << 8),
-                0xD10: self.scr, 0xD14: self.ccr, 0xD24: self.shcsr,
-                CFSR: self.cfsr, HFSR: self.hfsr}.get(reg, 0)
+    def _read_enabled(self, index: int, now: int) -> int:
+        return self._bits(self.nvic.enabled, index)
 
-    def icsr(self) -> int:
+    def _read_pending(self, index: int, now: int) -> int:
+        return self._bits(self.nvic.pending, index)
+
+    def _read_active(self, index: int, now: int) -> int:
+        return self._bits([self.nvic.is_active(n) for n in range(self.nvic.count)], index)
+
+    def _each_bit(self, index: int, value: int, action) -> None:
+        first = N.IRQ0 + 32 * index
+        for i in range(32):
+            if value >> i & 1 and first + i < self.nvic.count:
+                action(first + i)
+
+    def _set_enable(self, index: int, value: int, now: int) -> None:
+        self._each_bit(index, value, lambda n: self.nvic.enabled.__setitem__(n, True))
+
+    def _clear_enable(self, index: int, value: int, now: int) -> None:
+        self._each_bit(index, value, lambda n: self.nvic.enabled.__setitem__(n, False))
+
+    def _set_pend(self, index: int, value: int, now: int) -> None:
+        self._each_bit(index, value, self.nvic.set_pending)
+
+    def _clear_pend(self, index: int, value: int, now: int) -> None:
+        self._each_bit(index, value, self.nvic.clear_pending)
+
+    def _write_stir(self, value: int, now: int) -> None:
+        self.nvic.set_pending(N.IRQ0 + (value & 0x1FF))
+
+    # priorities -------------------------------------------------------------------------------
+    def _read_ipr(self, n: int, now: int) -> int:
+        return self.nvic.priority[N.IRQ0 + n] & 0xFF
+
+    def _write_ipr(self, n: int, value: int, now: int) -> None:
+        self.nvic.set_priority(N.IRQ0 + n, value)
+
+    def _read_shpr(self, n: int, now: int) -> int:
+        return self.nvic.priority[4 + n] & 0xFF
+
+    def _write_shpr(self, n: int, value: int, now: int) -> None:
+        self.nvic.set_priority(4 + n, value)
+
+    # SCB ----------------------------------------------------------------------------------------
+    def _read_ictr(self, now: int) -> int:
+        return max(0, (self.nvic.num_irq + 31) // 32 - 1)
+
+    def _read_systick(self, n: int, now: int) -> int:
+        return self.systick.read(4 * n, now)
+
+    def _write_systick(self, n: int, value: int, now: int) -> None:
+        self.systick.write(4 * n, value, now)
+
+    def icsr(self, now: int = 0) -> int:
         """B3.2.4 ICSR: VECTACTIVE, RETTOBASE, VECTPENDING, ISRPENDING, PENDSTSET, PENDSVSET."""
         nv = self.nvic
         pending = nv.highest_pending() or 0
@@ -76,65 +126,7 @@ class SystemControlSpace(Peripheral):
         value |= (1 << 28) if nv.pending[N.PENDSV] else 0
         return value
 
-    # writes -----------------------------------------------------------------------------------
-    def write(self, offset: int, size: int, value: int, now: int) -> None:
-        if 0x400 <= offset < 0x400 + self.nvic.num_irq:
-            for i in range(size):
-                self.nvic.set_priority(N.IRQ0 + offset - 0x400 + i, value >> (8 * i))
-        elif 0xD18 <= offset < 0xD24:
-            for i in range(size):
-                self.nvic.set_priority(4 + offset - 0xD18 + i, value >> (8 * i))
-        else:
-            self._write_word(offset & ~3, value << (8 * (offset & 3)), now)
-
-    def _write_word(self, reg: int, value: int, now: int) -> None:
-        if 0x10 <= reg < 0x20:
-            self.systick.write(reg - 0x10, value, now)
-        elif 0x100 <= reg < 0x300:
-            self._write_nvic_bits(reg, value)
-        elif reg == 0xF00:                                     # STIR
-            self.nvic.set_pending(N.IRQ0 + (value & 0x1FF))
-        else:
-            self._scb_write(reg, value)
-
-    def _write_nvic_bits(self, reg: int, value: int) -> None:
-        first = N.IRQ0 + 8 * (reg & 0x7F)
-        for i in range(32):
-            n = first + i
-            if value >> i & 1 and n < self.nvic.count:
-                self._apply_bit(reg & ~0x7F, n)
-
-    def _apply_bit(self, bank: int, n: int) -> None:
-        if bank == 0x100:
-            self.nvic.enabled[n] = True
-        elif bank == 0x180:
-            self.nvic.enabled[n] = False
-        elif bank == 0x200:
-            self.nvic.set_pending(n)
-        else:
-            self.nvic.clear_pending(n)
-
-    def _scb_write(self, reg: int, value: int) -> None:
-        if self.fpu is not None and self.fpu.owns(reg):
-            self.fpu.write(reg, value)
-        elif reg == CFSR:                                      # write one to clear
-            self.cfsr &= ~value
-        elif reg == HFSR:
-            self.hfsr &= ~value
-        elif reg == 0xD04:
-            self._write_icsr(value)
-        elif reg == 0xD08:
-            self.vtor = value & 0xFFFFFF80
-        elif reg == 0xD0C and value >> 16 == VECTKEY:
-            self.nvic.prigroup = (value >> 8) & 7
-        elif reg == 0xD10:
-            self.scr = value & 0x16
-        elif reg == 0xD14:
-            self.ccr = (value & 0x31B) | STKALIGN
-        elif reg == 0xD24:
-            self.shcsr = value & 0x70000
-
-    def _write_icsr(self, value: int) -> None:
+    def _write_icsr(self, value: int, now: int) -> None:
         for bit, action in ((31, lambda: self.nvic.set_pending(N.NMI)),
                             (28, lambda: self.nvic.set_pending(N.PENDSV)),
                             (27, lambda: self.nvic.clear_pending(N.PENDSV)),
@@ -142,6 +134,16 @@ class SystemControlSpace(Peripheral):
                             (25, lambda: self.nvic.clear_pending(N.SYSTICK))):
             if value >> bit & 1:
                 action()
+
+    def _read_aircr(self, now: int) -> int:
+        return (0xFA05 << 16) | (self.nvic.prigroup << 8)
+
+    def _write_aircr(self, value: int, now: int) -> None:
+        if value >> 16 == VECTKEY:                  # B3.2.6: writes need VECTKEY
+            self.nvic.prigroup = (value >> 8) & 7
+
+    def _write_ccr(self, value: int, now: int) -> None:
+        self.ccr = (value & 0x31B) | STKALIGN
 
     def fault_enabled(self, number: int) -> bool:
         """SHCSR's enable bit of MemManage, BusFault or UsageFault (B3.2.13)."""
@@ -153,5 +155,3 @@ class SystemControlSpace(Peripheral):
 
     def advance(self, now: int) -> bool:
         return self.systick.advance(now)
-
-    irq = N.SYSTICK

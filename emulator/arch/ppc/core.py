@@ -99,17 +99,13 @@ class BookECore:
         m = self.machine
         return {"mpc5554-intc": lambda s, p: self._attach("intc", Intc(
                     s.name, s.base, s.size, on_acknowledge=self.acks.acknowledged, **p)),
-                "mpc5604b-pit": lambda s, p: Pit(s.name, s.base, s.size, self._drive_line, **p),
+                "mpc5604b-pit": lambda s, p: Pit(s.name, s.base, s.size, **p),
                 "simctl": lambda s, p: self._attach("simctl", SimControl(
                     s.name, s.base, s.size, lambda code: m.finish("exit", code), **p))}
 
     def _attach(self, attr: str, peripheral):
         setattr(self, attr, peripheral)
         return peripheral
-
-    def _drive_line(self, source: int, level: bool) -> None:
-        if self.intc is not None:
-            self.intc.set_level(source, level)
 
     # reset and calls ---------------------------------------------------------------------------
     def reset(self, image) -> None:
