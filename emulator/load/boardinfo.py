@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .board import Board, PeripheralSpec
+from .irqspec import board_controllers, expand, resolve
 
 
 def describe(board: Board) -> list[str]:
@@ -12,10 +13,18 @@ def describe(board: Board) -> list[str]:
              f"{mhz}, {board.num_irq} interrupt lines, {board.priority_bits} priority bits"]
     lines += [f"  memory      {r.name:<8} 0x{r.base:08x}-0x{r.base + r.size - 1:08x}  {r.perms}"
               for r in board.memory + board.alias_regions()]
+    controllers = board_controllers(board)
     lines += [f"  peripheral  {p.name:<8} 0x{p.base:08x}-0x{p.base + p.size - 1:08x}  {p.kind}"
-              + _irq(p) for p in board.peripherals]
+              + _irq(p, controllers) for p in board.peripherals]
     return lines
 
 
-def _irq(p: PeripheralSpec) -> str:
-    return "" if p.irq is None else f"  irq {p.irq}"
+def _irq(p: PeripheralSpec, controllers) -> str:
+    """`` -> nvic@8`` / `` -> intc@59,60,61,62``: the controller lines it drives, one per output."""
+    if not p.irq:
+        return ""
+    channels = dict(p.params).get("channels", 1)
+    refs = expand(resolve(p.irq, controllers, p.name), channels, p.name)
+    if len({r.controller for r in refs}) > 1:
+        return "  -> " + ", ".join(map(str, refs))
+    return f"  -> {refs[0].controller}@{','.join(str(r.line) for r in refs)}"
