@@ -76,3 +76,13 @@ def test_no_module_outside_the_arch_folders_names_an_architecture():
     offenders |= {f"tools/{p.name}": sorted(_string_constants(p) & set(ARCHES))
                   for p in tools.glob("*.py")}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_cores_never_reach_back_into_the_machine_or_the_probes():
+    """A core sees its machine only through the CoreHost port (emulator/arch/ports.py)."""
+    for path in (PACKAGE / "arch").rglob("*.py"):
+        absolute = {n.lstrip(".") for n in imports_of(path)}
+        bad = {n for n in absolute if n.split(".")[0] in ("machine", "probes", "detectors",
+                                                          "report", "gate", "session", "cli")}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+        assert "self.machine" not in path.read_text(), path

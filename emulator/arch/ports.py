@@ -50,6 +50,12 @@ class CoreHost(Protocol):
     reason and exit value.  ``irq_level(n)`` says whether the peripheral driving exception
     ``n`` still asserts it (level-sensitive re-pend on return); ``fire_if_due()`` delivers timer
     events that are due now.  ``after_state_change()`` re-evaluates what may be taken.
+    ``set_traps(flags)`` arms the block clock's traps (a block holding such an instruction
+    stops before it: Cortex-M FP and CONTROL accesses); ``trap_sites(pc)`` the first FP and
+    system-register sites of the block at ``pc`` (FP only while armed).
+    ``set_traps(flags)`` arms the block clock's traps (a block holding such an instruction
+    stops before it: Cortex-M FP and CONTROL accesses); ``trap_sites(pc)`` the first FP and
+    system-register sites of the block at ``pc`` (FP only while armed).
     """
 
     cpu: CpuPort
@@ -75,6 +81,10 @@ class CoreHost(Protocol):
     def irq_level(self, number: int) -> bool: ...
     def fire_if_due(self) -> bool: ...
     def after_state_change(self) -> None: ...
+    def set_traps(self, flags: int) -> None: ...
+    def trap_sites(self, pc: int) -> tuple[int | None, int | None]: ...
+    def set_traps(self, flags: int) -> None: ...
+    def trap_sites(self, pc: int) -> tuple[int | None, int | None]: ...
 
 
 @runtime_checkable

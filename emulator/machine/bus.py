@@ -80,22 +80,13 @@ class Bus:
     def factories(self) -> dict:
         m = self.machine
         return {
-            "scs": self._scs,
             "dwt": lambda s, p: Dwt(s.name, s.base, s.size, **p),
             "cmsdk-timer": lambda s, p: CmsdkTimer(s.name, s.base, s.size, **p),
             "cmsdk-uart": lambda s, p: CmsdkUart(s.name, s.base, s.size, lambda b: m.console("stdout", b), **p),
             "linflex-uart": lambda s, p: LinflexUart(s.name, s.base, s.size, lambda b: m.console("stdout", b), **p),
             "stub": lambda s, p: StubPeripheral(s.name, s.base, s.size, **p),
-            **getattr(m.core, "peripheral_factories", lambda: {})(),
+            **m.core.peripheral_factories(),             # the core's own (SCS, INTC, ...)
         }
-
-    def _scs(self, spec, params):
-        from ..arch.arm.scs import SystemControlSpace
-        core = self.machine.core
-        scs = SystemControlSpace(spec.name, spec.base, spec.size, core.nvic, core.fpu, **params)
-        scs.vtor = self.machine.board.vtor & 0xFFFFFF80
-        self.machine.core.attach_scs(scs)
-        return scs
 
     def install(self) -> None:
         cpu = self.machine.cpu

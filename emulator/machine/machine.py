@@ -7,15 +7,10 @@ basic-block boundary at or after it; an MMIO write that makes an exception takea
 STIR, ICSR.PENDSVSET, ...) ends the block after the writing instruction, so it is taken at the
 next instruction boundary.  WFI skips the clock to the next timer event.
 
-ArchCore contract (``emulator.arm.core.CortexMCore`` is the reference): reset(image),
-exec_pc(pc), setup_call(addr, args, trap), return_value(), take_pending(return_pc) -> bool,
-held_by_masks(), deliverable(), wake_pending(), context(), idle_at(pc), on_engine_interrupt(n),
-record_fault(kind) -> the register dump ((name, value), ...) when a fault is reported (the core
-notes its syndrome), enter_fault_handler(pc) -> bool,
-repend_level(number), clocked() -> timers inside the core
-(Book E DEC/FIT; none on Cortex-M, whose SysTick sits on the bus), ``trap_code`` and ``arch``;
-on_trap(pc) when the block clock stopped as 'trap' (only cores that set ``clock.traps``:
-Cortex-M with an FPU).
+The core is built from the board's ArchSpec (``emulator/arch``) and talks to this machine only
+through ``self.host`` (MachineHost, the CoreHost port); the machine calls it through the
+ArchCore port (both written in ``emulator/arch/ports.py``).  Model time has two writers: the
+block clock and ``host.charge`` (exception entry/exit costs), plus WFI skips here.
 """
 from __future__ import annotations
 
@@ -393,4 +388,4 @@ def _fault_message(exc: CpuFault) -> str:
 
 
 def _make_core(machine: Machine, board: Board):
-    return core_class(machine.spec)(machine, board, machine.model)
+    return core_class(machine.spec)(machine.host, board, machine.model)

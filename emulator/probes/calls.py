@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 from typing import Callable, NamedTuple, Sequence
 
+from ..arch.ports import ProbeReads
 from ..engine.blockpos import RecordCycles, offset_at
 from ..events import (CallAbandoned, CallEntered, CallReturned, Context, InterruptEntered,
                      InterruptExited, RunEnded, StackSample, StackWrite)
@@ -67,15 +68,6 @@ class RegisterSnapshot:
 
     def regs_read(self, names) -> tuple[int, ...]:
         return self.layout.getter(names)(self.values)
-
-
-class ProbeReads(NamedTuple):
-    """How a call probe reads the probe registers in a site's record (their positions given by
-    ``RegisterLayout.index``); each core builds one for a layout (``core.probe_reads(index)``)."""
-
-    arguments: Callable[[tuple], tuple[int, ...]]      # at the entry: the ABI arguments
-    return_address: Callable[[tuple], int]             # at the entry: where the call returns
-    return_value: Callable[[tuple], int]               # at the return address
 
 
 class CallProbe:

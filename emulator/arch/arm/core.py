@@ -1,6 +1,6 @@
 """The Cortex-M face of the machine: reset, engine interrupts (SVC, BKPT, EXC_RETURN), faults.
 
-Implements the ``ArchCore`` contract used by ``Machine`` (see emulator/machine/machine.py).
+Implements the ``ArchCore`` port (emulator/arch/ports.py) over a ``CoreHost``.
 """
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from operator import itemgetter
 
 from ...engine.clock import FLAG_FP, FLAG_SYSREG
 from ...events import Context
-from ...probes.calls import ProbeReads
+from ..ports import ProbeReads
 from . import nvic as N
 from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
 from .fpu import Fpu
-from .scs import HFSR_FORCED, UFSR_NOCP
-from .traps import CONTROL_BITS, TrapRunner
-from ...machine.faultloop import Progress
-from .spec import CORTEX_M
+from ..faultloop import Progress
+from .scs import HFSR_FORCED, UFSR_NOCP, SystemControlSpace
 from .semihosting import Exit, Semihosting, SemihostingError, heap_info
+from .spec import CORTEX_M
+from .traps import CONTROL_BITS, TrapRunner
 
 # Unicorn interrupt numbers for M-profile (QEMU's EXCP_*), measured with Unicorn 2.1.4.
 INTR_UDEF, INTR_SWI, INTR_PREFETCH_ABORT, INTR_DATA_ABORT, INTR_BKPT, INTR_EXCEPTION_EXIT = 1, 2, 3, 4, 7, 8
@@ -46,10 +46,10 @@ class CortexMCore:
     trap_code = TRAP_CODE
     spin_code = CORTEX_M.spin_code
 
-    def __init__(self, machine, board, model):
-        self.machine, self.cpu = machine, machine.cpu
+    def __init__(self, host, board, model):
+        self.host, self.cpu = host, host.cpu
         self.nvic = N.Nvic(board.num_irq, board.priority_bits)
-        self.scs = None                  # set by attach_scs when the board's SCS is built
+        self.scs = None                  # set when the board's SCS is built (peripheral_factories)
         self.model = model
         self.fpu = Fpu(self.cpu, self._fp_changed) if board.fpu != "none" else None
         self._fault_kind: str | None = None      # set by record_fault
@@ -59,19 +59,26 @@ class CortexMCore:
         self.progress = Progress()
         self.exc: CortexMExceptions | None = None
         self._call_sites: dict[int, int] = {}
-        self.semihosting = Semihosting(machine, machine.console, lambda: machine.now,
+        self.semihosting = Semihosting(host.cpu, host.console, lambda: host.now,
                                        board.clock_hz, heap_info(board.ram_top()))
 
-    def attach_scs(self, scs) -> None:
-        self.scs = scs
-        self.exc = CortexMExceptions(self.cpu, self.nvic, scs, self.machine, self.model, self.fpu)
+    def peripheral_factories(self) -> dict:
+        """The System Control Space (B3.2): SysTick, NVIC, SCB and FPU registers over this core."""
+        return {"scs": self._attach_scs}
+
+    def _attach_scs(self, spec, params) -> SystemControlSpace:
+        self.scs = SystemControlSpace(spec.name, spec.base, spec.size, self.nvic, self.fpu, **params)
+        self.scs.vtor = self.host.board.vtor & 0xFFFFFF80          # B3.2.5: TBLOFF bits
+        self.exc = CortexMExceptions(self.cpu, self.nvic, self.scs, self.host, self.model,
+                                     self.fpu, self.repend_level)
+        return self.scs
 
     # reset and calls ---------------------------------------------------------------------------
     def reset(self, image) -> None:
         """B1.5.5 TakeReset(): MSP from vector 0, PC from vector 1, thread mode, privileged."""
         sp, reset = struct.unpack("<2I", self.cpu.read(self.scs.vtor, 8))
         if reset == 0 and image.entry:
-            reset, sp = image.entry, self.machine.board.ram_top()
+            reset, sp = image.entry, self.host.board.ram_top()
         self.cpu.set_reg("msp", sp)
         self.cpu.set_reg("control", 0)
         self.cpu.set_reg("pc", reset | 1)
@@ -126,7 +133,7 @@ class CortexMCore:
     def preempted_frames(self) -> tuple[str, ...]:
         """The code each active handler preempted, innermost first ('symbol+0xoff'): a
         backtrace from inside a handler continues with these after its call site."""
-        return tuple(self.machine.describe(pc) for pc in reversed(self.exc.preempted))
+        return tuple(self.host.describe(pc) for pc in reversed(self.exc.preempted))
 
     # interrupts ---------------------------------------------------------------------------------
     def take_pending(self, return_pc: int) -> bool:
@@ -170,11 +177,11 @@ class CortexMCore:
         elif intno == INTR_BKPT:
             self._bkpt(pc)
         elif intno == INTR_UDEF:
-            self.machine.fault("undefined-instruction", pc, "undefined instruction")
+            self.host.fault("undefined-instruction", pc, "undefined instruction")
         elif intno in (INTR_PREFETCH_ABORT, INTR_DATA_ABORT):
-            self.machine.fault("unmapped-fetch", pc, f"instruction fetch from 0x{pc:08x}")
+            self.host.fault("unmapped-fetch", pc, f"instruction fetch from 0x{pc:08x}")
         else:
-            self.machine.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
+            self.host.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
 
     def returns_by_exception(self, ret: int) -> bool:
         """A call whose return address is an EXC_RETURN value (B1.5.8: 0xFFFFFFE0 and up; a
@@ -187,30 +194,30 @@ class CortexMCore:
         try:
             self.exc.exception_return(exc_return)
             if self.exc.returned and self.exc.returned[0] in FAULT_HANDLERS:
-                self.progress.resumed(self.exc.returned[1], self.machine.now)
+                self.progress.resumed(self.exc.returned[1], self.host.now)
         except BadExcReturn as exc:
             handler = self.exc.chain[-1] if self.exc.chain else "thread"
-            self.machine.fault("bad-exc-return", exc_return, str(exc), location=handler)
-        self.machine.after_state_change()
+            self.host.fault("bad-exc-return", exc_return, str(exc), location=handler)
+        self.host.after_state_change()
 
     def _svc(self, pc: int) -> None:
         if not self.exc.take_synchronous(N.SVCALL, pc):
-            self.machine.fault("svc-escalation", pc - 2,
+            self.host.fault("svc-escalation", pc - 2,
                                "SVC executed where SVCall cannot be taken (priority/mask)")
-        self.machine.after_state_change()
+        self.host.after_state_change()
 
     def _bkpt(self, pc: int) -> None:
         imm = self.cpu.read(pc, 1)[0]
         if imm != SEMIHOSTING_BKPT:
-            self.machine.fault("breakpoint", pc, f"bkpt #{imm} hit")
+            self.host.fault("breakpoint", pc, f"bkpt #{imm} hit")
             return
         try:
             result = self.semihosting.call(self.cpu.reg("r0"), self.cpu.reg("r1"))
         except SemihostingError as exc:
-            self.machine.fault("semihosting", pc, str(exc))
+            self.host.fault("semihosting", pc, str(exc))
             return
         if isinstance(result, Exit):
-            self.machine.finish("exit", result.code)
+            self.host.finish("exit", result.code)
             return
         self.cpu.set_reg("r0", result)
         self.cpu.set_reg("pc", (pc + 2) | 1)
@@ -236,11 +243,11 @@ class CortexMCore:
     def _no_progress(self, pc: int) -> bool:
         """The instruction at ``pc`` faulted again as soon as a fault handler resumed it, too
         often: end the run (silicon would loop forever) instead of entering the handler."""
-        repeats = self.progress.fault(pc, self.machine.position.cycle_at(pc))
+        repeats = self.progress.fault(pc, self.host.cycle_at(pc))
         if not self.progress.stuck():
             return False
-        where = self.machine.describe(pc)
-        self.machine.finish("fault", None, f"{repeats} faults in a row at {where} without "
+        where = self.host.describe(pc)
+        self.host.finish("fault", None, f"{repeats} faults in a row at {where} without "
                                            "progress: the fault handler returns to the faulting "
                                            "instruction")
         return True
@@ -267,9 +274,8 @@ class CortexMCore:
     def _fp_changed(self) -> None:
         """The block clock's traps follow the FPU state (fpu.py): FP blocks stop while an FP
         instruction needs a check, blocks with MRS/MSR CONTROL always (with an FPU)."""
-        clock = getattr(self.machine, "clock", None)
-        if clock is not None and self.fpu is not None:
-            clock.traps = FLAG_SYSREG | (FLAG_FP if self.fpu.trap_wanted() else 0)
+        if self.fpu is not None:
+            self.host.set_traps(FLAG_SYSREG | (FLAG_FP if self.fpu.trap_wanted() else 0))
 
     def on_trap(self, pc: int) -> None:
         """The block clock stopped before a trapped block (traps.py)."""
@@ -279,10 +285,10 @@ class CortexMCore:
         """Report a fault of the instruction at ``pc`` whose exception returns to ``resume``
         (its IT instruction when it is inside an IT block)."""
         self._resume_at = resume
-        self.machine.fault(kind, pc, message)
+        self.host.fault(kind, pc, message)
         self._resume_at = None
 
     def repend_level(self, number: int) -> None:
         """B3.4.1: a level-sensitive IRQ still asserted at exception return pends again."""
-        if self.machine.timers.irq_level(number):
+        if self.host.irq_level(number):
             self.nvic.set_pending(number)

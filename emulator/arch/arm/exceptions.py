@@ -57,13 +57,15 @@ class Frame(NamedTuple):
 class CortexMExceptions:
     """Exception entry/return for one ARMv7-M core: reads and writes the CPU through ``cpu``.
 
-    ``clock`` is the machine (``.now`` is advanced by the entry/exit/tail-chain costs);
+    ``host`` is the core's CoreHost (``charge`` takes the entry/exit/tail-chain costs);
     ``emit`` receives InterruptEntered/InterruptExited events; ``describe`` maps an address to
     'symbol+0xoff'; ``level`` says whether a peripheral still asserts an IRQ line.
     """
 
-    def __init__(self, cpu, nvic: N.Nvic, scs, machine, model, fpu: F.Fpu | None = None):
-        self.cpu, self.nvic, self.scs, self.machine, self.model = cpu, nvic, scs, machine, model
+    def __init__(self, cpu, nvic: N.Nvic, scs, host, model, fpu: F.Fpu | None = None,
+                 repend_level=lambda number: None):
+        self.cpu, self.nvic, self.scs, self.host, self.model = cpu, nvic, scs, host, model
+        self.repend_level = repend_level              # the core's: a level line still asserted
         self.fpu = fpu
         self.valid_exc_return = VALID_EXC_RETURN_FP if fpu else VALID_EXC_RETURN
         self.max_depth = 0
@@ -109,7 +111,7 @@ class CortexMExceptions:
         vector &= ~1
         name = self._names.get(vector)
         if name is None:
-            name = self._names[vector] = self.machine.describe(vector)
+            name = self._names[vector] = self.host.describe(vector)
         return name
 
     # B1.5.6 exception entry ------------------------------------------------------------------
@@ -124,8 +126,8 @@ class CortexMExceptions:
         if not nvic.preempts(number, masks):
             return False
         frame = self.push_stack(return_address, regs)
-        self.machine.clock.now += self.model.exception_entry + frame.extra_cycles
-        if self.machine.timers.fire_if_due():              # late arrival: re-choose after stacking
+        self.host.charge(self.model.exception_entry + frame.extra_cycles)
+        if self.host.fire_if_due():              # late arrival: re-choose after stacking
             number = nvic.next_to_take(masks) or number
         self.exception_taken(number, frame, return_address, False, masks)
         return True
@@ -147,7 +149,7 @@ class CortexMExceptions:
         if fp:
             part, extra = self.fpu.push(new_sp, thread, bool(thread and control & 1), self._ready())
             data += part
-        self.machine.write_stack(new_sp, data, FP_FRAME_SIZE if fp else FRAME_SIZE)
+        self.host.write_stack(new_sp, data, FP_FRAME_SIZE if fp else FRAME_SIZE)
         exc_return = (EXC_RETURN_HANDLER if not thread else
                       EXC_RETURN_THREAD_PSP if thread_psp else EXC_RETURN_THREAD_MSP)
         if fp:
@@ -196,9 +198,9 @@ class CortexMExceptions:
                 frame.exc_return, number, vector | 1)
         self.cpu.regs_write(writes, values)
         self.max_depth = max(self.max_depth, len(self.nvic.active))
-        m = self.machine
+        m = self.host
         if m.recording():
-            m.emit(InterruptEntered(m.clock.now, number, N.exception_name(number), self.chain[-1],
+            m.emit(InterruptEntered(m.now, number, N.exception_name(number), self.chain[-1],
                                     self._context(masks), self.cpu.reg("sp"), return_address,
                                     tail_chained, m.describe(return_address),
                                     0 if tail_chained else self.model.exception_entry + frame.extra_cycles,
@@ -209,23 +211,23 @@ class CortexMExceptions:
         """Handle a branch to EXC_RETURN: tail-chain to a pending exception, or unstack."""
         returning = self.nvic.current
         self._check_exc_return(exc_return, returning)
-        m = self.machine
+        m = self.host
         handler = self.chain[-1]
         self.nvic.deactivate(returning)                     # returning is nvic.current: the last
         self.chain = self.chain[:-1]
-        m.core.repend_level(returning)
+        self.repend_level(returning)
         nxt = self.nvic.highest_pending()
         if nxt is not None:
             masks = self.masks()
             if self.nvic.preempts(nxt, masks):              # tail-chaining: no unstack/restack
                 self._tail_chain(returning, handler, nxt, exc_return, masks)
                 return
-        m.clock.now += self.model.exception_exit
+        m.charge(self.model.exception_exit)
         return_pc, sp = self.pop_stack(exc_return)
         self.returned = (returning, return_pc)
         self.preempted.pop()
         if m.recording():
-            m.emit(InterruptExited(m.clock.now, returning, handler, self.context(), return_pc,
+            m.emit(InterruptExited(m.now, returning, handler, self.context(), return_pc,
                                    None, sp))
 
     def _check_exc_return(self, exc_return: int, returning: int) -> None:
@@ -242,10 +244,10 @@ class CortexMExceptions:
 
     def _tail_chain(self, returning: int, handler: str, nxt: int, exc_return: int,
                     masks: N.Masks) -> None:
-        m = self.machine
-        m.clock.now += self.model.tail_chain
+        m = self.host
+        m.charge(self.model.tail_chain)
         if m.recording():
-            m.emit(InterruptExited(m.clock.now, returning, handler, self._context(masks),
+            m.emit(InterruptExited(m.now, returning, handler, self._context(masks),
                                    0, tail_chained_to=nxt))
         resume = self.preempted[-1] if self.preempted else 0
         control = self.cpu.reg("control") if self.fpu else 0
@@ -264,7 +266,7 @@ class CortexMExceptions:
         frame = (*regs, xpsr & ~XPSR_ALIGN)
         extended = not exc_return & EXC_RETURN_BASIC_FRAME
         if extended:
-            self.machine.clock.now += self.fpu.pop(sp)
+            self.host.charge(self.fpu.pop(sp))
         new_sp = sp + (FP_FRAME_SIZE if extended else FRAME_SIZE) + (4 if xpsr & XPSR_ALIGN else 0)
         if stack == "psp":
             control = cpu.reg("control") | SPSEL
@@ -292,6 +294,6 @@ class CortexMExceptions:
             self.nvic.clear_pending(number)
             return False
         frame = self.push_stack(return_address, regs)
-        self.machine.clock.now += self.model.exception_entry + frame.extra_cycles
+        self.host.charge(self.model.exception_entry + frame.extra_cycles)
         self.exception_taken(number, frame, return_address, False, masks)
         return True

@@ -33,14 +33,12 @@ class TrapRunner:
     """Runs trapped blocks for a ``CortexMCore`` (its cpu, fpu, nvic, machine and model)."""
 
     def __init__(self, core):
-        self.core, self.cpu, self.machine = core, core.cpu, core.machine
+        self.core, self.cpu, self.host = core, core.cpu, core.host
         self.cs = core.model.cs
 
     def on_trap(self, pc: int) -> None:
         """The block at ``pc`` holds a trapped instruction: run to the first one and do it."""
-        clock = self.machine.clock
-        fp = clock.fp_sites.get(pc) if clock.traps & FLAG_FP else None
-        sysreg = clock.sysreg_sites.get(pc)
+        fp, sysreg = self.host.trap_sites(pc)
         target = min(site for site in (fp, sysreg, NO_SITE) if site is not None)
         at = self._run_to(pc, target) if target != NO_SITE else None
         if at is None:
@@ -67,7 +65,7 @@ class TrapRunner:
                                    "access denied by CPACR (UsageFault NOCP)")
                 return
             if fpu.lazy_pending:
-                self.machine.now += fpu.preserve()
+                self.host.charge(fpu.preserve())
         self._run_past(at, pc)
 
     def _control_access(self, insn, at: int, executes: bool) -> None:
@@ -93,7 +91,7 @@ class TrapRunner:
             pc = self.cpu.reg("pc") & ~1
             if pc == target or self._it_covers(pc, target):
                 return pc
-            if not start <= pc < target or not self.machine.step_one():
+            if not start <= pc < target or not self.host.step_one():
                 return None
         return None
 
@@ -102,7 +100,7 @@ class TrapRunner:
         for _ in range(TRAP_REACH):
             if not at <= self.cpu.reg("pc") & ~1 <= target:
                 return True
-            if not self.machine.step_one():
+            if not self.host.step_one():
                 return False
         return True
 

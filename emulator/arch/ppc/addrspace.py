@@ -92,7 +92,7 @@ class AddressSpaces:
         run ends); the engine never keeps IS/DS set once the fault is dealt with."""
         core = self.core
         core.cpu.regs_write(("msr", "pc"), (fault.msr, fault.resume_pc))
-        core.machine.fault(fault.kind, fault.pc, fault.message)
+        core.host.fault(fault.kind, fault.pc, fault.message)
         msr = core.cpu.reg("msr")
         if msr & SPACE_BITS:                        # not entered: the run has ended
             core.cpu.set_reg("msr", msr & ~SPACE_BITS)

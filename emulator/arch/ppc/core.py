@@ -1,6 +1,6 @@
 """The Book E face of the machine: interrupt entry/return, Book E timers, INTC/PIT/simctl wiring.
 
-Implements the ``ArchCore`` contract used by ``Machine`` (see emulator/machine/machine.py) for an
+Implements the ``ArchCore`` port (emulator/arch/ports.py) over a ``CoreHost``, for an
 e200-class core on Unicorn's e500v2 model (e200z3 RM rev. 2 chapter 4; the e200z6 RM has the
 same interrupt model).  Exactness, and how it is reached without per-instruction hooks:
 - Asynchronous interrupts (critical input, external input from the INTC, FIT, decrementer) are
@@ -34,11 +34,11 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from ...events import Context, Fault, InterruptEntered, InterruptExited
-from ...machine.faultloop import Progress
+from ..faultloop import Progress
 from ...peripherals.intc import Intc
 from ...peripherals.pit import Pit
 from ...peripherals.simctl import SimControl
-from ...probes.calls import ProbeReads
+from ..ports import ProbeReads
 from . import booke as B
 from . import faults as F
 from .addrspace import AddressSpaces
@@ -75,8 +75,8 @@ class BookECore:
     trap_code = BRANCH_TO_SELF * 4
     spin_code = BRANCH_TO_SELF
 
-    def __init__(self, machine, board, model):
-        self.machine, self.cpu, self.board, self.model = machine, machine.cpu, board, model
+    def __init__(self, host, board, model):
+        self.host, self.cpu, self.board, self.model = host, host.cpu, board, model
         self.timers = BookETimers()
         self.intc: Intc | None = None
         self.simctl: SimControl | None = None
@@ -92,11 +92,11 @@ class BookECore:
         self.spaces = AddressSpaces(self)         # MSR[IS]/[DS] writes (ppc/addrspace.py)
         self.progress = Progress()
         self.entry = 0                            # the reset address, set by reset()
-        machine.subscribe(self._observe, Fault)
+        host.subscribe(self._observe, Fault)
 
     # peripherals -----------------------------------------------------------------------------
     def peripheral_factories(self) -> dict:
-        m = self.machine
+        m = self.host
         return {"mpc5554-intc": lambda s, p: self._attach("intc", Intc(
                     s.name, s.base, s.size, on_acknowledge=self.acks.acknowledged, **p)),
                 "mpc5604b-pit": lambda s, p: Pit(s.name, s.base, s.size, **p),
@@ -114,7 +114,7 @@ class BookECore:
         entry = image.entry if image.entry is not None else min(s.addr for s in image.segments)
         self.entry = entry
         self.cpu.set_reg("msr", 0)
-        self.cpu.set_reg("r1", (self.machine.board.ram_top() - 16) & ~15)
+        self.cpu.set_reg("r1", (self.host.board.ram_top() - 16) & ~15)
         self.cpu.set_reg("pc", entry)
         self._install_hooks(image)
 
@@ -153,7 +153,7 @@ class BookECore:
         return ret - 4
 
     def preempted_frames(self) -> tuple[str, ...]:
-        return tuple(self.machine.describe(a.return_pc) for a in reversed(self.active))
+        return tuple(self.host.describe(a.return_pc) for a in reversed(self.active))
 
     # code scan and hooks -------------------------------------------------------------------------
     def _install_hooks(self, image) -> None:
@@ -181,13 +181,13 @@ class BookECore:
 
     def _timer_spr(self, pc: int, op: str, spr: int, gpr: int) -> None:
         """Perform a timer mtspr/mfspr on the model and skip the native instruction."""
-        m = self.machine
-        now = m.position.cycle_at(pc)
+        m = self.host
+        now = m.cycle_at(pc)
         if op == "mtspr":
             self.timers.write(spr, self.cpu.reg(f"r{gpr}"), now)
         else:
             self.cpu.set_reg(f"r{gpr}", self.timers.read(spr, now))
-        m.position.end_block_after(pc)
+        m.end_block_after(pc)
         self.cpu.set_reg("pc", pc + 4)
         if op == "mtspr":
             m.after_state_change()
@@ -278,8 +278,8 @@ class BookECore:
         else:
             target = self._load_syndrome(ivor, return_pc, msr, sprs, syndrome)
             self.cpu.regs_write(("msr", "pc"), (B.entry_msr(msr, critical), target))
-        m = self.machine
-        m.clock.now += self.model.exception_entry
+        m = self.host
+        m.charge(self.model.exception_entry)
         source = self.intc.highest() if ivor == B.EXTERNAL_INPUT else None
         number = ivor if source is None else B.EXTERNAL_NUMBER_BASE + source
         active = Active(number, B.interrupt_name(ivor, source), self.acks.handler_name(target, source),
@@ -290,7 +290,7 @@ class BookECore:
         self.max_depth = max(self.max_depth, len(self.active))
         if m.recording():
             r1 = self.cpu.reg("r1")
-            m.emit(InterruptEntered(m.clock.now, number, active.name, active.handler, self.context(),
+            m.emit(InterruptEntered(m.now, number, active.name, active.handler, self.context(),
                                     r1, return_pc, False, m.describe(return_pc),
                                     self.model.exception_entry, r1))
 
@@ -309,7 +309,7 @@ class BookECore:
         self._returning = None
         critical = kind == "rfci"
         pc = self.port.return_from_interrupt(critical)
-        self.machine.clock.now += self.model.exception_exit
+        self.host.charge(self.model.exception_exit)
         index = self._innermost(critical)
         if index is not None:                        # None: e.g. rfi used to start user code
             self._exited(self.active.pop(index), pc)
@@ -317,8 +317,8 @@ class BookECore:
 
     def _exited(self, done: Active, pc: int) -> None:
         if done.number in B.FAULT_CLASS:
-            self.progress.resumed(pc, self.machine.now)
-        m = self.machine
+            self.progress.resumed(pc, self.host.now)
+        m = self.host
         if m.recording():
             m.emit(InterruptExited(m.now, done.number, done.handler, self.context(), pc, None,
                                    self.cpu.reg("r1")))
@@ -338,11 +338,11 @@ class BookECore:
         word = struct.unpack(">I", self.cpu.read((pc - 4) & ~3, 4))[0] if pc >= 4 else 0
         fault = F.engine_fault(intno, pc, word, lambda n: self.cpu.reg(f"r{n}"))
         if fault is None:
-            self.machine.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
+            self.host.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
             return
         self._in_engine_hook = True
         try:
-            self.machine.fault(fault.kind, fault.pc, fault.message, fault.address)
+            self.host.fault(fault.kind, fault.pc, fault.message, fault.address)
         finally:
             self._in_engine_hook = False
 
@@ -373,7 +373,7 @@ class BookECore:
         syndrome = F.syndrome(fault.kind, pc, fault.address) if fault and fault.pc == pc else None
         if syndrome is None:
             return False
-        repeats = self.progress.fault(pc, self.machine.position.cycle_at(pc))
+        repeats = self.progress.fault(pc, self.host.cycle_at(pc))
         if self._in_engine_hook:
             self._fault_entry = (syndrome, repeats)
             self.cpu.stop()
@@ -389,7 +389,7 @@ class BookECore:
                         self.active, repeats)
         if why is not None:
             fault = self._fault
-            self.machine.finish("fault", None, f"{fault.kind} at {fault.location}: {fault.message}; "
+            self.host.finish("fault", None, f"{fault.kind} at {fault.location}: {fault.message}; "
                                                f"IVOR{syndrome.ivor} handler not entered: {why}")
             return False
         self._enter(syndrome.ivor, syndrome.srr0, sprs, syndrome)

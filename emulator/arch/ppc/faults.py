@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ...machine.faultloop import RETRY_LIMIT
+from ..faultloop import RETRY_LIMIT
 from . import booke as B
 
 INTR_ALIGNMENT, INTR_PROGRAM, INTR_ILLEGAL = 5, 6, 96        # Unicorn 2.1.4 PPC, measured

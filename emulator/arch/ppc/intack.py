@@ -39,7 +39,7 @@ class Acknowledgements:
         handler = self.handler_name(entered.vector, source)
         active[index] = entered._replace(number=number, name=name, handler=handler,
                                          label=B.interrupt_label(number), awaiting_ack=False)
-        m = self.core.machine
+        m = self.core.host
         if m.recording():
             m.emit(InterruptAcknowledged(now, number, name, handler, self.core.context(),
                                          entered.number, entered.handler))
@@ -53,11 +53,11 @@ class Acknowledgements:
                 name = self._isr_name(struct.unpack(">I", core.cpu.read(addr, 4))[0])
                 if name is not None:
                     return name
-        return core.machine.describe(target)
+        return core.host.describe(target)
 
     def _isr_name(self, isr: int) -> str | None:
         """The symbol starting at ``isr``, if any (memoised: a few ISRs are named again and again)."""
         if isr not in self._isr_names:
-            sym = self.core.machine.image.symbols.containing(isr)
+            sym = self.core.host.symbol_containing(isr)
             self._isr_names[isr] = sym.name if sym is not None and sym.addr == isr else None
         return self._isr_names[isr]
