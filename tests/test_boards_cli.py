@@ -18,7 +18,7 @@ def test_lists_every_builtin_board_with_its_map_and_peripherals():
                 in out.output
         for p in board.peripherals:
             assert f"{p.name:<8} 0x{p.base:08x}" in out.output and p.kind in out.output
-    assert "cmsdk-timer  -> nvic@8\n" in out.output              # timer0 of cortex-m4
+    assert "cmsdk-timer  -> nvic@8\n" in out.output                # timer0 of cortex-m4
     assert "mpc5604b-pit  -> intc@59,60,61,62\n" in out.output   # a line per PIT channel
 
 

@@ -14,8 +14,9 @@ def describe(board: Board) -> list[str]:
     lines += [f"  memory      {r.name:<8} 0x{r.base:08x}-0x{r.base + r.size - 1:08x}  {r.perms}"
               for r in board.memory + board.alias_regions()]
     controllers = board_controllers(board)
-    lines += [f"  peripheral  {p.name:<8} 0x{p.base:08x}-0x{p.base + p.size - 1:08x}  {p.kind}"
-              + _irq(p, controllers) for p in board.peripherals]
+    kind = max((len(p.kind) for p in board.peripherals), default=0)
+    lines += [(f"  peripheral  {p.name:<8} 0x{p.base:08x}-0x{p.base + p.size - 1:08x}  "
+               f"{p.kind:<{kind}}" + _irq(p, controllers)).rstrip() for p in board.peripherals]
     return lines
 
 
