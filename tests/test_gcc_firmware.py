@@ -100,11 +100,11 @@ def make_images(out: Path, target: str) -> None:
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout}{proc.stderr}"
 
 
-def run_qemu(elf: Path) -> tuple[str, int]:
-    """Console text and exit code of ``elf`` on QEMU's mps2-an386 (UART0 -> stdout)."""
+def run_qemu(elf: Path, machine: str = "mps2-an386") -> tuple[str, int]:
+    """Console text and exit code of ``elf`` on QEMU's ``machine`` (UART0 -> stdout)."""
     qemu = require_tool("qemu-system-arm")
     proc = subprocess.run(
-        [qemu, "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "stdio",
+        [qemu, "-M", machine, "-nographic", "-monitor", "none", "-serial", "stdio",
          "-semihosting", "-kernel", str(elf)],
         stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT_S)
     return proc.stdout.decode("latin-1"), proc.returncode

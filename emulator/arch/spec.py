@@ -29,6 +29,7 @@ class ArchSpec:
     capstone: EngineMode
     keystone: EngineMode
     cpus: tuple[tuple[str, str], ...]     # board key 'cpu' -> the engine's UC_CPU_* model
+    fpus: tuple[tuple[str, tuple[str, ...]], ...]   # board key 'cpu' -> its 'fpu' values, default first
     cycle_models: tuple[str, ...]         # board key 'cycle_model'
     default_board: str                    # the built-in board an ELF of this family runs on
     max_irqs: int                         # board key 'num_irq' upper bound

@@ -21,6 +21,12 @@ Cortex-M4 model (``cortex-m4``), after the Cortex-M4 TRM r0p1, table 3-1 (sectio
 Whether a conditional branch was taken is known at the next block: the penalty P is charged
 when that block does not start at the branch's fall-through address.
 
+Cortex-M3 model (``cortex-m3``), after the Cortex-M3 TRM r2p1, table 18-1 (section 18.2): the
+Cortex-M4 table above except the multiplies, which the M3 does not do in one cycle:
+  MUL/MULS 1, MLA/MLS 2, UMULL/SMULL 5 and UMLAL/SMLAL 7 (the worst cases of 3-5 and 4-7: the
+  early termination depends on operands), no VFP and no DSP instructions.
+  Exception entry 12, return 10, tail-chain 6, as the M4 (TRM 5.5.1).
+
 e200z6 model (``e200z6``), after the e200z3/e200z6 core RMs, chapter "Instruction Pipeline and
 Execution Timing" (e200z3 RM rev. 2 §6.1.3 branch unit, §6.2.1 integer unit, §6.2.2 load/store
 unit), zero-wait-state SRAM/flash (no cache misses modelled):
@@ -174,6 +180,17 @@ class CortexM4Model:
         return CA.ARM_REG_PC in written
 
 
+class CortexM3Model(CortexM4Model):
+    """Cortex-M3 TRM table 18-1: the M4 table with the M3's multiplier (see module docstring)."""
+
+    name = "cortex-m3"
+    version = "cortex-m3-trm-r2p1-table18.1/v1"
+    _MULTIPLY = {"mla": 2, "mls": 2, "umull": 5, "smull": 5, "umlal": 7, "smlal": 7}
+
+    def _base_cycles(self, insn, m: str, prev: str) -> int:
+        return self._MULTIPLY.get(m) or super()._base_cycles(insn, m, prev)
+
+
 class E200Z6Model:
     """e200z6-class Book E core timing as a static per-instruction table (see module docstring)."""
 
@@ -215,7 +232,7 @@ class E200Z6Model:
         return Timing(1)
 
 
-MODELS = {"cortex-m4": CortexM4Model, "e200z6": E200Z6Model}
+MODELS = {"cortex-m4": CortexM4Model, "cortex-m3": CortexM3Model, "e200z6": E200Z6Model}
 
 
 def model_for(name: str, where: str = "cycle model"):

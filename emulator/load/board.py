@@ -12,8 +12,6 @@ from .tomlkeys import key_lines, line_of, parse_toml
 
 BUILTIN = Path(__file__).parent.parent / "boards"
 UNCLAIMED = ("fault", "stub")
-FPUS = ("none", "fpv4-sp-d16")
-DEFAULT_FPU = {"cortex-m4": "fpv4-sp-d16"}      # by cpu; every other core has none
 PAGE = 0x1000                                   # the engine maps memory in 4 KiB pages
 SPACE = 1 << 32                                 # 32-bit address space
 MAX_PRIORITY_BITS = 8
@@ -130,7 +128,7 @@ def _board(data: dict, source: str, errors: "_Errors") -> Board | None:
         ("priority_bits", lambda: fields.int("priority_bits", 0, default=8,
                                              maximum=MAX_PRIORITY_BITS)),
         ("scratch", lambda: fields.int("scratch", 0, maximum=SPACE - PAGE)),
-        ("fpu", lambda: fields.choice("fpu", FPUS, default=DEFAULT_FPU.get(cpu, "none"))),
+        ("fpu", lambda: _fpu(fields, spec, cpu)),
         ("vtor", lambda: fields.int("vtor", 0, default=0, maximum=SPACE - 1)),
         ("unclaimed", lambda: fields.choice("unclaimed", UNCLAIMED, default="fault")))}
     memory = [errors.collect(lambda i=i, m=m: _region(m, source, i, errors))
@@ -143,6 +141,12 @@ def _board(data: dict, source: str, errors: "_Errors") -> Board | None:
     board = Board(name=name, arch=arch, cpu=cpu, source=source, memory=tuple(memory),
                   peripherals=tuple(peripherals), **got)
     return replace(board, alias=_alias(data["board"], board))
+
+
+def _fpu(fields: "_Fields", spec, cpu: str | None) -> str:
+    """Board key 'fpu': one of the FP extensions the spec lists for ``cpu``, its first by default."""
+    choices = dict(spec.fpus).get(cpu, ("none",))
+    return fields.choice("fpu", choices, default=choices[0])
 
 
 class _Errors:

@@ -51,7 +51,7 @@ class CortexMCore:
         self.nvic = N.Nvic(board.num_irq, board.priority_bits)
         self.scs = None                  # set when the board's SCS is built (peripheral_factories)
         self.model = model
-        self.fpu = Fpu(self.cpu, self._fp_changed) if board.fpu != "none" else None
+        self.fpu = Fpu(self.cpu, self._fp_changed, board.fpu) if board.fpu != "none" else None
         self._fault_kind: str | None = None      # set by record_fault
         self._resume_at: int | None = None       # set by fault_at
         self.traps = TrapRunner(self)
@@ -67,7 +67,8 @@ class CortexMCore:
         return {"scs": self._attach_scs}
 
     def _attach_scs(self, spec, params) -> SystemControlSpace:
-        self.scs = SystemControlSpace(spec.name, spec.base, spec.size, self.nvic, self.fpu, **params)
+        self.scs = SystemControlSpace(spec.name, spec.base, spec.size, self.nvic, self.fpu,
+                                      self.host.board.cpu, **params)
         self.scs.vtor = self.host.board.vtor & 0xFFFFFF80          # B3.2.5: TBLOFF bits
         self.exc = CortexMExceptions(self.cpu, self.nvic, self.scs, self.host, self.model,
                                      self.fpu, self.repend_level)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import struct
 from typing import Callable
 
+from .variants import MVFR
+
 CPACR_CP10_SHIFT = 20                     # CP10 in bits [21:20], CP11 in [23:22] (B3.2.20)
 CPACR_MASK = 0xF << CPACR_CP10_SHIFT
 ACCESS_DENIED, ACCESS_PRIVILEGED, ACCESS_FULL = 0b00, 0b01, 0b11
@@ -24,7 +26,6 @@ FPCCR_LSPACT, FPCCR_USER, FPCCR_THREAD, FPCCR_HFRDY = 1 << 0, 1 << 1, 1 << 3, 1 
 FPCCR_MMRDY, FPCCR_BFRDY, FPCCR_MONRDY = 1 << 5, 1 << 6, 1 << 8
 FPCCR_WRITABLE = FPCCR_ASPEN | FPCCR_LSPEN | 0x17B     # ASPEN, LSPEN and the state bits
 FPDSCR_MASK = 0x07C00000                  # AHP, DN, FZ, RMode (B3.2.23)
-MVFR0_M4, MVFR1_M4 = 0x10110021, 0x11000011          # Cortex-M4 TRM 7.2.5 (FPv4-SP, no double)
 CONTROL_FPCA = 1 << 2
 FP_ACTIVE = 0xC        # CONTROL.FPCA plus bit 3: Unicorn (QEMU's v8-M code) creates a new FP
                        # context, FPSCR <- 0, on an FP instruction unless both are set
@@ -34,7 +35,7 @@ FP_STATE_CYCLES = 17   # stacking or unstacking s0-s15 and FPSCR: one cycle a wo
                        # TRM 3.3.1 LDM/STM 1+N; ARM AN298: entry 12 -> 29 cycles without lazy stacking)
 
 # SCS offsets from 0xE000E000 and the reads/writes each has.
-CPACR, FPCCR, FPCAR, FPDSCR, MVFR0, MVFR1 = 0xD88, 0xF34, 0xF38, 0xF3C, 0xF40, 0xF44
+CPACR, FPCCR, FPCAR, FPDSCR, MVFR0, MVFR1, MVFR2 = 0xD88, 0xF34, 0xF38, 0xF3C, 0xF40, 0xF44, 0xF48
 
 
 class Fpu:
@@ -44,8 +45,9 @@ class Fpu:
     called whenever ``trap_wanted()`` may have changed (the core updates the block clock).
     """
 
-    def __init__(self, cpu, changed: Callable[[], None] = lambda: None):
+    def __init__(self, cpu, changed: Callable[[], None] = lambda: None, kind: str = "fpv4-sp-d16"):
         self.cpu, self.changed = cpu, changed
+        self.mvfr = dict(zip((MVFR0, MVFR1, MVFR2), MVFR[kind]))   # B4.6, per FPU (variants.py)
         self.cpacr = 0                                    # B3.2.20: reset denies CP10/CP11
         self.fpccr = FPCCR_ASPEN | FPCCR_LSPEN            # B3.2.21 reset value
         self.fpcar = 0
@@ -54,13 +56,11 @@ class Fpu:
 
     # SCS registers ----------------------------------------------------------------------------
     def owns(self, reg: int) -> bool:
-        return reg in self.registers or reg in (MVFR0, MVFR1)
+        return reg in self.registers or reg in self.mvfr
 
     def read(self, reg: int) -> int:
-        if reg == MVFR0:
-            return MVFR0_M4
-        if reg == MVFR1:
-            return MVFR1_M4
+        if reg in self.mvfr:
+            return self.mvfr[reg]
         return getattr(self, self.registers[reg])
 
     def write(self, reg: int, value: int) -> None:

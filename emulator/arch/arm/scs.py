@@ -5,6 +5,7 @@ from ...peripherals import Peripheral
 from ...peripherals.registers import Register
 from ...peripherals.timer import SysTick
 from . import nvic as N
+from .variants import CPUID
 
 CPUID_M4 = 0x410FC241              # Cortex-M4 r0p1 (Cortex-M4 TRM 4.3.1)
 VECTKEY = 0x05FA
@@ -49,13 +50,15 @@ class SystemControlSpace(Peripheral):
     )
     lanes = {"read_lanes": "little", "write_lanes": "little"}
 
-    def __init__(self, name: str, base: int, size: int, nvic: N.Nvic, fpu=None, **params):
+    def __init__(self, name: str, base: int, size: int, nvic: N.Nvic, fpu=None,
+                 cpu: str = "cortex-m4", **params):
         super().__init__(name, base, size, **params)
         self.nvic, self.fpu, self.num_irq = nvic, fpu, nvic.num_irq
         self.controller = nvic
         self.systick = SysTick()
         self.systick.irq.connect(nvic.exception_input(N.SYSTICK))
         self.map_registers(fallback=fpu)            # CPACR, FPCCR... (B3.2.20, fpu.py)
+        self.cpuid = CPUID.get(cpu, CPUID_M4)       # B3.2.3, per variant (variants.py)
 
     # NVIC banks -------------------------------------------------------------------------------
     def _bits(self, flags, index: int) -> int:

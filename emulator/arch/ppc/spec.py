@@ -11,7 +11,8 @@ BOOKE = ArchSpec(
     capstone=EngineMode("CS_ARCH_PPC", ("CS_MODE_32", "CS_MODE_BIG_ENDIAN")),
     keystone=EngineMode("KS_ARCH_PPC", ("KS_MODE_PPC32", "KS_MODE_BIG_ENDIAN")),
     # e200z5/z6 models abort the process in Unicorn 2.1.4 (SPR 574 registered twice): e500v2.
-    cpus=(("e200", "UC_CPU_PPC32_E500V2_V22"),), cycle_models=("e200z6",), default_board="e200-mcu",
+    cpus=(("e200", "UC_CPU_PPC32_E500V2_V22"),), fpus=(("e200", ("none",)),),
+    cycle_models=("e200z6",), default_board="e200-mcu",
     max_irqs=1024,
     arg_regs=("r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"), return_reg="r3",   # EABI
     context_reg="msr", register_aliases=(),

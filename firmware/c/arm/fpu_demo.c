@@ -303,7 +303,10 @@ void fault_isr(uint32_t *frame)
 int main(void)
 {
     uart_init();
-    puts_("fwsandbox hard-float firmware: cortex-m4f\n");
+#ifndef BOARD
+#define BOARD "cortex-m4f"
+#endif
+    puts_("fwsandbox hard-float firmware: " BOARD "\n");
     check_reset_state();
     check_msp_thread();
     run_tasks();

@@ -26,7 +26,10 @@ extern uint32_t __text_start[], __text_end[];
 /* Checked after reset: .data must have been copied, .bss zeroed. */
 static uint32_t data_words[4] = { 0x600DF00Du, 0x12345678u, 0xCAFEBABEu, 42u };
 static uint32_t bss_words[16];
-static const char banner[] = "fwsandbox gcc firmware: cortex-m4\n";
+#ifndef BOARD
+#define BOARD "cortex-m4"
+#endif
+static const char banner[] = "fwsandbox gcc firmware: " BOARD "\n";
 
 static uint32_t thread_stack[512] __attribute__((aligned(8)));
 
