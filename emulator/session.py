@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .detectors import DetectorSet, Results, run_detectors
 from .machine.machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT, Machine, RunResult
+from .probes.masks import mask_probe
 from .probes.native import call_probe, stack_probe
 from .report import Report, build_report, object_namer
 from .rules.model import Rules
@@ -45,6 +46,7 @@ def prepare(image: str | Path, board=None, rules_path=None, base: int | None = N
         stack_probe(machine, rules.isr_stack.name, rules.isr_stack.base, rules.isr_stack.top)
     if rules.watched:
         call_probe(machine, list(rules.watched))
+    mask_probe(machine)
     machine.watch = watch
     if stream:
         _stream_detectors(machine, rules)
