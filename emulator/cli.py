@@ -124,7 +124,7 @@ def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, pro
         _guard(lambda: check_writable(plot))
     analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base,
                                       run_for=run_for, idle_ok=idle_ok, profiles=profile,
-                                      auto=not no_profiles))
+                                      auto=not no_profiles, masks=True))
     renderers = {"table": render_table, "json": render_json, "csv": render_csv}
     click.echo(renderers[fmt](analysis.report), nl=fmt == "table")
     if plot:

@@ -8,7 +8,7 @@ from ..report.model import Finding, MaskedSection, MaskedStats
 from ..rules.model import Rules
 from .base import Dispatching, Handlers
 
-LONGEST = 10                            # sections listed overall
+LONGEST = 5                            # sections listed overall
 
 
 @dataclass

@@ -179,6 +179,12 @@ class Budgets:
         return _limit(self.latency_cycles, handler, name.lower())
 
     @property
+    def wants_masks(self) -> bool:
+        """Whether these budgets need the interrupt masks watched (masked sections, and the
+        cause of a latency)."""
+        return bool(self.masked_cycles or self.latency_cycles)
+
+    @property
     def timing_symbols(self) -> tuple[tuple[str, str], ...]:
         """(key, symbol) of every isr_cycles/masked_cycles entry but ``default``."""
         return tuple((f"budgets.{field}.{name}", name)
