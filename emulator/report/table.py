@@ -84,17 +84,19 @@ def timing_parts(report: Report) -> list[str]:
         [f"note: {note}\n" for note in notes(report)]
 
 
-def render_csv(report: Report) -> str:
-    """Tables one after another, each a header row then its rows, a blank line between: the
-    allocations (one row per (function, context), ``ALLOC_COLUMNS``), then the interrupt
-    handlers, latency and masked sections per function; means with 2 decimals."""
+CSV_TABLES = ("allocations", "handlers", "latency", "masked")
+
+
+def render_csv(report: Report, table: str = "allocations") -> str:
+    """One of the report's tables as CSV, a header row then its rows, means with 2 decimals:
+    ``allocations`` (one row per (function, context), ``ALLOC_COLUMNS``), ``handlers``,
+    ``latency`` or ``masked`` (per function that masks: report/timing.py)."""
+    columns, rows = {"allocations": (ALLOC_COLUMNS, alloc_rows),
+                     "handlers": (HANDLER_COLUMNS, handler_rows),
+                     "latency": (LATENCY_COLUMNS, latency_rows),
+                     "masked": (MASKED_COLUMNS, masked_rows)}[table]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    tables = ((ALLOC_COLUMNS, alloc_rows(report)), (HANDLER_COLUMNS, handler_rows(report)),
-              (LATENCY_COLUMNS, latency_rows(report)), (MASKED_COLUMNS, masked_rows(report)))
-    for index, (columns, rows) in enumerate(tables):
-        if index:
-            out.write("\n")
-        writer.writerow(columns)
-        writer.writerows([[cell_text(c) for c in row] for row in rows])
+    writer.writerow(columns)
+    writer.writerows([[cell_text(c) for c in row] for row in rows(report)])
     return out.getvalue()
