@@ -85,7 +85,7 @@ def finish_analysis(machine: Machine, result: RunResult, rules: Rules, image) ->
                           exit_code=result.code, cycles=result.cycles,
                           instructions=result.instructions, source_of=machine.image.source,
                           watch=watch.summary if watch is not None else None,
-                          masks_watched=getattr(machine, "masks_watched", False))
+                          masks_watched=getattr(machine, "masks_watched", False), rules=rules)
     return Analysis(machine, result, results, report)
 
 

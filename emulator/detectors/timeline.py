@@ -11,7 +11,7 @@ CAP = 200_000                           # events kept at most (then the timeline
 
 @dataclass
 class Timeline:
-    """Kept events as plain tuples, in order: ('enter', cycle, handler, depth, start),
+    """Kept events as plain tuples, in order: ('enter', cycle, handler, depth, start, number),
     ('exit', cycle, handler, depth), ('mask', cycle, masked, location), ('pend', cycle, number,
     name), ('stack', cycle, used, limit); ``dropped`` counts those past ``CAP``."""
 
@@ -45,10 +45,10 @@ class TimelineRecorder(Dispatching):
 
     def on_entered(self, event: InterruptEntered) -> None:
         self._keep(("enter", event.cycle, event.handler, event.context.depth,
-                    event.cycle - event.entry_cycles))
+                    event.cycle - event.entry_cycles, event.number))
 
     def on_acknowledged(self, event: InterruptAcknowledged) -> None:
-        self._keep(("ack", event.cycle, event.handler, event.context.depth, event.entered_handler))
+        self._keep(("ack", event.cycle, event.handler, event.context.depth, event.number))
 
     def on_exited(self, event: InterruptExited) -> None:
         self._keep(("exit", event.cycle, event.handler, event.context.depth + 1))

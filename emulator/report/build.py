@@ -16,7 +16,7 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
                  cycle_model_version: str, exit_reason: str | None = None,
                  exit_code: int | None = None, cycles: int | None = None,
                  instructions: int | None = None, source_of: SourceOf | None = None,
-                 watch=None, masks_watched: bool = True) -> Report:
+                 watch=None, masks_watched: bool = True, rules=None) -> Report:
     """A ``Report`` from ``results`` (``emulator.detectors.Results``).
 
     Exit reason/code, cycles and instructions come from the results' ``RunEnded`` event unless
@@ -37,7 +37,8 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
         unreturned=results.unreturned, watch=watch,
         handlers=getattr(results, "handlers", ()), latencies=getattr(results, "latencies", ()),
         masked=getattr(results, "masked", ()), masked_longest=getattr(results, "masked_longest", ()),
-        timeline=getattr(results, "timeline", None), timing_notes=timeline_notes(results) + (() if masks_watched else (MASKS_OFF,)))
+        timeline=getattr(results, "timeline", None), timing_notes=timeline_notes(results) + (() if masks_watched else (MASKS_OFF,)),
+        budget_lines=budget_lines(rules, results) if rules is not None else ())
 
 
 def with_sources(findings: Iterable[Finding], source_of: SourceOf | None) -> tuple[Finding, ...]:
@@ -54,3 +55,22 @@ def timeline_notes(results) -> tuple[str, ...]:
         return ()
     return (f"timeline: {timeline.dropped} events after cycle {timeline.first_dropped} not kept "
             f"for the pictures (the tables count every event)",)
+
+
+def budget_lines(rules, results) -> tuple[tuple[str, str, int], ...]:
+    """The budget each picture draws: allocation max cycles, handler path length, latency and
+    masked-section limits, for the names the results have."""
+    budgets, lines = rules.budgets, []
+    for stats in results.allocations:
+        limit = budgets.cycles_for(stats.function)
+        if limit is not None and limit.max is not None:
+            lines.append(("alloc", stats.function, limit.max))
+    lookups = (("isr", getattr(results, "handlers", ()), lambda s: budgets.isr_cycles_for(s.handler)),
+               ("latency", getattr(results, "latencies", ()), lambda s: budgets.latency_for(s.handler, s.name)),
+               ("masked", getattr(results, "masked", ()), lambda s: budgets.masked_for(s.function)))
+    for table, stats, limit_of in lookups:
+        for item in stats:
+            limit = limit_of(item)
+            if limit is not None:
+                lines.append((table, getattr(item, "function", None) or item.handler, limit))
+    return tuple(sorted(set(lines)))

@@ -248,3 +248,6 @@ class Report:
     masked_longest: tuple[MaskedSection, ...] = ()  # the longest sections overall, longest first
     timing_notes: tuple[str, ...] = ()  # what the timing figures could not watch
     timeline: object = None             # detectors.timeline.Timeline: kept events for pictures
+    budget_lines: tuple[tuple[str, str, int], ...] = ()   # (table, name, limit) for pictures:
+                                        # 'alloc' function max, 'isr' handler, 'latency' handler,
+                                        # 'masked' function
