@@ -14,11 +14,11 @@ def handler_finding(stats: HandlerStats, limit: int) -> Finding:
     message = (f"{stats.handler} ({stats.name}): max {stats.max} cycles exceeds the isr_cycles "
                f"budget of {limit} cycles (slowest invocation entered at cycle {stats.max_cycle},"
                f" interrupting {stats.max_at or '-'}; {stats.calls} calls, p99 {stats.p99})")
-    return Finding(kind="isr-cycles", message=message, pc=None, location=stats.max_at,
+    return Finding(kind="isr-cycles", message=message, pc=None, location="",
                    function=stats.handler, context=_handler_context(stats.handler, stats.irq),
                    cycle=stats.max_cycle,
-                   details=(("budget", limit), ("calls", stats.calls), ("metric", "max"),
-                            ("p99", stats.p99), ("value", stats.max)))
+                   details=(("budget", limit), ("calls", stats.calls), ("interrupted", stats.max_at),
+                            ("metric", "max"), ("p99", stats.p99), ("value", stats.max)))
 
 
 def masked_finding(stats: MaskedStats, limit: int) -> Finding:
