@@ -118,3 +118,13 @@ def test_report_csv_prints_each_timing_table(at_root):
     lines = result.output.splitlines()
     assert lines[0].startswith("irq,name,handler,count,min,p50,p99,max")
     assert any(line.startswith("24,IRQ8,timer0_handler,9,") for line in lines)
+
+
+@pytest.mark.parametrize("arch", ["arm", "ppc"])
+def test_the_timing_json_validates_against_its_schema(at_root, arch):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "emulator/schemas/report-timing.schema.json").read_text())
+    result = CliRunner().invoke(main, ["report", f"firmware/{arch}/demo.elf", "--format", "json"])
+    timing = json.loads(result.output)["timing"]
+    jsonschema.validate(timing, schema)
+    assert timing["handlers"] and timing["latency"] and timing["masked"]["functions"]
