@@ -129,7 +129,7 @@ def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, pro
             _guard(lambda: check_writable(path, what))
     analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base,
                                       run_for=run_for, idle_ok=idle_ok, profiles=profile,
-                                      auto=not no_profiles, masks=True))
+                                      auto=not no_profiles, masks=True, timeline=bool(html)))
     renderers = {"table": render_table, "json": render_json,
                  "csv": lambda r: render_csv(r, table)}
     click.echo(renderers[fmt](analysis.report), nl=fmt == "table")

@@ -62,7 +62,7 @@ def test_the_page_is_self_contained_and_deterministic(pages):
     text = pages["arm"].read_text()
     assert "<script" not in text and "http://" not in text.replace("http://www.w3.org/2000/svg", "")
     assert text == render_html(analyse(ROOT / "firmware/arm/demo.elf", rules_path=pages["arm"].parent
-                                       / "arm.toml", masks=True).report)
+                                       / "arm.toml", masks=True, timeline=True).report)
 
 
 def test_the_page_has_findings_tables_histograms_timelines_and_stack_use(pages):

@@ -145,3 +145,19 @@ def test_budgets_within_their_limits_find_nothing():
     rules = parse_rules("[budgets]\nisr_cycles = 1000\nmasked_cycles = 1000\nlatency_cycles = 1000\n")
     events = [InterruptPended(0, 15, "SysTick"), enter(12, TICK, 15), leave(60, 15, "SysTick_Handler")]
     assert run_detectors(events, rules).findings == ()
+
+
+def test_a_book_e_acknowledgement_moves_latency_and_path_to_the_acknowledged_source():
+    from emulator.events import InterruptAcknowledged
+    ext = Context("ext_handler", 16, 1, ("ext_handler",), masked=True)
+    pit = Context("pit0_handler", 75, 1, ("pit0_handler",), masked=True)
+    events = [InterruptPended(100, 75, "INTC59"),
+              InterruptEntered(104, 16, "IVOR4:0", "ext_handler", ext, 0x4000, 0x200, False,
+                               "main+0x8", 4),
+              InterruptAcknowledged(110, 75, "IVOR4:59", "pit0_handler", pit, 16, "ext_handler"),
+              leave(300, 75, "pit0_handler")]
+    latency = feed(InterruptLatency(), events).stats()
+    assert [(s.name, s.handler, s.count, s.max, s.unmeasured) for s in latency] == [
+        ("IVOR4:59", "pit0_handler", 1, 4, 0)]
+    paths = feed(HandlerCycles(), events).stats()
+    assert [(p.handler, p.calls, p.max) for p in paths] == [("pit0_handler", 1, 196)]

@@ -65,17 +65,18 @@ class DetectorSet:
     ``run_detectors``, or live through ``Machine.subscribe(feed, *classes)`` so that a run of
     any length holds only the detectors' aggregates, never its event list (issue 21)."""
 
-    def __init__(self, rules: Rules, stack_name: StackName | None = None):
+    def __init__(self, rules: Rules, stack_name: StackName | None = None, timeline: bool = True):
         self.cycles = AllocCyclesDetector(rules, stack_name)
         self.stack, self.heap = IsrStackDetector(rules), HeapIntegrityDetector(rules)
         self.counter, self.ended, self.unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
         self.paths, self.latency = HandlerCycles(rules), InterruptLatency(rules)
-        self.masked, self.timeline = MaskedSections(rules), TimelineRecorder()
+        self.masked = MaskedSections(rules)
+        self.timeline = TimelineRecorder() if timeline else None   # kept events for pictures
         tracker = OpenCallTracker(rules)
         allocators = [self.cycles, AllocatorReentryDetector(rules), self.heap]
         self.detectors = [AllocInIsrDetector(rules, tracker), self.stack, *allocators,
                           FaultDetector(), self.counter, self.unreturned, self.paths,
-                          self.latency, self.masked, self.timeline]
+                          self.latency, self.masked] + ([self.timeline] if timeline else [])
         tables = [tracker.handlers()] + [_gated(d, tracker, rules) if d in allocators
                                          else d.handlers() for d in self.detectors]
         tables += [self.ended.handlers()]
@@ -94,7 +95,7 @@ class DetectorSet:
                        run=self.ended.run, unreturned=self.unreturned.stats(),
                        handlers=self.paths.stats(), latencies=self.latency.stats(),
                        masked=self.masked.stats(), masked_longest=self.masked.longest(),
-                       timeline=self.timeline.timeline)
+                       timeline=self.timeline.timeline if self.timeline else None)
 
 
 def _gated(detector, tracker: OpenCallTracker, rules: Rules) -> Handlers:

@@ -1,7 +1,7 @@
 """isr-cycles: the path length of every interrupt handler invocation, exclusive and inclusive of nesting."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..events import InterruptAcknowledged, InterruptEntered, InterruptExited, RunEnded
 from ..report.model import Finding, HandlerStats
@@ -22,7 +22,20 @@ class _Frame:
     nested: int = 0                     # cycles of interrupts nested in it so far
 
 
-Done = tuple[int, int, int, str]        # (exclusive, inclusive, entry cycle, preempted location)
+@dataclass
+class _Done:
+    """One handler's completed invocations: their exclusive and inclusive cycles in order, and
+    the slowest (the earliest of the largest exclusive): (exclusive, entry cycle, interrupted)."""
+
+    exclusive: list[int] = field(default_factory=list)
+    inclusive: list[int] = field(default_factory=list)
+    slowest: tuple[int, int, str] = (-1, 0, "")
+
+    def add(self, exclusive: int, inclusive: int, frame: "_Frame") -> None:
+        self.exclusive.append(exclusive)
+        self.inclusive.append(inclusive)
+        if exclusive > self.slowest[0]:
+            self.slowest = (exclusive, frame.start, frame.preempted)
 
 
 class HandlerCycles(Dispatching):
@@ -44,7 +57,7 @@ class HandlerCycles(Dispatching):
         self.budget = rules.budgets.isr_cycles_for if rules is not None else (lambda h, n: None)
         self.frames: list[_Frame] = []
         self.nested_start: dict[int, int] = {}      # depth -> start of the nested span there
-        self.done: dict[tuple[str, int, str], list[Done]] = {}
+        self.done: dict[tuple[str, int, str], _Done] = {}
         self.open: dict[tuple[str, int, str], int] = {}
 
     def handlers(self) -> Handlers:
@@ -69,8 +82,10 @@ class HandlerCycles(Dispatching):
         frame = self.frames.pop()
         inclusive = event.cycle - frame.start
         key = (frame.handler, frame.number, frame.name)
-        self.done.setdefault(key, []).append((inclusive - frame.nested, inclusive, frame.start,
-                                              frame.preempted))
+        done = self.done.get(key)
+        if done is None:
+            done = self.done[key] = _Done()
+        done.add(inclusive - frame.nested, inclusive, frame)
         depth = event.context.depth
         if event.tail_chained_to is None and self.frames and depth + 1 in self.nested_start:
             self.frames[-1].nested += event.cycle - self.nested_start.pop(depth + 1)
@@ -83,7 +98,7 @@ class HandlerCycles(Dispatching):
 
     def stats(self) -> tuple[HandlerStats, ...]:
         keys = sorted(set(self.done) | set(self.open))
-        return tuple(handler_stats(k, self.done.get(k, []), self.open.get(k, 0)) for k in keys)
+        return tuple(handler_stats(k, self.done.get(k), self.open.get(k, 0)) for k in keys)
 
     def findings(self) -> tuple[Finding, ...]:
         found = [f for f in map(self._over_budget, self.stats()) if f is not None]
@@ -97,17 +112,16 @@ class HandlerCycles(Dispatching):
         return handler_finding(stats, limit)
 
 
-def handler_stats(key: tuple[str, int, str], done: list[Done], still_open: int) -> HandlerStats:
+def handler_stats(key: tuple[str, int, str], done: _Done | None, still_open: int) -> HandlerStats:
     """Statistics of one handler's completed invocations (all zero when none completed)."""
     handler, number, name = key
-    if not done:
+    if done is None or not done.exclusive:
         return HandlerStats(handler, number, name, 0, 0, 0, 0, 0, 0, "", 0, 0, 0, still_open)
-    values = sorted(d[0] for d in done)
-    slowest = min((d for d in done if d[0] == values[-1]), key=lambda d: d[2])
-    inclusive = sorted(d[1] for d in done)
+    values, inclusive = sorted(done.exclusive), sorted(done.inclusive)
+    _, cycle, interrupted = done.slowest
     return HandlerStats(
         handler=handler, irq=number, name=name, calls=len(values), min=values[0],
         p50=nearest_rank(values, 50), p99=nearest_rank(values, 99), max=values[-1],
-        max_cycle=slowest[2], max_at=slowest[3], inclusive_p50=nearest_rank(inclusive, 50),
+        max_cycle=cycle, max_at=interrupted, inclusive_p50=nearest_rank(inclusive, 50),
         inclusive_p99=nearest_rank(inclusive, 99), inclusive_max=inclusive[-1],
-        open=still_open, samples=tuple(d[0] for d in done))
+        open=still_open, samples=tuple(done.exclusive))

@@ -19,7 +19,13 @@ class _Wait:
     behind: dict[str, int] = field(default_factory=dict)      # handler -> cycles it ran
 
 
-Sample = tuple[int, int, str]           # (latency, entry cycle, cause)
+@dataclass
+class _Samples:
+    """One interrupt's latencies in order, and the worst (the earliest of the largest):
+    (latency, entry cycle, cause); the cause is worked out for a new worst only."""
+
+    values: list[int] = field(default_factory=list)
+    worst: tuple[int, int, str] = (-1, 0, "")
 
 
 class InterruptLatency(Dispatching):
@@ -45,10 +51,11 @@ class InterruptLatency(Dispatching):
         self.waits: dict[int, _Wait] = {}
         self.mask: tuple[int, str] | None = None       # (since, 'REG at location') while masked
         self.running: list[tuple[str, int]] = []       # (handler, entry start) outermost first
-        self.samples: dict[tuple[int, str, str], list[Sample]] = {}
+        self.samples: dict[tuple[int, str, str], _Samples] = {}
         self.unmeasured: dict[tuple[int, str, str], int] = {}
         self.entered: InterruptEntered | None = None   # the last entry, until acknowledged
         self.previous = ""                             # the handler that exited last
+        self.last_take: tuple = ((0, "", ""), None, None)   # for _forget: (key, wait, worst)
 
     def handlers(self) -> Handlers:
         return {InterruptPended: self.on_pended, InterruptEntered: self.on_entered,
@@ -84,7 +91,7 @@ class InterruptLatency(Dispatching):
         entered = self.entered
         if entered is None or event.entered_number != entered.number:
             return
-        self._forget(entered.number, entered.handler, entered.name)
+        self._forget()
         self._take(event.number, event.handler, event.name, entered)
 
     def on_exited(self, event: InterruptExited) -> None:
@@ -102,24 +109,32 @@ class InterruptLatency(Dispatching):
         wait = self.waits.pop(number, None)
         if wait is None:
             self.unmeasured[key] = self.unmeasured.get(key, 0) + 1
+            self.last_take = (key, None, None)
             return
-        cause = cause_of(wait, entered, self.previous)
-        self.samples.setdefault(key, []).append((entered.cycle - wait.since, entered.cycle, cause))
+        samples = self.samples.get(key)
+        if samples is None:
+            samples = self.samples[key] = _Samples()
+        self.last_take = (key, wait, samples.worst)
+        latency = entered.cycle - wait.since
+        samples.values.append(latency)
+        if latency > samples.worst[0]:
+            samples.worst = (latency, entered.cycle, cause_of(wait, entered, self.previous))
 
-    def _forget(self, number: int, handler: str, name: str) -> None:
-        """Undo ``_take`` of an entry that turned out to be another source's (Book E)."""
-        key = (number, handler, name)
-        if self.unmeasured.get(key):
+    def _forget(self) -> None:
+        """Undo the last ``_take``: its entry turned out to be another source's (Book E)."""
+        key, wait, worst = self.last_take
+        if wait is None:
             self.unmeasured[key] -= 1
-        elif self.samples.get(key):
-            latency, cycle, _ = self.samples[key].pop()
-            self.waits.setdefault(number, _Wait(cycle - latency))
+            return
+        samples = self.samples[key]
+        samples.values.pop()
+        samples.worst = worst
+        self.waits.setdefault(key[0], wait)
 
     def stats(self) -> tuple[LatencyStats, ...]:
         keys = sorted(k for k in set(self.samples) | set(self.unmeasured)
-                      if self.samples.get(k) or self.unmeasured.get(k))
-        return tuple(latency_stats(k, self.samples.get(k, []), self.unmeasured.get(k, 0))
-                     for k in keys)
+                      if (k in self.samples and self.samples[k].values) or self.unmeasured.get(k))
+        return tuple(latency_stats(k, self.samples.get(k), self.unmeasured.get(k, 0)) for k in keys)
 
     def findings(self) -> tuple[Finding, ...]:
         found = []
@@ -144,13 +159,13 @@ def cause_of(wait: _Wait, entered: InterruptEntered, previous: str) -> str:
     return "exception entry only"
 
 
-def latency_stats(key: tuple[int, str, str], samples: list[Sample], unmeasured: int) -> LatencyStats:
+def latency_stats(key: tuple[int, str, str], samples: _Samples | None, unmeasured: int) -> LatencyStats:
     number, handler, name = key
-    if not samples:
+    if samples is None or not samples.values:
         return LatencyStats(number, name, handler, 0, 0, 0, 0, 0, 0, "", unmeasured)
-    values = sorted(s[0] for s in samples)
-    worst = min((s for s in samples if s[0] == values[-1]), key=lambda s: s[1])
+    values = sorted(samples.values)
+    _, cycle, cause = samples.worst
     return LatencyStats(irq=number, name=name, handler=handler, count=len(values), min=values[0],
                         p50=nearest_rank(values, 50), p99=nearest_rank(values, 99),
-                        max=values[-1], max_cycle=worst[1], cause=worst[2],
-                        unmeasured=unmeasured, samples=tuple(s[0] for s in samples))
+                        max=values[-1], max_cycle=cycle, cause=cause,
+                        unmeasured=unmeasured, samples=tuple(samples.values))
