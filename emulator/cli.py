@@ -114,21 +114,30 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
 @_profile_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True)
+@click.option("--table", type=click.Choice(["allocations", "handlers", "latency", "masked"]),
+              default="allocations", show_default=True, help="The table --format csv prints.")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write an SVG histogram of cycles per allocation.")
+@click.option("--html", type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML report (tables, findings, pictures).")
 def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profile,
-           no_profiles, fmt, plot) -> None:
+           no_profiles, fmt, table, plot, html) -> None:
     """Cycle-count report of IMAGE: cycles per allocation function and context, stack high-water
     marks and interrupts taken."""
     from .session import analyse
-    if plot:
-        _guard(lambda: check_writable(plot))
+    for path, what in ((plot, "the SVG plot"), (html, "the HTML report")):
+        if path:
+            _guard(lambda: check_writable(path, what))
     analysis = _guard(lambda: analyse(image, board, rules, max_cycles, timeout, base,
                                       run_for=run_for, idle_ok=idle_ok, profiles=profile,
-                                      auto=not no_profiles))
-    renderers = {"table": render_table, "json": render_json, "csv": render_csv}
+                                      auto=not no_profiles, masks=True, timeline=bool(html)))
+    renderers = {"table": render_table, "json": render_json,
+                 "csv": lambda r: render_csv(r, table)}
     click.echo(renderers[fmt](analysis.report), nl=fmt == "table")
     if plot:
         _guard(lambda: write_histogram_svg(plot, analysis.report.calls))
+    if html:
+        from .report.html import write_html
+        _guard(lambda: write_html(html, analysis.report))
     sys.exit(exit_code(analysis.result, analysis.results.findings))
 
 

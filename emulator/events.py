@@ -92,6 +92,34 @@ class InterruptAcknowledged(NamedTuple):
     entered_handler: str
 
 
+class InterruptPended(NamedTuple):
+    """Interrupt ``number`` (numbered as ``InterruptEntered.number``: Cortex-M exception
+    number, Book E ``EXTERNAL_NUMBER_BASE + source``) became pending at its controller: an NVIC
+    input sampled or a pending bit written (ARMv7-M ARM B3.4.1), an INTC source requesting
+    (MPC5554 RM 10.4.2).  ``cycle`` is when the machine pended it: the first block boundary at
+    or after a timer's event, the instruction boundary after an MMIO write.  Only a change from
+    not pending is emitted.  No context: it happens in the controller, not in the firmware."""
+
+    cycle: int
+    number: int
+    name: str
+
+
+class MaskChanged(NamedTuple):
+    """An instruction changed whether interrupts are masked (Cortex-M: CPSID/CPSIE, MSR
+    PRIMASK/BASEPRI/BASEPRI_MAX/FAULTMASK, ARMv7-M ARM B5.2; Book E: wrteei/wrtee/mtmsr on
+    MSR[EE], EREF 4.2).  ``masked`` is the state after it, ``cycle`` when it completed,
+    ``register`` the mask it wrote ('PRIMASK', 'BASEPRI', 'FAULTMASK', 'MSR[EE]'), ``context``
+    where it ran (its ``masked`` is the state before).  Only a change is emitted."""
+
+    cycle: int
+    masked: bool
+    pc: int
+    location: str
+    register: str
+    context: Context
+
+
 class CallEntered(NamedTuple):
     """A watched function was entered (its first instruction is about to run)."""
 

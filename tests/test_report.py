@@ -147,12 +147,15 @@ def test_histogram_bins_are_integer_width_and_cover_every_value():
     assert bins_of([7], 20) == (7, 1, [1])
 
 
-def test_the_svg_histogram_is_well_formed_with_one_panel_per_function(tmp_path):
+def test_the_svg_histogram_is_well_formed_with_one_panel_per_function_and_context(tmp_path):
     report = sample_report()
     svg = render_histogram_svg(report.calls)
     root = ET.fromstring(svg)
     titles = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text") if t.get("class") == "title"]
-    assert [t.split()[0] for t in titles] == ["heap_malloc", "pool_alloc_nomask"]
+    assert [" ".join(t.split()[:3]) for t in titles] == sorted(
+        f"{s.function} in {s.context}" for s in report.allocations)
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "cycles" in labels and "calls" in labels
     write_histogram_svg(tmp_path / "h.svg", report.calls)
     assert (tmp_path / "h.svg").read_text() == svg
 

@@ -13,7 +13,7 @@ from .spec import ArchSpec, EngineMode
 
 ARCHES: dict[str, ArchSpec] = {s.name: s for s in (CORTEX_M, BOOKE)}
 
-__all__ = ["ARCHES", "ArchSpec", "EngineMode", "access_decoder", "by_elf_machine", "by_folder",
+__all__ = ["ARCHES", "ArchSpec", "EngineMode", "access_decoder", "mask_decoder", "by_elf_machine", "by_folder",
            "core_class", "spec_for"]
 
 
@@ -40,3 +40,8 @@ def core_class(spec: ArchSpec) -> type:
 def access_decoder(spec: ArchSpec):
     """``decode(insn, write, name)`` of ``emulator/arch/<folder>/access.py`` (engine/accesspc.py)."""
     return importlib.import_module(f"{__name__}.{spec.folder}.access").decode
+
+
+def mask_decoder(spec: ArchSpec):
+    """``decode(code) -> MaskOp | None`` of ``emulator/arch/<folder>/masks.py`` (probes/masks.py)."""
+    return importlib.import_module(f"{__name__}.{spec.folder}.masks").decode

@@ -5,14 +5,18 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ..events import CallAbandoned, CallEntered, CallReturned, Handlers, Routes, RunEnded
-from ..report.model import (AllocCall, AllocStats, Finding, HeapStats, InterruptStats, StackStats,
-                            Unreturned)
+from ..report.model import (AllocCall, AllocStats, Finding, HandlerStats, HeapStats, InterruptStats,
+                            LatencyStats, MaskedSection, MaskedStats, StackStats, Unreturned)
 from ..rules.model import Rules
 from .alloc_cycles import AllocCyclesDetector, nearest_rank
 from .alloc_in_isr import AllocInIsrDetector
 from .base import Detector, Dispatching, FindingBook
 from .faults import FaultDetector, InterruptCounter
+from .handlers import HandlerCycles
 from .heap import HeapIntegrityDetector
+from .latency import InterruptLatency
+from .masked import MaskedSections
+from .timeline import Timeline, TimelineRecorder
 from .isr_stack import IsrStackDetector
 from .opencalls import OpenCallTracker
 from .reentry import AllocatorReentryDetector
@@ -36,6 +40,11 @@ class Results:
     heaps: tuple[HeapStats, ...]
     run: RunEnded | None
     unreturned: tuple[Unreturned, ...] = ()
+    handlers: tuple[HandlerStats, ...] = ()
+    latencies: tuple[LatencyStats, ...] = ()
+    masked: tuple[MaskedStats, ...] = ()
+    masked_longest: tuple[MaskedSection, ...] = ()
+    timeline: Timeline | None = None
 
 
 class RunEndRecorder(Dispatching):
@@ -56,14 +65,18 @@ class DetectorSet:
     ``run_detectors``, or live through ``Machine.subscribe(feed, *classes)`` so that a run of
     any length holds only the detectors' aggregates, never its event list (issue 21)."""
 
-    def __init__(self, rules: Rules, stack_name: StackName | None = None):
+    def __init__(self, rules: Rules, stack_name: StackName | None = None, timeline: bool = True):
         self.cycles = AllocCyclesDetector(rules, stack_name)
         self.stack, self.heap = IsrStackDetector(rules), HeapIntegrityDetector(rules)
         self.counter, self.ended, self.unreturned = InterruptCounter(), RunEndRecorder(), UnreturnedCalls()
+        self.paths, self.latency = HandlerCycles(rules), InterruptLatency(rules)
+        self.masked = MaskedSections(rules)
+        self.timeline = TimelineRecorder() if timeline else None   # kept events for pictures
         tracker = OpenCallTracker(rules)
         allocators = [self.cycles, AllocatorReentryDetector(rules), self.heap]
         self.detectors = [AllocInIsrDetector(rules, tracker), self.stack, *allocators,
-                          FaultDetector(), self.counter, self.unreturned]
+                          FaultDetector(), self.counter, self.unreturned, self.paths,
+                          self.latency, self.masked] + ([self.timeline] if timeline else [])
         tables = [tracker.handlers()] + [_gated(d, tracker, rules) if d in allocators
                                          else d.handlers() for d in self.detectors]
         tables += [self.ended.handlers()]
@@ -79,7 +92,10 @@ class DetectorSet:
         return Results(findings=tuple(findings), allocations=self.cycles.stats(),
                        calls=self.cycles.calls(), stacks=self.stack.stats(),
                        interrupts=self.counter.stats(), heaps=self.heap.stats(),
-                       run=self.ended.run, unreturned=self.unreturned.stats())
+                       run=self.ended.run, unreturned=self.unreturned.stats(),
+                       handlers=self.paths.stats(), latencies=self.latency.stats(),
+                       masked=self.masked.stats(), masked_longest=self.masked.longest(),
+                       timeline=self.timeline.timeline if self.timeline else None)
 
 
 def _gated(detector, tracker: OpenCallTracker, rules: Rules) -> Handlers:

@@ -9,12 +9,16 @@ newline, so it only changes when the firmware's behaviour does and diffs read we
          "board": "cortex-m4", "cycle_model": "<cycle model version>",
          "findings": [{"kind", "function", "location", "handler"}, ...],   # sorted, unique
          "allocations": {"<function>": {"<context>": {"max": int, "p99": int}}},
-         "stacks": {"<stack>": {"high_water": int}}}}}
+         "stacks": {"<stack>": {"high_water": int}},
+         "timing": {"handlers": {"<handler>": {"max": int, "p99": int}},
+                    "latency": {"<interrupt name>": {"max": int, "p99": int}},
+                    "masked": {"<function>": {"max": int}}}}}}
 
 No image paths, hashes, cycle stamps or counts are stored. A finding is keyed by kind,
 function, location (``symbol+0xoff``) and interrupt handler. Regressions: a finding whose key
 the baseline lacks; an allocation's max or p99 (per function and context) or a stack's high-water
-mark that grew by more than the tolerance percentage (``new > old * (1 + tolerance / 100)``);
+mark, a handler's path length (max, p99), an interrupt's latency (max, p99) or a function's
+longest masked section (``timing``, issue 19) that grew by more than the tolerance percentage (``new > old * (1 + tolerance / 100)``);
 an image the baseline has no entry for. Values that shrink, allocations or stacks that are new
 or gone, and findings that disappeared are not regressions.
 """
@@ -29,7 +33,11 @@ from ..errors import BadInput
 from ..load.inputfile import read_text
 
 SCHEMA = "fwsandbox-baseline/1"
-_ENTRY_KEYS = {"board", "cycle_model", "findings", "allocations", "stacks"}
+_ENTRY_KEYS = {"board", "cycle_model", "findings", "allocations", "stacks", "timing"}
+# timing table -> (report list under "timing", its name key, the metrics tracked, unit)
+TIMING = {"handlers": (("handlers",), "handler", ("max", "p99")),
+          "latency": (("latency",), "name", ("max", "p99")),
+          "masked": (("masked", "functions"), "function", ("max",))}
 
 
 def finding_key(finding: dict) -> dict:
@@ -53,7 +61,20 @@ def entry_of(report: dict) -> dict:
     return {"board": report["board"], "cycle_model": report["cycle_model"]["version"],
             "findings": sorted(keys.values(), key=_sort_token),
             "allocations": allocations,
-            "stacks": {s["name"]: {"high_water": s["high_water"]} for s in report["stacks"]}}
+            "stacks": {s["name"]: {"high_water": s["high_water"]} for s in report["stacks"]},
+            **({"timing": timing_entry(report["timing"])} if "timing" in report else {})}
+
+
+def timing_entry(timing: dict) -> dict:
+    """The tracked figures of a report's ``timing`` object, by table and name."""
+    entry = {}
+    for table, (path, key, metrics) in TIMING.items():
+        rows = timing
+        for part in path:
+            rows = rows[part]
+        entry[table] = {row[key]: {m: row[m] for m in metrics} for row in rows
+                        if row.get("calls", row.get("count", row.get("sections", 1)))}
+    return entry
 
 
 def compare(old: dict | None, new: dict, tolerance: float) -> list[dict]:
@@ -63,7 +84,22 @@ def compare(old: dict | None, new: dict, tolerance: float) -> list[dict]:
     known = {_sort_token(k) for k in old.get("findings", [])}
     found = [regression(f"new finding [{k['kind']}] {_where(k)}", k, metric="finding")
              for k in new["findings"] if _sort_token(k) not in known]
-    return found + _grown_allocations(old, new, tolerance) + _grown_stacks(old, new, tolerance)
+    return (found + _grown_allocations(old, new, tolerance) + _grown_stacks(old, new, tolerance)
+            + _grown_timing(old, new, tolerance))
+
+
+def _grown_timing(old: dict, new: dict, tolerance: float) -> list[dict]:
+    """Handler path lengths, latencies and masked sections grown past the tolerance."""
+    found = []
+    for table, (_, _, metrics) in TIMING.items():
+        before_table = old.get("timing", {}).get(table, {})
+        for name, values in sorted(new.get("timing", {}).get(table, {}).items()):
+            before = before_table.get(name)
+            for metric in metrics:
+                if before is not None and grew(before.get(metric), values[metric], tolerance):
+                    found.append(_growth(f"{table} {name}", metric, "cycles", before[metric],
+                                         values[metric], tolerance, name))
+    return found
 
 
 def _where(key: dict) -> str:
@@ -157,6 +193,11 @@ def _check_entry(path: Path, image_id: str, entry) -> None:
     for function, contexts in entry.get("allocations", {}).items():
         _check_numbers(path, f"{key}.allocations.{function}", contexts, ("max", "p99"))
     _check_numbers(path, f"{key}.stacks", entry.get("stacks", {}), ("high_water",))
+    timing = entry.get("timing", {})
+    if not isinstance(timing, dict):
+        raise BadInput(f"{path}: key '{key}.timing': expected a JSON object")
+    for table, (_, _, metrics) in TIMING.items():
+        _check_numbers(path, f"{key}.timing.{table}", timing.get(table, {}), metrics)
 
 
 def _check_numbers(path: Path, key: str, table, metrics: tuple[str, ...]) -> None:

@@ -45,9 +45,21 @@ CHECKS: dict[str, tuple[str, str]] = {
     "stack-budget": ("Interrupt stack budget exceeded",
                      "The interrupt-stack high-water mark exceeds the rules' "
                      "budgets.isr_stack_bytes."),
+    "isr-cycles": ("Interrupt handler path length budget exceeded",
+                   "A handler's slowest invocation (cycles from its first instruction to the end "
+                   "of its return, exclusive of nested interrupts) exceeds the rules' "
+                   "budgets.isr_cycles."),
+    "masked-cycles": ("Interrupts-masked section budget exceeded",
+                      "A stretch of code run with interrupts masked (PRIMASK, BASEPRI, "
+                      "FAULTMASK; Book E MSR[EE] = 0) is longer than the rules' "
+                      "budgets.masked_cycles."),
+    "latency-cycles": ("Interrupt latency budget exceeded",
+                       "An interrupt's worst latency (cycles from becoming pending to its "
+                       "handler's first instruction) exceeds the rules' budgets.latency_cycles."),
     "baseline-regression": ("Regression against the committed baseline",
                             "A finding that the baseline does not have, or an allocation's "
-                            "p99/max cycles or a stack high-water mark grown by more than the "
+                            "p99/max cycles, a stack high-water mark, a handler's path length, "
+                            "an interrupt's latency or a masked section grown by more than the "
                             "tolerance."),
 }
 

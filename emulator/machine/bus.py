@@ -122,7 +122,9 @@ class Bus:
             pc, now = machine.position.access_at(addr)
             if stub:
                 log.note(addr, True, pc)
+            machine.access_cycle = now              # an interrupt it pends pends then
             p.write(addr - p.base, size, value & ((1 << (8 * size)) - 1), now)
+            machine.access_cycle = None
             machine.after_state_change()
             if machine.result is None and machine.core.deliverable():
                 machine.position.end_block_after(pc)

@@ -25,7 +25,7 @@ from ..engine.blockpos import BlockPosition
 from ..engine.clock import NO_UNTIL, make_clock
 from ..engine.cpu import CpuFault, UnicornCpu
 from ..errors import BadInput
-from ..events import Fault, Routes, RunEnded
+from ..events import Fault, InterruptPended, Routes, RunEnded
 from ..load.board import Board, load_board
 from ..load.image import Image, load_image
 from .bus import Bus
@@ -91,6 +91,9 @@ class Machine:
         self.timers = ClockedPeripherals(self.bus.clocked + self.core.clocked(), self.clock,
                                          self.bus.interrupts)
         self._install_hooks()
+        self.access_cycle: int | None = None     # the cycle of the MMIO write in progress
+        for controller in self.bus.interrupts.controllers:     # InterruptPended (latency)
+            controller.on_pend = self._pended
 
     @classmethod
     def load(cls, image: str | Path, board: str | Path | None = None, base: int | None = None,
@@ -348,6 +351,11 @@ class Machine:
     def _set_deadline(self, deadline: int) -> None:
         if deadline != self._deadline:
             self._deadline = self.clock.deadline = deadline
+
+    def _pended(self, number: int, name: str) -> None:
+        if self.recording():
+            cycle = self.now if self.access_cycle is None else self.access_cycle
+            self.emit(InterruptPended(cycle, number, name))
 
     # faults --------------------------------------------------------------------------------------
     def fault(self, kind: str, pc: int, message: str, address: int | None = None,

@@ -25,6 +25,7 @@ SSCIR_SET, SSCIR_CLR = 0x02, 0x01
 SOFTWARE_SOURCES = 8
 VTBA_MASK = 0xFFFFF800          # VTES = 0: 4-byte entries, table 2 KiB aligned (MPC5554)
 LIFO_DEPTH = 14
+EVENT_NUMBER_BASE = 16          # InterruptEntered.number of source s is 16 + s (arch/ppc/booke.py)
 
 
 class Intc(Peripheral):
@@ -48,6 +49,7 @@ class Intc(Peripheral):
                  on_acknowledge: Callable[[int | None, int], None] | None = None, **params):
         super().__init__(name, base, size, **params)
         self.on_acknowledge = on_acknowledge
+        self.on_pend = None                     # on_pend(number, name): a source requests
         self.sources = sources
         self.lifo: list[int] = []
         self.priority = [0] * sources
@@ -107,6 +109,8 @@ class Intc(Peripheral):
 
     def _update(self, source: int) -> None:
         if self.level[source] or (source < SOFTWARE_SOURCES and self.software[source]):
+            if self.on_pend is not None and source not in self.requests:
+                self.on_pend(EVENT_NUMBER_BASE + source, f"INTC{source}")
             self.requests.add(source)
         else:
             self.requests.discard(source)

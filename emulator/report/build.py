@@ -6,6 +6,9 @@ from typing import Callable, Iterable
 
 from .model import Finding, Report
 
+MASKS_OFF = ("interrupt masks were not watched in this run (fwsandbox report watches them, run and "
+             "check with a masked_cycles or latency_cycles budget): no masked sections, and no "
+             "latency is put down to a mask")
 SourceOf = Callable[[int], "tuple[str, int] | None"]
 
 
@@ -13,7 +16,7 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
                  cycle_model_version: str, exit_reason: str | None = None,
                  exit_code: int | None = None, cycles: int | None = None,
                  instructions: int | None = None, source_of: SourceOf | None = None,
-                 watch=None) -> Report:
+                 watch=None, masks_watched: bool = True, rules=None) -> Report:
     """A ``Report`` from ``results`` (``emulator.detectors.Results``).
 
     Exit reason/code, cycles and instructions come from the results' ``RunEnded`` event unless
@@ -31,7 +34,11 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
         instructions=instructions if instructions is not None else (run.instructions if run else 0),
         findings=with_sources(results.findings, source_of), allocations=results.allocations, stacks=results.stacks,
         interrupts=results.interrupts, heaps=results.heaps, calls=results.calls,
-        unreturned=results.unreturned, watch=watch)
+        unreturned=results.unreturned, watch=watch,
+        handlers=getattr(results, "handlers", ()), latencies=getattr(results, "latencies", ()),
+        masked=getattr(results, "masked", ()), masked_longest=getattr(results, "masked_longest", ()),
+        timeline=getattr(results, "timeline", None), timing_notes=timeline_notes(results) + (() if masks_watched else (MASKS_OFF,)),
+        budget_lines=budget_lines(rules, results) if rules is not None else ())
 
 
 def with_sources(findings: Iterable[Finding], source_of: SourceOf | None) -> tuple[Finding, ...]:
@@ -39,3 +46,31 @@ def with_sources(findings: Iterable[Finding], source_of: SourceOf | None) -> tup
     if source_of is None:
         return tuple(findings)
     return tuple(replace(f, source=source_of(f.pc)) if f.pc is not None else f for f in findings)
+
+
+def timeline_notes(results) -> tuple[str, ...]:
+    """A note when the timeline kept for the pictures stopped at its cap."""
+    timeline = getattr(results, "timeline", None)
+    if timeline is None or not timeline.dropped:
+        return ()
+    return (f"timeline: {timeline.dropped} events after cycle {timeline.first_dropped} not kept "
+            f"for the pictures (the tables count every event)",)
+
+
+def budget_lines(rules, results) -> tuple[tuple[str, str, int], ...]:
+    """The budget each picture draws: allocation max cycles, handler path length, latency and
+    masked-section limits, for the names the results have."""
+    budgets, lines = rules.budgets, []
+    for stats in results.allocations:
+        limit = budgets.cycles_for(stats.function)
+        if limit is not None and limit.max is not None:
+            lines.append(("alloc", stats.function, limit.max))
+    lookups = (("isr", getattr(results, "handlers", ()), lambda s: budgets.isr_cycles_for(s.handler)),
+               ("latency", getattr(results, "latencies", ()), lambda s: budgets.latency_for(s.handler, s.name)),
+               ("masked", getattr(results, "masked", ()), lambda s: budgets.masked_for(s.function)))
+    for table, stats, limit_of in lookups:
+        for item in stats:
+            limit = limit_of(item)
+            if limit is not None:
+                lines.append((table, getattr(item, "function", None) or item.handler, limit))
+    return tuple(sorted(set(lines)))

@@ -17,6 +17,16 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
                  "per_handler": {handler: bytes}}],
      "interrupts": [{"irq", "name", "handler", "taken", "max_depth"}],
      "heaps": [{"allocator", "allocs", "frees", "live", "live_bytes", "peak_live", "leaked"}],
+     "timing": {"handlers": [{"handler", "irq", "name", "calls", "min", "p50", "p99", "max",
+                              "max_at": {"cycle", "interrupted"},
+                              "inclusive": {"p50", "p99", "max"}, "open"}],
+                "latency": [{"irq", "name", "handler", "count", "min", "p50", "p99", "max",
+                             "worst": {"cycle", "cause"}, "unmeasured"}],
+                "masked": {"functions": [{"function", "sections", "total", "mean", "max",
+                                          "longest": {"start", "end", "cycle"}}],
+                           "longest": [{"cycle", "cycles", "start", "end", "register",
+                                        "function", "context"}]},
+                "notes": [...]},
      "unreturned": [{"function", "reason", "calls"}],     # only when some call never returned
      "watch": {"profiles": [{"name", "reason"}], "rules_file", "functions": [...],
                "isr_stack": {"name", "watched", "base", "top", "source"}}}
@@ -37,6 +47,14 @@ more than one thread stack, ``thread@<stack>`` (the symbol of the object holding
 stack, else the thread's first stack pointer in hex).  ``min``..``total`` are exclusive cycles
 (without preempting interrupts and the time other threads ran); ``inclusive`` are the wall
 cycles from entry to return, everything included.
+``timing`` (issue 19): per handler, cycles per invocation from its first instruction to the end
+of its exception return, exclusive of nested interrupts (``inclusive``: wall), ``max_at`` the
+slowest invocation's entry cycle and the code it interrupted, ``open`` invocations unfinished at
+the end; per interrupt, latency from becoming pending (InterruptPended) to the handler's first
+instruction, ``worst.cause`` what held the worst one (``masked by PRIMASK at fn+off (N cycles)``,
+``behind HANDLER (N cycles)``, ``tail-chained after HANDLER``, ``exception entry only``),
+``unmeasured`` takings without a pending record; masked sections per function of the masking
+instruction and the longest overall; ``notes`` what these figures do not watch.
 ``mean`` is rounded to 2 decimals; findings are in cycle order, the other lists sorted by key.
 """
 from __future__ import annotations
@@ -44,6 +62,7 @@ from __future__ import annotations
 import json
 
 from .model import AllocStats, Finding, HeapStats, InterruptStats, Report, StackStats
+from .timing import timing_doc
 
 SCHEMA = "fwsandbox-report/1"
 
@@ -114,6 +133,7 @@ def report_doc(report: Report) -> dict:
             "stacks": [stack_doc(s) for s in report.stacks],
             "interrupts": [interrupt_doc(s) for s in report.interrupts],
             "heaps": [heap_doc(s) for s in report.heaps],
+            "timing": timing_doc(report),
             **({"unreturned": [unreturned_doc(u) for u in report.unreturned]}
                if report.unreturned else {}),
             **({"watch": watch_doc(report.watch)} if report.watch is not None else {})}

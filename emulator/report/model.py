@@ -7,7 +7,7 @@ from typing import Sequence
 from ..events import Context
 
 FINDING_KINDS = ("alloc-in-isr", "blocking-in-isr", "isr-stack-overflow", "alloc-cycles", "allocator-reentry",
-                 "heap-integrity", "fault")
+                 "heap-integrity", "fault", "isr-cycles", "masked-cycles", "latency-cycles")
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,83 @@ class AllocCall:
 
 
 @dataclass(frozen=True)
+class HandlerStats:
+    """Path length of one interrupt handler, per invocation, from its first instruction to the
+    end of its exception return: exclusive of the interrupts nested in it (their entry,
+    handlers and return), and inclusive (wall).  Nearest-rank percentiles; the slowest
+    invocation is the earliest of the largest exclusive ones: entered at ``max_cycle`` having
+    interrupted ``max_at``.  ``open`` counts invocations still running when the run ended
+    (not in the figures)."""
+
+    handler: str
+    irq: int
+    name: str
+    calls: int
+    min: int
+    p50: int
+    p99: int
+    max: int
+    max_cycle: int
+    max_at: str
+    inclusive_p50: int
+    inclusive_p99: int
+    inclusive_max: int
+    open: int = 0
+    samples: tuple[int, ...] = ()       # exclusive cycles of every invocation, in order
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Cycles from interrupt ``irq`` becoming pending to its handler's first instruction
+    (exception entry included), over every taking of it with a pending record.  ``cause``
+    says what held the worst one (taken at ``max_cycle``); ``unmeasured`` counts takings with no
+    pending record (a source whose controller reports none: the sandbox says so)."""
+
+    irq: int
+    name: str
+    handler: str
+    count: int
+    min: int
+    p50: int
+    p99: int
+    max: int
+    max_cycle: int
+    cause: str
+    unmeasured: int = 0
+    samples: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaskedSection:
+    """One stretch with interrupts masked by the firmware: from the instruction that masked
+    (``start``, in ``function``) to the one that unmasked (``end``), ``cycles`` long."""
+
+    cycle: int
+    cycles: int
+    start: str
+    end: str
+    register: str
+    function: str
+    context: str
+
+
+@dataclass(frozen=True)
+class MaskedStats:
+    """The masked sections begun in one function (``function``: the symbol of the masking
+    instruction): how many, their total, mean and longest, the longest's start and cycle."""
+
+    function: str
+    sections: int
+    total: int
+    mean: float
+    max: int
+    max_at: str
+    max_end: str
+    max_cycle: int
+    samples: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class WatchSummary:
     """What a run watched: profiles enabled (name, why), the user's rules file, the functions
     hooked, and the interrupt stack with where its bounds came from (or why it is not watched:
@@ -165,3 +242,12 @@ class Report:
     calls: Sequence[AllocCall] = ()     # a tuple, or records made on first read
     unreturned: tuple[Unreturned, ...] = ()
     watch: WatchSummary | None = None   # what the run watched (emulator/probes/watch.py)
+    handlers: tuple[HandlerStats, ...] = ()
+    latencies: tuple[LatencyStats, ...] = ()
+    masked: tuple[MaskedStats, ...] = ()
+    masked_longest: tuple[MaskedSection, ...] = ()  # the longest sections overall, longest first
+    timing_notes: tuple[str, ...] = ()  # what the timing figures could not watch
+    timeline: object = None             # detectors.timeline.Timeline: kept events for pictures
+    budget_lines: tuple[tuple[str, str, int], ...] = ()   # (table, name, limit) for pictures:
+                                        # 'alloc' function max, 'isr' handler, 'latency' handler,
+                                        # 'masked' function

@@ -6,6 +6,8 @@ import io
 from typing import Sequence
 
 from .model import Report
+from .timing import (HANDLER_COLUMNS, LATENCY_COLUMNS, LONGEST_COLUMNS, MASKED_COLUMNS, handler_rows,
+                     latency_rows, longest_rows, masked_rows, notes)
 
 ALLOC_COLUMNS = ("function", "context", "calls", "min", "p50", "mean", "p99", "max", "total",
                  "max_at", "max_cycle", "inclusive_max", "inclusive_p50", "inclusive_p99")
@@ -65,13 +67,36 @@ def render_table(report: Report) -> str:
              format_table(("allocator", "allocs", "frees", "live", "live_bytes", "peak_live"),
                           [[h.allocator, h.allocs, h.frees, h.live, h.live_bytes, h.peak_live]
                            for h in report.heaps])]
-    return "".join(parts)
+    return "".join(parts + timing_parts(report))
 
 
-def render_csv(report: Report) -> str:
-    """One row per (function, context) with the ``ALLOC_COLUMNS``; mean with 2 decimals."""
+def timing_parts(report: Report) -> list[str]:
+    """Handler path length, latency and masked-section tables, and what they leave out."""
+    return ["\nInterrupt handlers (cycles per invocation, first instruction to the end of its "
+            "return, exclusive of nested interrupts; inclusive_* = wall)\n",
+            format_table(HANDLER_COLUMNS, handler_rows(report)),
+            "\nInterrupt latency (cycles from pending to the handler's first instruction)\n",
+            format_table(LATENCY_COLUMNS, latency_rows(report)),
+            "\nInterrupts masked, per function that masks (cycles per section)\n",
+            format_table(MASKED_COLUMNS, masked_rows(report)),
+            "\nLongest masked sections\n",
+            format_table(LONGEST_COLUMNS, longest_rows(report))] + \
+        [f"note: {note}\n" for note in notes(report)]
+
+
+CSV_TABLES = ("allocations", "handlers", "latency", "masked")
+
+
+def render_csv(report: Report, table: str = "allocations") -> str:
+    """One of the report's tables as CSV, a header row then its rows, means with 2 decimals:
+    ``allocations`` (one row per (function, context), ``ALLOC_COLUMNS``), ``handlers``,
+    ``latency`` or ``masked`` (per function that masks: report/timing.py)."""
+    columns, rows = {"allocations": (ALLOC_COLUMNS, alloc_rows),
+                     "handlers": (HANDLER_COLUMNS, handler_rows),
+                     "latency": (LATENCY_COLUMNS, latency_rows),
+                     "masked": (MASKED_COLUMNS, masked_rows)}[table]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(ALLOC_COLUMNS)
-    writer.writerows([[cell_text(c) for c in row] for row in alloc_rows(report)])
+    writer.writerow(columns)
+    writer.writerows([[cell_text(c) for c in row] for row in rows(report)])
     return out.getvalue()

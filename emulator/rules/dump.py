@@ -41,7 +41,7 @@ def dump(watch: Watch) -> str:
     out += _table("isr_stack", stack_table, stack.source)
     budgets = data.get("budgets")
     if isinstance(budgets, dict):
-        scalars = {k: v for k, v in budgets.items() if not isinstance(v, dict)}
+        scalars = {k: v for k, v in budgets.items() if k != "cycles"}   # timing tables inline
         if scalars:
             out += _table("budgets", scalars)
         for name, limits in sorted(budgets.get("cycles", {}).items()):

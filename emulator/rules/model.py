@@ -150,13 +150,59 @@ class CycleBudget:
     p99: int | None = None
 
 
+Limits = tuple[tuple[str, int], ...]     # (key, cycles), sorted; key 'default' for the rest
+
+
 @dataclass(frozen=True)
 class Budgets:
+    """``[budgets]``: the interrupt-stack bytes, per-allocator cycles, and the interrupt timing
+    limits (README "Budgets"): ``isr_cycles`` by handler symbol, ``masked_cycles`` by the
+    function that masks, ``latency_cycles`` by handler symbol or interrupt name ('SysTick',
+    'IRQ8', 'INTC59': case-insensitive); each may have a ``default``."""
+
     isr_stack_bytes: int | None = None
     cycles: tuple[tuple[str, CycleBudget], ...] = ()
+    isr_cycles: Limits = ()
+    masked_cycles: Limits = ()
+    latency_cycles: Limits = ()
 
     def cycles_for(self, function: str) -> CycleBudget | None:
         return dict(self.cycles).get(function)
+
+    def isr_cycles_for(self, handler: str, number: int = 0) -> int | None:
+        return _limit(self.isr_cycles, handler)
+
+    def masked_for(self, function: str) -> int | None:
+        return _limit(self.masked_cycles, function)
+
+    def latency_for(self, handler: str, name: str = "") -> int | None:
+        return _limit(self.latency_cycles, handler, name.lower())
+
+    @property
+    def wants_masks(self) -> bool:
+        """Whether these budgets need the interrupt masks watched (masked sections, and the
+        cause of a latency)."""
+        return bool(self.masked_cycles or self.latency_cycles)
+
+    @property
+    def timing_symbols(self) -> tuple[tuple[str, str], ...]:
+        """(key, symbol) of every isr_cycles/masked_cycles entry but ``default``."""
+        return tuple((f"budgets.{field}.{name}", name)
+                     for field in ("isr_cycles", "masked_cycles")
+                     for name, _ in getattr(self, field) if name != "default")
+
+
+def _limit(limits: Limits, *names: str) -> int | None:
+    """The limit of the first of ``names`` listed (names compared case-insensitively after an
+    exact match), else ``default``'s, else None."""
+    table = dict(limits)
+    lowered = {key.lower(): value for key, value in limits}
+    for name in names:
+        if name in table:
+            return table[name]
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+    return table.get("default")
 
 
 @dataclass(frozen=True)
@@ -196,6 +242,7 @@ class Rules:
         return replace(self, functions=tuple(r for r in self.functions if r.name in keep))
 
     def _symbol_refs(self):
+        yield from self.budgets.timing_symbols
         for field in ("base", "top"):
             value = getattr(self.isr_stack, field)
             if isinstance(value, str):

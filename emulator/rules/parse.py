@@ -8,6 +8,7 @@ from .model import (CALL_KINDS, ISR_POLICIES, KINDS, Addr, ArgTest, Budgets,
                     CycleBudget, FlagTest, FunctionRule, Rules, StackRule)
 from .merge import Merged, Source, merge, read_rules_text
 
+TIMING_BUDGETS = ("isr_cycles", "masked_cycles", "latency_cycles")
 __all__ = ["Source", "parse_sources", "parse_merged", "read_rules_text"]
 
 _ALLOC_KEYS = {"kind", "size_arg", "block_size", "flags_arg", "flags", "free", "isr",
@@ -226,12 +227,20 @@ class _Parser:
             top=self.optional(table, "top", "isr_stack", self.address))
 
     def budgets(self, data: Any, names: set[str]) -> Budgets:
-        table = self.table(data, "budgets", {"isr_stack_bytes", "cycles"})
+        table = self.table(data, "budgets", {"isr_stack_bytes", "cycles", *TIMING_BUDGETS})
         cycles = self.table(table.get("cycles", {}), "budgets.cycles", names)
         return Budgets(
             isr_stack_bytes=self.optional(table, "isr_stack_bytes", "budgets", self.integer),
             cycles=tuple((name, self.cycle_budget(cycles[name], f"budgets.cycles.{name}"))
-                         for name in sorted(cycles)))
+                         for name in sorted(cycles)),
+            **{field: self.limits(table[field], f"budgets.{field}")
+               for field in TIMING_BUDGETS if field in table})
+
+    def limits(self, value: Any, key: str) -> tuple[tuple[str, int], ...]:
+        """``N`` (every one) or ``{default = N, name = M, ...}``: cycles, at least 1."""
+        if not isinstance(value, dict):
+            return (("default", self.integer(value, key, 1)),)
+        return tuple((name, self.integer(value[name], f"{key}.{name}", 1)) for name in sorted(value))
 
     def cycle_budget(self, data: Any, key: str) -> CycleBudget:
         table = self.table(data, key, {"max", "p99"})

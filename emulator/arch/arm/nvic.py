@@ -52,6 +52,7 @@ class Nvic:
         self.active: list[int] = []            # stack of active exceptions, outermost first
         self.priority = [FIXED_PRIORITY.get(n, 0) for n in range(self.count)]
         self.inputs: list[LatchedInput] = []   # wired interrupt inputs, in wiring order
+        self.on_pend = None                    # on_pend(number, name): one became pending
 
     # inputs (B3.4.1: an asserted interrupt signal makes its exception pending) -------------
     def line(self, irq: int) -> LatchedInput:
@@ -138,6 +139,8 @@ class Nvic:
     # state changes ---------------------------------------------------------------------------
     def set_pending(self, number: int) -> None:
         if 0 < number < self.count:
+            if self.on_pend is not None and not self.pending[number]:
+                self.on_pend(number, exception_name(number))
             self.pending[number] = True
             self._pending.add(number)
 
