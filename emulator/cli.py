@@ -78,8 +78,10 @@ def _profile_options(func):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace", is_flag=True, help="Print every executed instruction to stderr (slow).")
 @click.option("--trace-limit", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--trace-from", metavar="SYMBOL|CYCLE",
+              help="Start the trace when SYMBOL first runs, or at model cycle CYCLE (implies --trace).")
 def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profile, no_profiles,
-        fmt, trace, trace_limit) -> None:
+        fmt, trace, trace_limit, trace_from) -> None:
     """Run IMAGE: stream its console output, then print the summary and findings.
 
     Exit code 0: the firmware exited 0 (or ran for --run-for, or idled with --idle-ok) and
@@ -93,9 +95,10 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
     cycles = _guard(lambda: parse_duration(run_for, machine.board.clock_hz)) if run_for else None
     if fmt == "text":
         machine.console_sink = _stream
-    if trace:
-        from .probes.trace import Tracer
-        Tracer(machine, trace_limit, lambda line: click.echo(line, err=True))
+    if trace or trace_from:
+        from .probes.trace import Tracer, trace_start
+        start = _guard(lambda: trace_start(machine, trace_from))
+        Tracer(machine, trace_limit, lambda line: click.echo(line, err=True), start)
     result = _guard(lambda: machine.run(max_cycles, timeout, run_for=cycles, idle_ok=idle_ok))
     analysis = finish_analysis(machine, result, bound, image)
     if fmt == "json":
