@@ -13,15 +13,15 @@ $(STAMP): pyproject.toml setup.py emulator/engine/native/blockclock.c
 
 deps: $(STAMP)
 
-# Debian cross toolchains and QEMU, used by the differential tests (root, or sudo).
+# Debian cross toolchains, QEMU and gdb-multiarch, used by the differential and gdb tests (root, or sudo).
 toolchains:
 	@if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v qemu-system-arm >/dev/null \
-	   || ! command -v powerpc-linux-gnu-gcc >/dev/null \
+	   || ! command -v powerpc-linux-gnu-gcc >/dev/null || ! command -v gdb-multiarch >/dev/null \
 	   || [ ! -f /usr/lib/arm-none-eabi/lib/libc_nano.a ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
-	    gcc-powerpc-linux-gnu >/dev/null; \
+	    gcc-powerpc-linux-gnu gdb-multiarch >/dev/null; \
 	fi
 
 demo: $(STAMP)

@@ -14,7 +14,7 @@ from .spec import ArchSpec, EngineMode
 ARCHES: dict[str, ArchSpec] = {s.name: s for s in (CORTEX_M, BOOKE)}
 
 __all__ = ["ARCHES", "ArchSpec", "EngineMode", "access_decoder", "by_elf_machine", "by_folder",
-           "core_class", "spec_for"]
+           "core_class", "gdb_registers", "spec_for"]
 
 
 def spec_for(name: str) -> ArchSpec:
@@ -40,3 +40,8 @@ def core_class(spec: ArchSpec) -> type:
 def access_decoder(spec: ArchSpec):
     """``decode(insn, write, name)`` of ``emulator/arch/<folder>/access.py`` (engine/accesspc.py)."""
     return importlib.import_module(f"{__name__}.{spec.folder}.access").decode
+
+
+def gdb_registers(spec: ArchSpec):
+    """``emulator/arch/<folder>/gdbregs.py``: gdb's ARCHITECTURE name and ``features(fpu)``."""
+    return importlib.import_module(f"{__name__}.{spec.folder}.gdbregs")

@@ -27,7 +27,7 @@ ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
             "fpscr": A.UC_ARM_REG_FPSCR}
 PPC_REGS = {**{f"r{i}": getattr(P, f"UC_PPC_REG_{i}") for i in range(32)},
             "pc": P.UC_PPC_REG_PC, "lr": P.UC_PPC_REG_LR, "msr": P.UC_PPC_REG_MSR,
-            "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR}
+            "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR, "xer": P.UC_PPC_REG_XER}
 PPC_REGS["sp"] = PPC_REGS["r1"]
 
 # The register map and the CPU-model constants of each Unicorn architecture: an ArchSpec names
@@ -294,13 +294,13 @@ class UnicornCpu:
         callback = self.edged(callback)
         return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
 
-    def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> None:
+    def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> int:
         callback = self.edged(callback)
-        self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)
+        return self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)
 
-    def on_write(self, lo: int, hi: int, callback: Callable[[int, int, int], None]) -> None:
+    def on_write(self, lo: int, hi: int, callback: Callable[[int, int, int], None]) -> int:
         callback = self.edged(callback)
-        self._add(unicorn.UC_HOOK_MEM_WRITE, lambda uc, acc, a, s, v, _: callback(a, s, v & 0xFFFFFFFF), lo, hi)
+        return self._add(unicorn.UC_HOOK_MEM_WRITE, lambda uc, acc, a, s, v, _: callback(a, s, v & 0xFFFFFFFF), lo, hi)
 
     def on_interrupt(self, callback: Callable[[int], None]) -> None:
         callback = self.edged(callback)

@@ -15,6 +15,7 @@ block clock and ``host.charge`` (exception entry/exit costs), plus WFI skips her
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -262,6 +263,13 @@ class Machine:
         self.emit(RunEnded(self.now, self.instructions, reason, code))
         return RunResult(reason, code, self.now, self.instructions - start_instr,
                          self.output.decode("utf-8", "replace"), message, self.events)
+
+    def extend_wall_clock(self, seconds: float) -> None:
+        """Give the run in progress ``seconds`` more wall-clock time (a debugger held it halted:
+        model time stood still, so the timeout must too)."""
+        self.limits = replace(self.limits, wall_end=self.limits.wall_end + seconds)
+        if self.limits.wall_end != float("inf"):
+            self.clock.wall_deadline_ns = int(self.limits.wall_end * 1e9)
 
     # the run loop ----------------------------------------------------------------------------------
     def _run_slice(self, wall_end: float) -> None:
