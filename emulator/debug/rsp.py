@@ -3,7 +3,7 @@
 It serves one gdb client over TCP and drives a ``DebugTarget`` (target.py) through its
 documented interface only.  Packets: ``qSupported``, ``qXfer:features:read`` (the target
 description of emulator/arch/<folder>/gdbregs.py), ``qAttached``, ``?``, ``g/G/p/P``,
-``m/M/X``, ``Z0/z0`` software and ``Z1/z1`` hardware breakpoints (both are stops before an
+``m/M/X``, ``vCont`` (``c``/``s``), ``Z0/z0`` software and ``Z1/z1`` hardware breakpoints (both are stops before an
 instruction; the code is never patched), ``Z2/Z3/Z4`` watchpoints, ``s``, ``c``, Ctrl-C,
 ``k``, ``D`` and ``qRcmd`` (``monitor cycles|findings|interrupts|reset|help``); anything else
 gets the empty reply that means "not supported".  A stop for a finding or a fault first sends
@@ -24,10 +24,11 @@ END_SIGNALS = {"fault": 11, "killed": 9}  # X<signal> for a run that ended witho
 
 
 def parse_address(text: str) -> tuple[str, int]:
-    """``[HOST:]PORT`` (host 127.0.0.1 by default); ValueError naming the problem."""
+    """``[HOST:]PORT`` (host 127.0.0.1 by default; port 0: any free one, which the stub's
+    "listening" line names); ValueError naming the problem."""
     host, _, port = text.rpartition(":")
-    if not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"--gdb {text!r}: expected [HOST:]PORT with a port 1-65535")
+    if not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"--gdb {text!r}: expected [HOST:]PORT with a port 0-65535")
     return host or "127.0.0.1", int(port)
 
 
@@ -157,7 +158,9 @@ class GdbStub:
     def _session(self) -> None:
         if self.target.wait(0) is None:
             self.target.interrupt()          # a client finds the target halted (as QEMU's -s)
-        self.target.wait()
+        stop = self.target.wait()
+        if stop.detail:                      # halted before the client came: no O packet yet
+            self.log(stop.detail)
         while not self.done and not self.conn.closed:
             packet = self.conn.poll(None)
             if packet is not None:
@@ -183,7 +186,8 @@ class GdbStub:
 
     def _query(self, packet: str) -> str:
         if packet.startswith("qSupported"):
-            return f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;swbreak+;hwbreak+"
+            return (f"PacketSize={PACKET_SIZE:x};qXfer:features:read+;swbreak+;hwbreak+;"
+                    "vContSupported+")
         if packet.startswith("qXfer:features:read:target.xml:"):
             offset, length = (int(x, 16) for x in packet.rsplit(":", 1)[1].split(","))
             chunk = self.xml[offset:offset + length]
@@ -198,7 +202,17 @@ class GdbStub:
             return "OK"
         return ""
 
-    def _v(self, packet: str) -> str:
+    def _v(self, packet: str) -> str | None:
+        """``vCont?`` and ``vCont;ACTION[:thread]...``: the first action applies (one thread);
+        advertising ``s`` makes gdb step with ``s``, not with breakpoints of its own, so a step
+        can enter an interrupt handler."""
+        if packet == "vCont?":
+            return "vCont;c;C;s;S"
+        if packet.startswith("vCont;"):
+            action = packet[6:7].lower()
+            if action in ("s", "c"):
+                return self._step(packet) if action == "s" else self._cont(packet)
+            return "E01"
         if packet.startswith("vKill"):
             self._kill(packet)
             return "OK"

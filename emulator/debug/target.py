@@ -60,7 +60,7 @@ class DebugTarget:
         self._watches: dict[tuple[int, int, str], list[int]] = {}
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
-        self._findings, self._detached = 0, False
+        self._findings, self._counts, self._detached = 0, {}, False
         if break_on_finding:
             self._watch_findings()
         if break_on_fault:
@@ -199,9 +199,10 @@ class DebugTarget:
         found = [f for d in self.machine.detectors.detectors for f in d.findings()]
         total = sum(f.count for f in found)
         if total > self._findings:
-            self._findings = total
-            newest = max(found, key=lambda f: f.cycle)
-            self._later(Stop("finding", None, SIGTRAP, finding_text(newest)))
+            fired = max(found, key=lambda f: (f.count - self._counts.get(_key(f), 0), f.cycle))
+            self._findings, self._counts = total, {_key(f): f.count for f in found}
+            again = f" (occurrence {fired.count})" if fired.count > 1 else ""
+            self._later(Stop("finding", None, SIGTRAP, finding_text(fired) + again))
 
     def _on_fault(self, event: Fault) -> None:
         if not self._detached:
@@ -274,6 +275,10 @@ class DebugTarget:
     def _watched(self, kind: str, addr: int) -> None:
         if self._watches:
             self._later(Stop("watchpoint", None, SIGTRAP, watch=(kind, addr)))
+
+
+def _key(finding) -> tuple:
+    return (finding.kind, finding.location, finding.cycle, finding.message)
 
 
 def finding_text(finding) -> str:
