@@ -80,6 +80,8 @@ def _profile_options(func):
 @click.option("--trace-limit", type=click.IntRange(1), default=10_000, show_default=True)
 @click.option("--trace-from", metavar="SYMBOL|CYCLE",
               help="Start the trace when SYMBOL first runs, or at model cycle CYCLE (implies --trace).")
+@click.option("--trace-window", type=click.IntRange(1, 100_000), metavar="N",
+              help="Print the last N executed instructions before each finding and at a fault.")
 @click.option("--gdb", "gdb", is_flag=False, flag_value="127.0.0.1:1234", metavar="[HOST:]PORT",
               help="Serve gdb's remote protocol there (--gdb alone: 127.0.0.1:1234).")
 @click.option("--gdb-wait", is_flag=True, help="Halt at reset until gdb connects (implies --gdb).")
@@ -88,7 +90,8 @@ def _profile_options(func):
 @click.option("--break-on-fault", is_flag=True,
               help="Stop in gdb (SIGTRAP) at a fault, before its handler (implies --gdb).")
 def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profile, no_profiles,
-        fmt, trace, trace_limit, trace_from, gdb, gdb_wait, break_on_finding, break_on_fault) -> None:
+        fmt, trace, trace_limit, trace_from, trace_window, gdb, gdb_wait, break_on_finding,
+        break_on_fault) -> None:
     """Run IMAGE: stream its console output, then print the summary and findings.
 
     Exit code 0: the firmware exited 0 (or ran for --run-for, or idled with --idle-ok) and
@@ -106,6 +109,9 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
         from .probes.trace import Tracer, trace_start
         start = _guard(lambda: trace_start(machine, trace_from))
         Tracer(machine, trace_limit, lambda line: click.echo(line, err=True), start)
+    if trace_window:
+        from .probes.trace import TraceWindow
+        TraceWindow(machine, trace_window, lambda text: click.echo(text, err=True))
     options = dict(max_cycles=max_cycles, timeout=timeout, run_for=cycles, idle_ok=idle_ok)
     if gdb or gdb_wait or break_on_finding or break_on_fault:
         from .debug import run_under_gdb

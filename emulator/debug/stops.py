@@ -10,6 +10,7 @@ code hook does the same checks (slow, but the same stops).
 from __future__ import annotations
 
 import ctypes
+import weakref
 from typing import Callable
 
 BREAKS_MAX = 64                          # blockclock.c DBG_BREAKS_MAX
@@ -26,6 +27,12 @@ class _DbgState(ctypes.Structure):
 
 
 _STOP = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32)
+_OWNED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def keep_alive(machine, owner) -> None:
+    """Keep ``owner`` (whose memory a C hook of ``machine`` uses) as long as the machine."""
+    _OWNED.setdefault(machine, []).append(owner)
 
 
 class CodeStops:
@@ -35,6 +42,7 @@ class CodeStops:
         self.machine, self.on_stop = machine, on_stop
         self.breaks: list[int] = []
         self._s = _DbgState(from_cycle=NEVER)
+        keep_alive(machine, self)
         clock = machine.clock
         if getattr(clock, "kind", "") == "native":
             self._callback = _STOP(machine.cpu.edged(self._native_stop))

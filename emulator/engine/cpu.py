@@ -266,11 +266,11 @@ class UnicornCpu:
         """The engine's number for register ``name`` (for C hooks)."""
         return self.regs[name]
 
-    def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None]) -> None:
+    def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None] | None = None) -> None:
         """Register a C ``UC_HOOK_BLOCK`` callback (by address) through ``uc_hook_add`` itself,
         bypassing the binding's Python trampoline; ``mute`` mirrors run_stub/step muting."""
         self._add_native(unicorn.UC_HOOK_BLOCK, function, user_data, 1, 0)
-        self._mute_native = mute
+        self._mute_native = mute or self._mute_native
 
     def on_native_code(self, function: int, user_data: int, lo: int = 1, hi: int = 0) -> int:
         """A C ``UC_HOOK_CODE`` callback (by address) on the instructions in [lo, hi] (all by

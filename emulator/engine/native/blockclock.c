@@ -328,3 +328,31 @@ void dbg_hook_code(void *uc, uint64_t address, uint32_t size, struct dbg_state *
             return;
         }
 }
+
+/* The trace window (emulator/probes/trace.py:TraceWindow): a UC_HOOK_BLOCK callback registered
+ * after the clock's records every block the clock charged (its address, size and start cycle)
+ * in a ring; Python expands blocks to instructions only when a finding or a fault prints it. */
+struct tw_entry {
+    uint32_t addr, size;
+    uint64_t start;
+};
+
+struct tw_state {
+    const struct bc_state *clock;
+    struct tw_entry *ring;
+    uint32_t mask, pad;                       /* ring size - 1 (a power of two) */
+    uint64_t pos;                             /* blocks recorded so far */
+};
+
+void tw_hook_block(void *uc, uint64_t address, uint32_t size, struct tw_state *w)
+{
+    const struct bc_state *s = w->clock;
+    struct tw_entry *e;
+    (void)uc;
+    if (s->muted || s->stopped || s->block_addr != (uint32_t)address || s->block_size != size)
+        return;                               /* not charged: the block does not run now */
+    e = &w->ring[w->pos++ & w->mask];
+    e->addr = (uint32_t)address;
+    e->size = size;
+    e->start = s->block_start;
+}
