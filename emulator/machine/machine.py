@@ -362,7 +362,7 @@ class Machine:
               location: str | None = None) -> None:
         """Record a fault; enter the firmware's HardFault handler if it has one, else stop."""
         self._faulted = True
-        location = location or self.describe(pc)
+        location, self.fault_site = location or self.describe(pc), (pc, address)
         registers = self.core.record_fault(kind)
         self.emit(Fault(self.now, kind, pc, location, message, self.core.context(), address,
                         registers))

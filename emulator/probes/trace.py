@@ -175,6 +175,8 @@ class TraceWindow:
             nxt = blocks[i + 1][0] if i + 1 < len(blocks) else None
             if nxt in cost.before and nxt != key[0]:       # the block was ended early there
                 body = body[:body.index(nxt)]
+            elif nxt is None and pc not in addrs + body:    # the running block: up to the PC
+                body = _up_to(body, self.machine.cpu.reg("pc"))
             addrs += body
         if pc in addrs:
             addrs = addrs[:len(addrs) - addrs[::-1].index(pc)]
@@ -185,6 +187,11 @@ class TraceWindow:
         lines = [f"trace window: the last {len(addrs)} instructions {what}:"]
         lines += ["  " + disassembled(self.machine, addr) for addr in addrs]
         return "\n".join(lines)
+
+
+def _up_to(body: list[int], pc: int) -> list[int]:
+    """The instructions of a running block that ran before ``pc`` (all if it is not inside)."""
+    return body[:body.index(pc)] if pc in body[1:] else body
 
 
 def disassembled(machine, addr: int) -> str:
