@@ -5,7 +5,8 @@ One engine code hook on every instruction, in C when the native helper is built:
 the clock at or past ``from_cycle``, or with ``drain`` probe records waiting).  It is installed
 before the run starts, so every translated block carries it, and it changes no block: the run
 is the one it would be without it (cycles, interrupts, console).  Without the helper a Python
-code hook does the same checks (slow, but the same stops).
+code hook does the same checks (slow, but the same stops); so does a helper built before
+``dbg_hook_code`` existed.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class CodeStops:
         self._s = _DbgState(from_cycle=NEVER)
         keep_alive(machine, self)
         clock = machine.clock
-        if getattr(clock, "kind", "") == "native":
+        if getattr(clock, "kind", "") == "native" and hasattr(clock._lib, "dbg_hook_code"):
             self._callback = _STOP(machine.cpu.edged(self._native_stop))
             self._s.stop = ctypes.cast(self._callback, ctypes.c_void_p).value
             self._s.clock = ctypes.addressof(clock.state)

@@ -121,7 +121,7 @@ class TraceWindow:
         self._counts: dict = {}
         keep_alive(machine, self)
         clock = machine.clock
-        if getattr(clock, "kind", "") == "native":
+        if getattr(clock, "kind", "") == "native" and hasattr(clock._lib, "tw_hook_block"):
             self._w.clock = ctypes.addressof(clock.state)
             machine.cpu.on_native_block(clock.function("tw_hook_block"), ctypes.addressof(self._w))
             CodeStops(machine, lambda pc: None).drain = True
