@@ -13,16 +13,17 @@ $(STAMP): pyproject.toml setup.py emulator/engine/native/blockclock.c
 
 deps: $(STAMP)
 
-# Debian cross toolchains and QEMU, used by the differential tests, and headless Chromium,
-# which renders the HTML report in tests/test_html*.py (root, or sudo).
+# Debian cross toolchains and QEMU (the differential tests), gdb-multiarch (the gdb tests) and
+# headless Chromium, which renders the HTML report in tests/test_html*.py (root, or sudo).
 toolchains:
 	@if ! command -v arm-none-eabi-gcc >/dev/null || ! command -v qemu-system-arm >/dev/null \
 	   || ! command -v powerpc-linux-gnu-gcc >/dev/null || ! command -v chromium >/dev/null \
+	   || ! command -v gdb-multiarch >/dev/null \
 	   || [ ! -f /usr/lib/arm-none-eabi/lib/libc_nano.a ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    gcc-arm-none-eabi binutils-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
-	    gcc-powerpc-linux-gnu chromium >/dev/null; \
+	    gcc-powerpc-linux-gnu chromium gdb-multiarch >/dev/null; \
 	fi
 
 demo: $(STAMP)

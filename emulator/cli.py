@@ -78,8 +78,20 @@ def _profile_options(func):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--trace", is_flag=True, help="Print every executed instruction to stderr (slow).")
 @click.option("--trace-limit", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--trace-from", metavar="SYMBOL|CYCLE",
+              help="Start the trace when SYMBOL first runs, or at model cycle CYCLE (implies --trace).")
+@click.option("--trace-window", type=click.IntRange(1, 100_000), metavar="N",
+              help="Print the last N executed instructions before each finding and at a fault.")
+@click.option("--gdb", "gdb", is_flag=False, flag_value="127.0.0.1:1234", metavar="[HOST:]PORT",
+              help="Serve gdb's remote protocol there (--gdb alone: 127.0.0.1:1234).")
+@click.option("--gdb-wait", is_flag=True, help="Halt at reset until gdb connects (implies --gdb).")
+@click.option("--break-on-finding", is_flag=True,
+              help="Stop in gdb (SIGTRAP) when a detector fires (implies --gdb).")
+@click.option("--break-on-fault", is_flag=True,
+              help="Stop in gdb (SIGTRAP) at a fault, before its handler (implies --gdb).")
 def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profile, no_profiles,
-        fmt, trace, trace_limit) -> None:
+        fmt, trace, trace_limit, trace_from, trace_window, gdb, gdb_wait, break_on_finding,
+        break_on_fault) -> None:
     """Run IMAGE: stream its console output, then print the summary and findings.
 
     Exit code 0: the firmware exited 0 (or ran for --run-for, or idled with --idle-ok) and
@@ -93,10 +105,21 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
     cycles = _guard(lambda: parse_duration(run_for, machine.board.clock_hz)) if run_for else None
     if fmt == "text":
         machine.console_sink = _stream
-    if trace:
-        from .probes.trace import Tracer
-        Tracer(machine, trace_limit, lambda line: click.echo(line, err=True))
-    result = _guard(lambda: machine.run(max_cycles, timeout, run_for=cycles, idle_ok=idle_ok))
+    if trace or trace_from:
+        from .probes.trace import Tracer, trace_start
+        start = _guard(lambda: trace_start(machine, trace_from))
+        Tracer(machine, trace_limit, lambda line: click.echo(line, err=True), start)
+    if trace_window:
+        from .probes.trace import TraceWindow
+        TraceWindow(machine, trace_window, lambda text: click.echo(text, err=True))
+    options = dict(max_cycles=max_cycles, timeout=timeout, run_for=cycles, idle_ok=idle_ok)
+    if gdb or gdb_wait or break_on_finding or break_on_fault:
+        from .debug import run_under_gdb
+        result = _guard(lambda: run_under_gdb(
+            machine, gdb or "127.0.0.1:1234", gdb_wait, break_on_finding, break_on_fault,
+            lambda line: click.echo(line, err=True), **options))
+    else:
+        result = _guard(lambda: machine.run(**options))
     analysis = finish_analysis(machine, result, bound, image)
     if fmt == "json":
         click.echo(render_json(analysis.report), nl=False)

@@ -13,8 +13,8 @@ from .spec import ArchSpec, EngineMode
 
 ARCHES: dict[str, ArchSpec] = {s.name: s for s in (CORTEX_M, BOOKE)}
 
-__all__ = ["ARCHES", "ArchSpec", "EngineMode", "access_decoder", "mask_decoder", "by_elf_machine", "by_folder",
-           "core_class", "spec_for"]
+__all__ = ["ARCHES", "ArchSpec", "EngineMode", "access_decoder", "by_elf_machine", "by_folder",
+           "core_class", "gdb_registers", "mask_decoder", "spec_for"]
 
 
 def spec_for(name: str) -> ArchSpec:
@@ -45,3 +45,8 @@ def access_decoder(spec: ArchSpec):
 def mask_decoder(spec: ArchSpec):
     """``decode(code) -> MaskOp | None`` of ``emulator/arch/<folder>/masks.py`` (probes/masks.py)."""
     return importlib.import_module(f"{__name__}.{spec.folder}.masks").decode
+
+
+def gdb_registers(spec: ArchSpec):
+    """``emulator/arch/<folder>/gdbregs.py``: gdb's ARCHITECTURE name and ``features(fpu)``."""
+    return importlib.import_module(f"{__name__}.{spec.folder}.gdbregs")

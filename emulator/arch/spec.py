@@ -44,3 +44,16 @@ class ArchSpec:
     spin_code: bytes                      # branch-to-self, little/big endian as the core runs it
     required_peripherals: tuple[tuple[str, str], ...]   # (kind, what it is) every board needs
     peripheral_space: tuple[tuple[int, int], ...]   # where unclaimed accesses may become stubs
+
+
+@dataclass(frozen=True)
+class GdbReg:
+    """One register of a gdb target description (emulator/arch/<folder>/gdbregs.py): its gdb
+    name and width, the engine registers holding it (low part first; None: not readable while
+    the core runs, reported unavailable), its XML type and group."""
+
+    name: str
+    bits: int
+    parts: tuple[str, ...] | None
+    type: str = "int"
+    group: str = "general"

@@ -27,7 +27,7 @@ ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
             "fpscr": A.UC_ARM_REG_FPSCR}
 PPC_REGS = {**{f"r{i}": getattr(P, f"UC_PPC_REG_{i}") for i in range(32)},
             "pc": P.UC_PPC_REG_PC, "lr": P.UC_PPC_REG_LR, "msr": P.UC_PPC_REG_MSR,
-            "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR}
+            "ctr": P.UC_PPC_REG_CTR, "cr": P.UC_PPC_REG_CR, "xer": P.UC_PPC_REG_XER}
 PPC_REGS["sp"] = PPC_REGS["r1"]
 
 # The register map and the CPU-model constants of each Unicorn architecture: an ArchSpec names
@@ -239,7 +239,8 @@ class UnicornCpu:
         their records on entry and publish Python state for their C hooks on the way out."""
         self._enter_python, self._leave_python = enter, leave
 
-    def _edged(self, callback: Callable):
+    def edged(self, callback: Callable):
+        """``callback`` run between the Python edges (also for a C hook's Python callback)."""
         def call(*args):
             self._enter_python()
             try:
@@ -249,7 +250,7 @@ class UnicornCpu:
         return call
 
     def on_block(self, callback: Callable[[int, int], None]) -> None:
-        callback = self._edged(callback)
+        callback = self.edged(callback)
         self._add(unicorn.UC_HOOK_BLOCK, lambda uc, addr, size, _: self._muted or callback(addr, size))
 
     def native_handles(self) -> tuple[int, int]:
@@ -265,49 +266,52 @@ class UnicornCpu:
         """The engine's number for register ``name`` (for C hooks)."""
         return self.regs[name]
 
-    def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None]) -> None:
+    def on_native_block(self, function: int, user_data: int, mute: Callable[[bool], None] | None = None) -> None:
         """Register a C ``UC_HOOK_BLOCK`` callback (by address) through ``uc_hook_add`` itself,
         bypassing the binding's Python trampoline; ``mute`` mirrors run_stub/step muting."""
         self._add_native(unicorn.UC_HOOK_BLOCK, function, user_data, 1, 0)
-        self._mute_native = mute
+        self._mute_native = mute or self._mute_native
 
-    def on_native_code(self, function: int, user_data: int, lo: int, hi: int) -> None:
-        """A C ``UC_HOOK_CODE`` callback (by address) on the instructions in [lo, hi]."""
-        self._add_native(unicorn.UC_HOOK_CODE, function, user_data, lo, hi)
+    def on_native_code(self, function: int, user_data: int, lo: int = 1, hi: int = 0) -> int:
+        """A C ``UC_HOOK_CODE`` callback (by address) on the instructions in [lo, hi] (all by
+        default); returns its handle for ``remove_hook``."""
+        return self._add_native(unicorn.UC_HOOK_CODE, function, user_data, lo, hi)
 
     def on_native_write(self, function: int, user_data: int, lo: int, hi: int) -> None:
         """A C ``UC_HOOK_MEM_WRITE`` callback (by address) on stores into [lo, hi]."""
         self._add_native(unicorn.UC_HOOK_MEM_WRITE, function, user_data, lo, hi)
 
-    def _add_native(self, kind: int, function: int, user_data: int, lo: int, hi: int) -> None:
+    def _add_native(self, kind: int, function: int, user_data: int, lo: int, hi: int) -> int:
         handle = uc_hook_h()
         status = uclib.uc_hook_add(self._uch, ctypes.byref(handle), kind, ctypes.c_void_p(function),
                                    ctypes.c_void_p(user_data), lo, hi)
         if status != unicorn.UC_ERR_OK:
             raise _engine_error(f"adding a native hook on 0x{lo:x}-0x{hi:x}", unicorn.UcError(status))
         self._hooks.append(handle.value)
+        return handle.value
 
     def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
-        callback = self._edged(callback)
+        callback = self.edged(callback)
         return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
 
-    def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> None:
-        callback = self._edged(callback)
-        self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)
+    def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> int:
+        callback = self.edged(callback)
+        return self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)
 
-    def on_write(self, lo: int, hi: int, callback: Callable[[int, int, int], None]) -> None:
-        callback = self._edged(callback)
-        self._add(unicorn.UC_HOOK_MEM_WRITE, lambda uc, acc, a, s, v, _: callback(a, s, v & 0xFFFFFFFF), lo, hi)
+    def on_write(self, lo: int, hi: int, callback: Callable[[int, int, int], None]) -> int:
+        callback = self.edged(callback)
+        return self._add(unicorn.UC_HOOK_MEM_WRITE, lambda uc, acc, a, s, v, _: callback(a, s, v & 0xFFFFFFFF), lo, hi)
 
     def on_interrupt(self, callback: Callable[[int], None]) -> None:
-        callback = self._edged(callback)
+        callback = self.edged(callback)
         self._add(unicorn.UC_HOOK_INTR, lambda uc, intno, _: callback(intno))
 
     def remove_hook(self, handle: int) -> None:
-        try:
-            self.uc.hook_del(handle)
-        except unicorn.UcError as exc:
-            raise _engine_error("removing a hook", exc) from None
+        """Remove a hook (Python or native) at once: the engine calls it no more."""
+        status = uclib.uc_hook_del(self._uch, uc_hook_h(handle))
+        if status != unicorn.UC_ERR_OK:
+            raise _engine_error("removing a hook", unicorn.UcError(status))
+        self.uc._callbacks.pop(handle, None)
 
     def forget_code(self, lo: int, hi: int) -> None:
         """Drop the translated blocks holding code in [lo, hi): a code hook added there

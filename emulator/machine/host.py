@@ -48,6 +48,11 @@ class MachineHost:
               location: str | None = None) -> None:
         self._m.fault(kind, pc, message, address, location=location)
 
+    @property
+    def fault_site(self) -> tuple[int, int | None]:
+        """(pc, data address or None) of the fault being reported, for ``record_fault``."""
+        return self._m.fault_site
+
     def finish(self, reason: str, code: int | None = None, message: str = "") -> None:
         self._m.finish(reason, code, message)
 

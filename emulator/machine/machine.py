@@ -15,6 +15,7 @@ block clock and ``host.charge`` (exception entry/exit costs), plus WFI skips her
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -266,6 +267,13 @@ class Machine:
         return RunResult(reason, code, self.now, self.instructions - start_instr,
                          self.output.decode("utf-8", "replace"), message, self.events)
 
+    def extend_wall_clock(self, seconds: float) -> None:
+        """Give the run in progress ``seconds`` more wall-clock time (a debugger held it halted:
+        model time stood still, so the timeout must too)."""
+        self.limits = replace(self.limits, wall_end=self.limits.wall_end + seconds)
+        if self.limits.wall_end != float("inf"):
+            self.clock.wall_deadline_ns = int(self.limits.wall_end * 1e9)
+
     # the run loop ----------------------------------------------------------------------------------
     def _run_slice(self, wall_end: float) -> None:
         """One emu_start.  The clock's deadline is already current: set by ``run`` and then by
@@ -362,7 +370,7 @@ class Machine:
               location: str | None = None) -> None:
         """Record a fault; enter the firmware's HardFault handler if it has one, else stop."""
         self._faulted = True
-        location = location or self.describe(pc)
+        location, self.fault_site = location or self.describe(pc), (pc, address)
         registers = self.core.record_fault(kind)
         self.emit(Fault(self.now, kind, pc, location, message, self.core.context(), address,
                         registers))

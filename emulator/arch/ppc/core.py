@@ -360,10 +360,11 @@ class BookECore:
         raise AssertionError(f"block-clock trap at 0x{pc:08x} on a core that sets none")
 
     def record_fault(self, kind: str) -> tuple[tuple[str, int], ...]:
-        """The register dump: r0-r31, PC, MSR, LR, CTR, CR (SRR0/SRR1/ESR/DEAR need an SPR
-        stub run, which a fault raised inside an engine hook cannot do; the syndrome is the
-        fault's own, taken by ``enter_fault_handler``)."""
-        return tuple(zip(F.FAULT_REGS, self.cpu.regs_read(F.FAULT_REGS)))
+        """The register dump: r0-r31, PC, MSR, LR, CTR, CR, then SRR0/SRR1/ESR/DEAR as the
+        fault's interrupt loads them (faults.interrupt_sprs: computed, not read, as no SPR stub
+        can run inside an engine hook)."""
+        regs = tuple(zip(F.FAULT_REGS, self.cpu.regs_read(F.FAULT_REGS)))
+        return regs + F.interrupt_sprs(kind, *self.host.fault_site, dict(regs)["msr"])
 
     def enter_fault_handler(self, pc: int) -> bool:
         """Take the fault just reported (the machine's latest Fault event) as its Book E

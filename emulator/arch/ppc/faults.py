@@ -78,6 +78,17 @@ class EngineFault:
     address: int | None = None
 
 
+def interrupt_sprs(kind: str, pc: int, address: int | None, msr: int) -> tuple[tuple[str, int], ...]:
+    """SRR0, SRR1, ESR and DEAR as the interrupt of a fault of ``kind`` at ``pc`` loads them
+    (§4.6: SRR0 the faulting instruction, SRR1 the MSR it ran under; DEAR only for the data
+    storage and alignment interrupts); none for a fault that is no Book E interrupt."""
+    found = syndrome(kind, pc, address)
+    if found is None:
+        return ()
+    sprs = (("srr0", found.srr0), ("srr1", msr), ("esr", found.esr))
+    return sprs + ((("dear", found.dear),) if found.dear is not None else ())
+
+
 def syndrome(kind: str, pc: int, address: int | None) -> Syndrome | None:
     """The Book E interrupt a machine fault becomes, or None when it has none (or lacks DEAR)."""
     if kind not in CLASSES:

@@ -19,6 +19,12 @@
  *    keeps the stack's deepest interrupt-time write and calls Python only for writes below the
  *    stack's base or far below SP (overflow candidates, large frames).
  *
+ * dbg_hook_code, a UC_HOOK_CODE callback on every instruction while a debugger or a late trace
+ * is attached (emulator/debug/stops.py owns its Python side), calls Python only before an
+ * instruction where a stop may be due: one was asked for (a step, Ctrl-C, a trace), the address
+ * is a breakpoint, the clock reached a cycle, or probe records wait (their events may be a
+ * finding).  It changes no translated block, so the run is the one it would be without it.
+ *
  * No Unicorn header or library is needed at build time: the engine handle and uc_emu_stop,
  * uc_reg_read and uc_reg_read_batch are passed in by address from Python, which registers the
  * hooks with uc_hook_add.
@@ -292,4 +298,61 @@ void bc_hook_stack_write(void *uc, int type, uint64_t address, int size, int64_t
     }
     if (s->stack_slow(addr, (uint32_t)size, (uint32_t)value) != 0)
         stop(s, STOP_ERROR);
+}
+
+/* Debug stops: see the file comment.  Mirrored by emulator/debug/stops.py:_DbgState. */
+enum { DBG_BREAKS_MAX = 64 };
+struct dbg_state {
+    uint32_t halt, nbreaks;                   /* halt: call Python before every instruction */
+    uint32_t breaks[DBG_BREAKS_MAX];
+    uint64_t from_cycle;                      /* call Python once the clock's now reaches it */
+    const struct bc_state *clock;             /* now, muted (host stubs) and rec_count */
+    uint32_t drain, pad;                      /* call Python while probe records wait */
+    int (*stop)(uint32_t addr);               /* Python, 0 = ok */
+};
+
+void dbg_hook_code(void *uc, uint64_t address, uint32_t size, struct dbg_state *d)
+{
+    uint32_t addr = (uint32_t)address, i;
+    (void)uc;
+    (void)size;
+    if (d->clock->muted)
+        return;
+    if (d->halt || d->clock->now >= d->from_cycle || (d->drain && d->clock->rec_count)) {
+        d->stop(addr);
+        return;
+    }
+    for (i = 0; i < d->nbreaks; i++)
+        if (d->breaks[i] == addr) {
+            d->stop(addr);
+            return;
+        }
+}
+
+/* The trace window (emulator/probes/trace.py:TraceWindow): a UC_HOOK_BLOCK callback registered
+ * after the clock's records every block the clock charged (its address, size and start cycle)
+ * in a ring; Python expands blocks to instructions only when a finding or a fault prints it. */
+struct tw_entry {
+    uint32_t addr, size;
+    uint64_t start;
+};
+
+struct tw_state {
+    const struct bc_state *clock;
+    struct tw_entry *ring;
+    uint32_t mask, pad;                       /* ring size - 1 (a power of two) */
+    uint64_t pos;                             /* blocks recorded so far */
+};
+
+void tw_hook_block(void *uc, uint64_t address, uint32_t size, struct tw_state *w)
+{
+    const struct bc_state *s = w->clock;
+    struct tw_entry *e;
+    (void)uc;
+    if (s->muted || s->stopped || s->block_addr != (uint32_t)address || s->block_size != size)
+        return;                               /* not charged: the block does not run now */
+    e = &w->ring[w->pos++ & w->mask];
+    e->addr = (uint32_t)address;
+    e->size = size;
+    e->start = s->block_start;
 }
