@@ -5,8 +5,6 @@ from typing import Callable
 
 from ..engine.clock import FLAG_FP
 
-from ..engine.clock import FLAG_FP
-
 
 class MachineHost:
     """Everything a core may ask of its machine, delegated; nothing else of the Machine shows.
@@ -76,19 +74,6 @@ class MachineHost:
 
     def after_state_change(self) -> None:
         self._m.after_state_change()
-
-    def set_traps(self, flags: int) -> None:
-        """Arm the block clock's traps (engine/clock.py FLAG_*); before the clock exists the
-        core's reset arms them again."""
-        clock = getattr(self._m, "clock", None)
-        if clock is not None:
-            clock.traps = flags
-
-    def trap_sites(self, pc: int) -> tuple[int | None, int | None]:
-        """The first armed FP-trap site and the first system-register site in the block at ``pc``."""
-        clock = self._m.clock
-        fp = clock.fp_sites.get(pc) if clock.traps & FLAG_FP else None
-        return fp, clock.sysreg_sites.get(pc)
 
     def set_traps(self, flags: int) -> None:
         """Arm the block clock's traps (engine/clock.py FLAG_*); before the clock exists the
