@@ -75,6 +75,18 @@ class MachineHost:
     def after_state_change(self) -> None:
         self._m.after_state_change()
 
+    def native_function(self, name: str) -> int | None:
+        """Address of a C function of the native helper (a hook for ``cpu.on_native_code``),
+        or None when the pure-Python clock runs."""
+        function = getattr(self._m.clock, "function", None)
+        return function(name) if function is not None else None
+
+    def fail(self, exc: BaseException) -> None:
+        """A Python callback of a C hook failed: the slice ends and the error is raised."""
+        self._m.clock.fail(exc)
+        self._m.clock.stopped = "error"
+        self.cpu.stop()
+
     def set_traps(self, flags: int) -> None:
         """Arm the block clock's traps (engine/clock.py FLAG_*); before the clock exists the
         core's reset arms them again."""

@@ -36,6 +36,7 @@ def run_text(machine, result, interrupts, unreturned=(), watch=None) -> str:
     if stubbed:
         lines += ["unmodelled peripheral registers (stubs: they read back what was written):"]
         lines += stubbed
+    lines += [f"not modelled: {note}" for note in machine.core.notes()]
     return "\n".join(lines)
 
 

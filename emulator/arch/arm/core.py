@@ -11,6 +11,7 @@ from ...engine.clock import FLAG_FP, FLAG_SYSREG
 from ...events import Context
 from ..ports import ProbeReads
 from . import nvic as N
+from .alignment import UFSR_UNALIGNED, Alignment, image_sites, unaligned_message
 from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
 from .fpu import Fpu
 from ..faultloop import Progress
@@ -28,7 +29,8 @@ UFSR_UNDEFINSTR = 1 << 16          # CFSR bit 16 (B3.2.15)
 # SHCSR enables it and its priority allows, else escalated to HardFault (HFSR.FORCED).
 EXC_RETURN_BASE = 0xFFFFFFE0
 FAULT_HANDLERS = (N.HARDFAULT, N.MEMMANAGE, N.BUSFAULT, N.USAGEFAULT)
-USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UFSR_NOCP}
+USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UFSR_NOCP,
+                "unaligned-access": UFSR_UNALIGNED}
 FAULT_REGS = tuple(f"r{i}" for i in range(13)) + (
     "sp", "lr", "pc", "xpsr", "msp", "psp", "control") + MASK_REGS
 FP_REGS = tuple(f"s{i}" for i in range(32)) + ("fpscr",)
@@ -58,6 +60,7 @@ class CortexMCore:
         self.exit_value = 0                      # r0 at the last exception return
         self.progress = Progress()
         self.exc: CortexMExceptions | None = None
+        self.alignment = Alignment(self.cpu)
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(host.cpu, host.console, lambda: host.now,
                                        board.clock_hz, heap_info(board.ram_top()))
@@ -69,6 +72,7 @@ class CortexMCore:
     def _attach_scs(self, spec, params) -> SystemControlSpace:
         self.scs = SystemControlSpace(spec.name, spec.base, spec.size, self.nvic, self.fpu,
                                       self.host.board.cpu, **params)
+        self.scs.on_ccr = self.alignment.ccr_written
         self.scs.vtor = self.host.board.vtor & 0xFFFFFF80          # B3.2.5: TBLOFF bits
         self.exc = CortexMExceptions(self.cpu, self.nvic, self.scs, self.host, self.model,
                                      self.fpu, self.repend_level)
@@ -84,6 +88,7 @@ class CortexMCore:
         self.cpu.set_reg("control", 0)
         self.cpu.set_reg("pc", reset | 1)
         self._fp_changed()
+        self.alignment.install(self.host, *image_sites(image, self.host.board, self.model.cs))
 
     def clocked(self) -> list:
         """No timers inside the core: SysTick is a peripheral on the bus (SCS)."""
@@ -138,7 +143,14 @@ class CortexMCore:
 
     # interrupts ---------------------------------------------------------------------------------
     def take_pending(self, return_pc: int) -> bool:
+        unaligned = self.alignment.take_pending()
+        if unaligned is not None:
+            self._unaligned(*unaligned)
+            return True
         return self.exc.take_pending(return_pc)
+
+    def notes(self) -> list[str]:
+        return list(self.alignment.notes)
 
     def held_by_masks(self) -> bool:
         """Something pending would preempt were it not for PRIMASK/BASEPRI/FAULTMASK."""
@@ -179,10 +191,28 @@ class CortexMCore:
             self._bkpt(pc)
         elif intno == INTR_UDEF:
             self.host.fault("undefined-instruction", pc, "undefined instruction")
-        elif intno in (INTR_PREFETCH_ABORT, INTR_DATA_ABORT):
+        elif intno == INTR_DATA_ABORT:
+            self._data_abort(pc)
+        elif intno == INTR_PREFETCH_ABORT:
             self.host.fault("unmapped-fetch", pc, f"instruction fetch from 0x{pc:08x}")
         else:
             self.host.fault("cpu-exception", pc, f"unhandled CPU exception {intno}")
+
+    def _data_abort(self, pc: int) -> None:
+        """Unicorn's own data abort: its alignment check of LDREX/STREX (A3.2.1) when the
+        instruction at ``pc`` has an unaligned base, else an abort it does not explain."""
+        site = self.alignment.site_at(pc)
+        base = self.cpu.reg(f"r{site.rn}") if site is not None and site.rn < 13 else 0
+        if site is not None and base & site.mask:
+            self._unaligned(site, base)
+        else:
+            self.host.fault("data-abort", pc, "data abort raised by the engine (no unmapped "
+                            "address and no unaligned base register found)")
+
+    def _unaligned(self, site, base: int) -> None:
+        """A3.2.1: the instruction at ``site.addr`` did not run; UsageFault UNALIGNED.  One
+        in an IT block returns to its IT instruction (as traps.py's FP checks do)."""
+        self.fault_at(site.hook, "unaligned-access", site.addr, unaligned_message(site, base), base)
 
     def returns_by_exception(self, ret: int) -> bool:
         """A call whose return address is an EXC_RETURN value (B1.5.8: 0xFFFFFFE0 and up; a
@@ -282,11 +312,12 @@ class CortexMCore:
         """The block clock stopped before a trapped block (traps.py)."""
         self.traps.on_trap(pc)
 
-    def fault_at(self, resume: int, kind: str, pc: int, message: str) -> None:
+    def fault_at(self, resume: int, kind: str, pc: int, message: str,
+                 address: int | None = None) -> None:
         """Report a fault of the instruction at ``pc`` whose exception returns to ``resume``
         (its IT instruction when it is inside an IT block)."""
         self._resume_at = resume
-        self.host.fault(kind, pc, message)
+        self.host.fault(kind, pc, message, address)
         self._resume_at = None
 
     def repend_level(self, number: int) -> None:

@@ -59,6 +59,7 @@ class SystemControlSpace(Peripheral):
         self.systick.irq.connect(nvic.exception_input(N.SYSTICK))
         self.map_registers(fallback=fpu)            # CPACR, FPCCR... (B3.2.20, fpu.py)
         self.cpuid = CPUID.get(cpu, CPUID_M4)       # B3.2.3, per variant (variants.py)
+        self.on_ccr = None                          # told each CCR write (alignment.py)
 
     # NVIC banks -------------------------------------------------------------------------------
     def _bits(self, flags, index: int) -> int:
@@ -147,6 +148,8 @@ class SystemControlSpace(Peripheral):
 
     def _write_ccr(self, value: int, now: int) -> None:
         self.ccr = (value & 0x31B) | STKALIGN
+        if self.on_ccr is not None:
+            self.on_ccr(self.ccr, now)
 
     def fault_enabled(self, number: int) -> bool:
         """SHCSR's enable bit of MemManage, BusFault or UsageFault (B3.2.13)."""

@@ -355,6 +355,9 @@ class BookECore:
         """Book E calls always return to code (an ISR's tail call returns through its rfi stub)."""
         return False
 
+    def notes(self) -> list[str]:
+        return []
+
     def on_trap(self, pc: int) -> None:
         """Book E arms no block-clock traps (``clock.traps`` stays 0), so this is never due."""
         raise AssertionError(f"block-clock trap at 0x{pc:08x} on a core that sets none")

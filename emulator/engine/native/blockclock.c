@@ -356,3 +356,26 @@ void tw_hook_block(void *uc, uint64_t address, uint32_t size, struct tw_state *w
     e->size = size;
     e->start = s->block_start;
 }
+
+/* Alignment checks (emulator/arch/arm/alignment.py): a UC_HOOK_CODE callback on one instruction
+ * ARMv7-M always requires aligned (LDM/STM, LDRD/STRD, LDREX/STREX, VLDR/VSTR, VLDM/VSTM).  Its
+ * offset is a multiple of 4 or absent, so the base register's low bits are the address's; Python
+ * runs only when they are not zero (it checks the IT condition and stops the engine). */
+struct al_site {
+    uint32_t mask;                            /* 3 (word) or 1 (halfword) */
+    int rn_id;                                /* the base register's engine number */
+    uint32_t site, pad;                       /* the instruction's address (the hook's may be
+                                                 its IT instruction's) */
+    int (*reg_read)(void *uc, int id, void *value);
+    int (*unaligned)(uint32_t site);          /* Python, 0 = ok */
+};
+
+void al_hook_code(void *uc, uint64_t address, uint32_t size, const struct al_site *a)
+{
+    uint64_t base = 0;
+    (void)address;
+    (void)size;
+    a->reg_read(uc, a->rn_id, &base);
+    if ((uint32_t)base & a->mask)
+        a->unaligned(a->site);
+}
