@@ -14,6 +14,7 @@ from armfw import FINISH, machine
 from emulator.arch.arm.alignment import AL, scan
 from emulator.events import Fault, InterruptEntered
 from emulator.report.runsummary import run_text
+from test_gcc_firmware import make_images, require_tool, run_emulator, run_qemu
 from tools.asm import assemble_thumb
 
 BUF = 0x20000100                    # word aligned; BUF + 2 is not
@@ -151,3 +152,16 @@ def test_an_it_block_that_changes_the_base_first_is_reported_unchecked(tmp_path)
     (note,) = m.core.notes()
     assert note.startswith("1 alignment-checked instruction(s) in IT blocks after one changing "
                            "the base register or the flags are not checked: ldrd at 0x")
+
+
+def test_a_gcc_image_faults_on_its_unaligned_ldrd_as_on_qemu(tmp_path):
+    """firmware/c/arm/unaligned.c on QEMU mps2-an386 (the oracle) and on fwsandbox: the unaligned
+    LDR runs, the unaligned LDRD enters the UsageFault handler, same console and exit code."""
+    require_tool("arm-none-eabi-gcc")
+    make_images(tmp_path, str(tmp_path / "arm" / "unaligned.elf"))
+    elf = tmp_path / "arm" / "unaligned.elf"
+    console, code = run_qemu(elf)
+    assert console == "unaligned ldr: 14131211\nunexpected exception 6\n" and code == 0x7F
+    result = run_emulator(elf)
+    assert (result.output, result.code) == (console, code)
+    assert [e.kind for e in result.events if isinstance(e, Fault)] == ["unaligned-access"]
