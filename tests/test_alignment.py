@@ -165,3 +165,16 @@ def test_a_gcc_image_faults_on_its_unaligned_ldrd_as_on_qemu(tmp_path):
     result = run_emulator(elf)
     assert (result.output, result.code) == (console, code)
     assert [e.kind for e in result.events if isinstance(e, Fault)] == ["unaligned-access"]
+
+
+def test_the_json_and_text_reports_carry_the_not_modelled_note(tmp_path):
+    import json
+    from armfw import build
+    from emulator.report import render_json, render_text
+    from emulator.session import analyse
+    source = "reset:\n  ldr r0, =0xE000ED14\n  ldr r1, [r0]\n  orr r1, #8\n  str r1, [r0]\n  b finish\n" + FINISH
+    path = build(tmp_path, source)
+    report = analyse(path, board="cortex-m4", base=0, symbols=path.with_suffix(".sym")).report
+    (note,) = json.loads(render_json(report))["not_modelled"]
+    assert note.startswith("CCR.UNALIGN_TRP set at cycle ")
+    assert f"not modelled: {note}" in render_text(report)

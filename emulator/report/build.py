@@ -16,7 +16,8 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
                  cycle_model_version: str, exit_reason: str | None = None,
                  exit_code: int | None = None, cycles: int | None = None,
                  instructions: int | None = None, source_of: SourceOf | None = None,
-                 watch=None, masks_watched: bool = True, rules=None) -> Report:
+                 watch=None, masks_watched: bool = True, rules=None,
+                 not_modelled: tuple[str, ...] = ()) -> Report:
     """A ``Report`` from ``results`` (``emulator.detectors.Results``).
 
     Exit reason/code, cycles and instructions come from the results' ``RunEnded`` event unless
@@ -38,7 +39,8 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
         handlers=getattr(results, "handlers", ()), latencies=getattr(results, "latencies", ()),
         masked=getattr(results, "masked", ()), masked_longest=getattr(results, "masked_longest", ()),
         timeline=getattr(results, "timeline", None), timing_notes=timeline_notes(results) + (() if masks_watched else (MASKS_OFF,)),
-        budget_lines=budget_lines(rules, results) if rules is not None else ())
+        budget_lines=budget_lines(rules, results) if rules is not None else (),
+        not_modelled=tuple(not_modelled))
 
 
 def with_sources(findings: Iterable[Finding], source_of: SourceOf | None) -> tuple[Finding, ...]:

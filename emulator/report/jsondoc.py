@@ -28,6 +28,7 @@ Schema (version 1; integers are plain JSON numbers, addresses included)::
                                         "function", "context"}]},
                 "notes": [...]},
      "unreturned": [{"function", "reason", "calls"}],     # only when some call never returned
+     "not_modelled": [...],      # only when the firmware used what the core cannot model
      "watch": {"profiles": [{"name", "reason"}], "rules_file", "functions": [...],
                "isr_stack": {"name", "watched", "base", "top", "source"}}}
 
@@ -136,6 +137,7 @@ def report_doc(report: Report) -> dict:
             "timing": timing_doc(report),
             **({"unreturned": [unreturned_doc(u) for u in report.unreturned]}
                if report.unreturned else {}),
+            **({"not_modelled": list(report.not_modelled)} if report.not_modelled else {}),
             **({"watch": watch_doc(report.watch)} if report.watch is not None else {})}
 
 

@@ -247,6 +247,7 @@ class Report:
     masked: tuple[MaskedStats, ...] = ()
     masked_longest: tuple[MaskedSection, ...] = ()  # the longest sections overall, longest first
     timing_notes: tuple[str, ...] = ()  # what the timing figures could not watch
+    not_modelled: tuple[str, ...] = ()  # what the core saw the firmware use and cannot model
     timeline: object = None             # detectors.timeline.Timeline: kept events for pictures
     budget_lines: tuple[tuple[str, str, int], ...] = ()   # (table, name, limit) for pictures:
                                         # 'alloc' function max, 'isr' handler, 'latency' handler,

@@ -65,4 +65,5 @@ def render_text(report: Report) -> str:
     summary = [f"exit: {report.exit_reason} (code {report.exit_code if report.exit_code is not None else '-'}),"
                f" {report.cycles} cycles, {report.instructions} instructions "
                f"[{report.cycle_model} {report.cycle_model_version}]"]
+    summary += [f"not modelled: {note}" for note in report.not_modelled]
     return "".join(blocks) + "\n".join(summary + render_stacks(report)) + "\n"
