@@ -7,8 +7,9 @@ CCR.UNALIGN_TRP says.  Unicorn 2.1.4 faults only LDREX/STREX (measured: engine i
 and runs the others silently, so each such instruction the reset scan finds gets a
 one-address code hook (a C one with the native helper) that reads its base register: for
 every form above the offset is a multiple of 4 (or absent), so the base's low bits are the
-address's.  Python runs only when the base is unaligned, decodes the instruction again at
-the PC that really executes, and checks its IT condition before the fault is reported.
+address's.  Python runs only when the base is unaligned, and checks the IT condition the
+scan found before the fault is reported; inside an IT block the check is made at the IT
+instruction (Unicorn ignores a stop requested inside one).
 SP and PC as base are skipped: SP[1:0] is always 0 (B1.4.1), a literal address is aligned.
 CCR.UNALIGN_TRP (which also traps unaligned LDR/STR/LDRH/STRH) is not modelled; setting it
 is reported as such (``Alignment.notes``).  Code written to RAM at run time is not scanned.
@@ -16,15 +17,14 @@ is reported as such (``Alignment.notes``).  Code written to RAM at run time is n
 from __future__ import annotations
 
 import ctypes
-import struct
 from typing import NamedTuple
 
+from .thumbscan import AL, sweep
 from .traps import condition_passed
 
 UFSR_UNALIGNED = 1 << 24           # CFSR bit 24 (B3.2.15)
 CCR_UNALIGN_TRP = 1 << 3           # B3.2.8
 SP, PC = 13, 15
-AL = 0xE                           # the ARM encoding of 'always'
 
 
 class Site(NamedTuple):
@@ -79,46 +79,16 @@ def _vfp(hw1: int, rn: int, load: bool) -> tuple[int, int, str] | None:
     return None
 
 
-def decode(code: bytes, off: int) -> tuple[int, tuple[int, int, str] | None]:
-    """(length, site fields or None) of the Thumb instruction at ``code[off:]``."""
-    hw = struct.unpack_from("<H", code, off)[0]
-    if hw >> 11 < 0b11101:
-        return 2, _t16(hw)
-    if off + 4 > len(code):
-        return 2, None
-    return 4, _t32(hw, struct.unpack_from("<H", code, off + 2)[0])
-
-
-def _it_conditions(hw: int) -> list[int]:
-    """The condition of each instruction an IT instruction covers (A7.3.3 ITSTATE)."""
-    state, conds = hw & 0xFF, []
-    while state & 0xF:
-        conds.append(state >> 4)
-        state = (state & 0xE0) | ((state << 1) & 0x1F)
-    return conds
-
-
 def scan(code: bytes, base: int, sync: frozenset[int] = frozenset()) -> list[Site]:
-    """A linear sweep of ``code`` (loaded at ``base``) that restarts at each address of ``sync``
-    (function starts) a 32-bit decode would straddle; sites whose base register is SP or PC
-    are left out."""
-    sites, off, conds, it_at, covered = [], 0, [], -1, []
-    starts = {a - base for a in sync if base <= a < base + len(code)}
-    while off + 2 <= len(code):
-        length, fields = decode(code, off)
-        if length == 4 and off + 2 in starts:
-            off += 2
-            continue
-        inside = bool(conds)
-        cond = conds.pop(0) if inside else AL
+    """The sites of ``code`` loaded at ``base`` (``thumbscan.sweep``); those whose base register
+    is SP or PC are left out."""
+    sites = []
+    for insn in sweep(code, base, sync):
+        fields = _t32(insn.hw1, insn.hw2) if insn.hw2 is not None else _t16(insn.hw1)
         if fields and fields[0] not in (SP, PC):
-            sites.append(Site(base + off, *fields, cond, it_at if inside else -1,
-                              tuple(covered) if inside else ()))
-        covered.append(base + off)
-        hw = struct.unpack_from("<H", code, off)[0]
-        if hw & 0xFF00 == 0xBF00 and hw & 0xF:
-            conds, it_at, covered = _it_conditions(hw), base + off, []
-        off += length
+            inside = insn.it_at >= 0
+            sites.append(Site(insn.addr, *fields, insn.cond, insn.it_at,
+                              insn.covered if inside else ()))
     return sites
 
 
@@ -237,8 +207,8 @@ class Alignment:
         scan did not see; no IT condition known)."""
         if pc in self.sites:
             return self.sites[pc]
-        fields = decode(self.cpu.read(pc, 4), 0)[1] if self.cpu.is_mapped(pc, 4) else None
-        return Site(pc, *fields) if fields else None
+        found = scan(self.cpu.read(pc, 4), pc) if self.cpu.is_mapped(pc, 4) else []
+        return found[0] if found and found[0].addr == pc else None
 
     def ccr_written(self, ccr: int, now: int) -> None:
         """CCR.UNALIGN_TRP set: say that unaligned single loads and stores still run."""
