@@ -20,7 +20,7 @@ $(OUT)/arm/zc_newlib.elf $(OUT)/arm/zc_newlib_clean.elf $(OUT)/arm/zc_printf.elf
 	@mkdir -p $(@D)
 	cd $(ROOT) && $(ARM_CC) $(ARM_CFLAGS) -ffile-prefix-map=$(ROOT)=. -I$(HERE)/arm \
 	    $(if $(findstring clean,$@),-DCLEAN) $(if $(findstring printf,$@),-DPRINTF_IN_ISR) -specs=nano.specs $(ZC_ARM_BASE) $(ZC)/newlib_demo.c \
-	    $(ZC)/syscalls.c -nostartfiles -T $(HERE)/arm/link.ld -Wl,--gc-sections \
+	    $(ZC)/syscalls.c -nostartfiles -L $(HERE)/arm -T $(HERE)/arm/link.ld -Wl,--gc-sections \
 	    -Wl,--no-warn-rwx-segments $(ZC_HEAP) -lc -lgcc -o $@
 
 $(OUT)/arm/zc_rtos.elf $(OUT)/arm/zc_rtos_clean.elf: $(ZC_ARM_DEP) $(ZC_RTOS) $(ZC)/rtosapi.h $(ZC)/arm_main.c

@@ -1,4 +1,5 @@
-/* Registers and helpers of the cortex-m4 board (QEMU mps2-an386 map). */
+/* Registers and helpers of the cortex-m4 board (QEMU mps2-an386 map); a board with another map
+ * (cortex-m33: mps2-an505) overrides UART0_BASE, TIMER0_BASE and TIMER0_IRQ with -D. */
 #ifndef HW_H
 #define HW_H
 
@@ -7,21 +8,30 @@
 #define REG32(addr) (*(volatile uint32_t *)(addr))
 #define REG8(addr)  (*(volatile uint8_t *)(addr))
 
+#ifndef UART0_BASE
+#define UART0_BASE   0x40004000u
+#endif
+#ifndef TIMER0_BASE
+#define TIMER0_BASE  0x40000000u
+#endif
+#ifndef TIMER0_IRQ
+#define TIMER0_IRQ   8u
+#endif
+
 /* CMSDK APB UART0 */
-#define UART0_DATA   REG32(0x40004000u)
-#define UART0_STATE  REG32(0x40004004u)
-#define UART0_CTRL   REG32(0x40004008u)
+#define UART0_DATA   REG32(UART0_BASE)
+#define UART0_STATE  REG32(UART0_BASE + 4u)
+#define UART0_CTRL   REG32(UART0_BASE + 8u)
 #define UART_STATE_TXFULL 1u
 #define UART_CTRL_TXEN    1u
 
-/* CMSDK APB TIMER0, NVIC IRQ 8 */
-#define TIMER0_CTRL      REG32(0x40000000u)
-#define TIMER0_VALUE     REG32(0x40000004u)
-#define TIMER0_RELOAD    REG32(0x40000008u)
-#define TIMER0_INTCLEAR  REG32(0x4000000Cu)
+/* CMSDK APB TIMER0 (NVIC IRQ 8 on mps2-an386) */
+#define TIMER0_CTRL      REG32(TIMER0_BASE)
+#define TIMER0_VALUE     REG32(TIMER0_BASE + 4u)
+#define TIMER0_RELOAD    REG32(TIMER0_BASE + 8u)
+#define TIMER0_INTCLEAR  REG32(TIMER0_BASE + 0xCu)
 #define TIMER_CTRL_EN    1u
 #define TIMER_CTRL_IRQEN 8u
-#define TIMER0_IRQ       8u
 
 /* SysTick */
 #define SYST_CSR  REG32(0xE000E010u)
