@@ -1,4 +1,4 @@
-"""The Cortex-M family (M3, M7 beside the M4): each board runs gcc images as its QEMU peer does."""
+"""The Cortex-M family (M3, M7, M33 beside the M4): each board runs gcc images as its QEMU peer does."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +10,8 @@ from emulator.arch.arm.scs import SystemControlSpace
 
 from emulator.engine.cyclemodel import model_for
 from emulator.errors import BadInput
+from emulator.events import Fault
+from emulator.machine import Machine
 from emulator.load.board import load_board
 from test_gcc_firmware import make_images, require_tool, run_emulator, run_qemu
 
@@ -17,7 +19,8 @@ BOARDS = Path(__file__).resolve().parents[1] / "emulator" / "boards"
 # image -> (board, the QEMU machine with the same core and memory map)
 FAMILY = {"irqdemo_m3": ("cortex-m3", "mps2-an385"),
           "irqdemo_m7": ("cortex-m7", "mps2-an500"),
-          "fpudemo_m7": ("cortex-m7", "mps2-an500")}
+          "fpudemo_m7": ("cortex-m7", "mps2-an500"),
+          "irqdemo_m33": ("cortex-m33", "mps2-an505")}
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +47,31 @@ def test_the_m7_reports_fpv5_double_precision_and_its_own_cpuid(images):
 
 
 @pytest.mark.parametrize("board, cpuid", [("cortex-m3", 0x410FC231), ("cortex-m4", 0x410FC241),
-                                          ("cortex-m7", 0x411FC272)])
+                                          ("cortex-m7", 0x411FC272), ("cortex-m33", 0x410FD213)])
 def test_each_core_reads_its_own_cpuid_from_the_scb(board, cpuid):
     scs = SystemControlSpace("scs", 0xE000E000, 0x1000, Nvic(8, 3), None, load_board(board).cpu)
     assert scs.read(0xD00, 4, 0) == cpuid                    # B3.2.3 CPUID
+
+
+def test_the_m33_faults_an_sp_decrement_past_msplim_as_qemu_does(images):
+    """ARMv8-M stack limit: the SUB past MSPLIM takes UsageFault STKOF (CFSR bit 20) before SP
+    moves, on mps2-an505 and here alike; first CPUID, 96 interrupt lines and 8 priority bits."""
+    elf = images / "stacklimit_m33.elf"
+    expected = run_qemu(elf, "mps2-an505")
+    assert expected == ("cpuid=410fd213 ictr=00000002 ipr0=000000ff\nmsplim set\n"
+                        "unexpected exception 6\n", 0x7F)
+    result = run_emulator(elf, board="cortex-m33")
+    assert (result.output, result.code) == expected
+    (fault,) = [e for e in result.events if isinstance(e, Fault)]
+    assert fault.kind == "stack-limit" and dict(fault.registers)["cfsr"] == 1 << 20
+    assert fault.location.startswith("main+")
+
+
+def test_an_m33_run_reports_that_exception_entry_ignores_msplim(images):
+    machine = Machine.load(images / "stacklimit_m33.elf", board="cortex-m33")
+    machine.run(max_cycles=100_000, timeout=20)
+    (note,) = machine.core.notes()
+    assert note.startswith("MSPLIM set to 0x") and "exception entry is not checked" in note
 
 
 def test_a_board_may_not_give_a_core_an_fpu_it_cannot_have(tmp_path):

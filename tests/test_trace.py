@@ -28,7 +28,7 @@ def _traced(elf: Path, limit: int, start=None, clock: str | None = None, monkeyp
     m = Machine.load(elf)
     lines: list[tuple[str, int]] = []
     tracer = Tracer(m, limit, lambda line: lines.append((line, m.now)), start)
-    return m.run(timeout=30), tracer, lines, m
+    return m.run(timeout=120), tracer, lines, m   # a full trace is slow on a loaded machine
 
 
 def _plain(elf: Path):

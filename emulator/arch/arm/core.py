@@ -12,6 +12,8 @@ from ...events import Context
 from ..ports import ProbeReads
 from . import nvic as N
 from .alignment import UFSR_UNALIGNED, Alignment, image_sites, unaligned_message
+from .stacklimit import INTR_STKOF, UFSR_STKOF, StackLimits
+from .variants import ARMV8M
 from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
 from .fpu import Fpu
 from ..faultloop import Progress
@@ -30,7 +32,7 @@ UFSR_UNDEFINSTR = 1 << 16          # CFSR bit 16 (B3.2.15)
 EXC_RETURN_BASE = 0xFFFFFFE0
 FAULT_HANDLERS = (N.HARDFAULT, N.MEMMANAGE, N.BUSFAULT, N.USAGEFAULT)
 USAGE_FAULTS = {"undefined-instruction": UFSR_UNDEFINSTR, "usage-fault-nocp": UFSR_NOCP,
-                "unaligned-access": UFSR_UNALIGNED}
+                "unaligned-access": UFSR_UNALIGNED, "stack-limit": UFSR_STKOF}
 FAULT_REGS = tuple(f"r{i}" for i in range(13)) + (
     "sp", "lr", "pc", "xpsr", "msp", "psp", "control") + MASK_REGS
 FP_REGS = tuple(f"s{i}" for i in range(32)) + ("fpscr",)
@@ -61,6 +63,7 @@ class CortexMCore:
         self.progress = Progress()
         self.exc: CortexMExceptions | None = None
         self.alignment = Alignment(self.cpu)
+        self.limits = StackLimits(self.cpu, host)
         self._call_sites: dict[int, int] = {}
         self.semihosting = Semihosting(host.cpu, host.console, lambda: host.now,
                                        board.clock_hz, heap_info(board.ram_top()))
@@ -89,6 +92,8 @@ class CortexMCore:
         self.cpu.set_reg("pc", reset | 1)
         self._fp_changed()
         self.alignment.install(self.host, *image_sites(image, self.host.board, self.model.cs))
+        if self.host.board.cpu in ARMV8M:
+            self.limits.install(image, self.host.board)
 
     def clocked(self) -> list:
         """No timers inside the core: SysTick is a peripheral on the bus (SCS)."""
@@ -150,7 +155,7 @@ class CortexMCore:
         return self.exc.take_pending(return_pc)
 
     def notes(self) -> list[str]:
-        return list(self.alignment.notes)
+        return self.alignment.notes + self.limits.notes
 
     def held_by_masks(self) -> bool:
         """Something pending would preempt were it not for PRIMASK/BASEPRI/FAULTMASK."""
@@ -193,6 +198,9 @@ class CortexMCore:
             self.host.fault("undefined-instruction", pc, "undefined instruction")
         elif intno == INTR_DATA_ABORT:
             self._data_abort(pc)
+        elif intno == INTR_STKOF:
+            self.host.fault("stack-limit", pc, "the instruction would move SP below its limit "
+                            "(MSPLIM/PSPLIM): UsageFault STKOF (ARMv8-M stack limit checks)")
         elif intno == INTR_PREFETCH_ABORT:
             self.host.fault("unmapped-fetch", pc, f"instruction fetch from 0x{pc:08x}")
         else:

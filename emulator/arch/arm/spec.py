@@ -12,7 +12,7 @@ CORTEX_M = ArchSpec(
     capstone=EngineMode("CS_ARCH_ARM", ("CS_MODE_THUMB", "CS_MODE_MCLASS")),
     keystone=EngineMode("KS_ARCH_ARM", ("KS_MODE_THUMB",)),
     cpus=(("cortex-m3", "UC_CPU_ARM_CORTEX_M3"), ("cortex-m4", "UC_CPU_ARM_CORTEX_M4"),
-          ("cortex-m7", "UC_CPU_ARM_CORTEX_M7")),
+          ("cortex-m7", "UC_CPU_ARM_CORTEX_M7"), ("cortex-m33", "UC_CPU_ARM_CORTEX_M33")),
     fpus=FPUS, cycle_models=("cortex-m4", "cortex-m3"), default_board="cortex-m4",
     max_irqs=496,                         # B3.4.1: up to 496 external interrupts
     arg_regs=("r0", "r1", "r2", "r3"), return_reg="r0", context_reg="ipsr",   # AAPCS 5.5
