@@ -477,3 +477,28 @@ hardfault:
 """
     _, result = run(tmp_path, source, {3: "hardfault"}, max_cycles=10**7)
     assert result.reason == "exit"
+
+
+def test_firmware_that_forgets_trcena_reads_a_still_cyccnt_and_demcr_reads_back(tmp_path):
+    source = """
+reset:
+  ldr r0, =0xE0001000
+  movs r1, #1
+  str r1, [r0]              @ CYCCNTENA, but DEMCR.TRCENA is 0 out of reset
+  ldr r2, [r0, #4]
+  nop
+  nop
+  ldr r3, [r0, #4]
+  ldr r4, =0xE000EDFC
+  ldr r6, =0x01000001
+  str r6, [r4]              @ TRCENA | VC_CORERESET
+  ldr r6, [r4]
+  ldr r5, =0x20000000
+  str r2, [r5]
+  str r3, [r5, #4]
+  str r6, [r5, #8]
+  b finish
+"""
+    m, result = run(tmp_path, source, {})
+    assert result.reason == "exit"
+    assert words(m, 3) == (0, 0, 0x01000001)

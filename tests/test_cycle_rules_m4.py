@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 import armfw
+from emulator.load.board import BUILTIN as BOARDS
 
 RAM = """
   ldr r1, =0x20000100         @ set-up, not counted
@@ -182,3 +183,77 @@ def test_division_hooks_sit_on_the_divisions_only(tmp_path):
     sites = m.core.divisions.sites
     assert sorted(sites) == [m.symbol("reset"), m.symbol("reset") + 4]
     assert [s[0] for _, s in sorted(sites.items())] == [False, True]
+
+
+# --- memory wait states: a board key (emulator/arch/arm/waits.py) ------------------------------
+def waiting_board(tmp_path, flash: int) -> str:
+    text = (BOARDS / "cortex-m4.toml").read_text()
+    text = text.replace('perms = "rx"', f'perms = "rx"\nwait_states = {flash}', 1)
+    path = tmp_path / f"ws{flash}.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def run_on(tmp_path, board: str, body: str, name: str) -> tuple[int, object]:
+    from emulator.machine.machine import Machine
+    (tmp_path / name).mkdir()
+    path = armfw.build(tmp_path / name, f"reset:\n  nop\n.align 2\nstart:\n{body}\nend:\n  b end\n")
+    m = Machine.load(path, board=board, base=0, symbols=path.with_suffix(".sym"))
+    assert m.run_until("end").reason == "returned"
+    return m.now, m
+
+
+def waited(tmp_path, body: str, flash: int) -> int:
+    board = waiting_board(tmp_path, flash)
+    with_body, _ = run_on(tmp_path, board, body, "with")
+    without, _ = run_on(tmp_path, board, "", "without")
+    return with_body - without
+
+
+def test_zero_wait_states_change_nothing(tmp_path):
+    body = "  add.w r0, r0, #1\n  add.w r0, r0, #1\n  add.w r0, r0, #1\n  add.w r0, r0, #1\n"
+    assert waited(tmp_path, body, 0) == 4
+
+
+def test_sequential_fetch_waits_for_each_word_after_the_first(tmp_path):
+    # four 32-bit ADDs, one word each: word k arrives (1 + W) * k cycles after the block starts
+    body = "  add.w r0, r0, #1\n  add.w r0, r0, #1\n  add.w r0, r0, #1\n  add.w r0, r0, #1\n"
+    # W = 2.  One block from reset: its nop and the .align pad (word 0) take cycles 0-2; ADD k
+    # is word k, which arrives at 3k: the ADDs start at 3, 6, 9, 12 and the block ends at 13.
+    # The run without them ends at 2.
+    assert waited(tmp_path, body, 2) == 13 - 2
+
+
+def test_dense_16_bit_code_is_not_slowed_by_one_wait_state(tmp_path):
+    body = "  adds r0, #1\n" * 8        # two per word: a word every 2 cycles keeps up
+    assert waited(tmp_path, body, 1) == 8
+
+
+def test_a_taken_branch_waits_for_its_target_fetch(tmp_path):
+    body = "  b.n target\n  nop\n  nop\n.align 2\ntarget:\n  nop\n"
+    # W = 3.  The B is word 1 of the reset block: it arrives at 1 + W = 4, two cycles after the
+    # nop and the pad: a stall of 2; B 1 + P 1 + W 3 (the target word's fetch); the nop 1
+    assert waited(tmp_path, body, 3) == 2 + (1 + 1 + 3) + 1
+
+
+def test_a_literal_load_from_flash_pays_the_flash_wait_states(tmp_path):
+    from emulator.engine.cyclemodel import model_for
+    from tools.asm import assemble_thumb
+    code = assemble_thumb("ldr r0, [pc, #4]\nnop\nnop\nnop\n.word 0x12345678\n", 0)
+    model = model_for("cortex-m4")
+    model.attach(lambda a, n: code[a:a + n], lambda addr: 2)
+    assert model.block(code[:2], 0).total == 2 + 2          # LDR 2 + W of the literal's region
+
+
+def test_a_board_with_wait_states_says_what_is_not_charged(tmp_path):
+    _, m = run_on(tmp_path, waiting_board(tmp_path, 1), "  nop\n", "notes")
+    assert any("other data accesses are charged as zero-wait-state" in n for n in m.model.notes())
+    _, plain = run_on(tmp_path, str(BOARDS / "cortex-m4.toml"), "  nop\n", "plain")
+    assert plain.model.notes() == ()
+
+
+def test_wait_states_out_of_range_name_the_file_and_key(tmp_path):
+    from emulator.errors import BadInput
+    from emulator.load.board import load_board
+    with pytest.raises(BadInput, match=r"ws99.toml:\d+: key 'memory\[0\].wait_states'"):
+        load_board(waiting_board(tmp_path, 99))

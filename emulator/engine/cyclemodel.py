@@ -106,8 +106,9 @@ class CortexM4Model:
         self.waits = waits or _no_waits
 
     def notes(self) -> tuple[str, ...]:
-        """What this model cannot see statically, for the run report (never silent)."""
-        found = list(T.NOTES)
+        """What this run's timing could not see, for the run report (never silent); the
+        always-true approximations (timing.NOTES) are in the model's documentation."""
+        found = []
         if self.waits is not _no_waits:
             found.append(W.NOTE)
         if self.untimed_divides:
@@ -195,7 +196,8 @@ class E200Z6Model:
         """Nothing to attach: this table reads no branch targets and times divides statically."""
 
     def notes(self) -> tuple[str, ...]:
-        return ("divw/divwu charged at their worst case, 16 cycles (operands not seen)",)
+        """Nothing run-dependent: the table's approximations are in the module docstring."""
+        return ()
 
     def block(self, code: bytes, addr: int) -> BlockCost:
         before, sizes, total, timing = {}, {}, 0, Timing(0)
