@@ -257,3 +257,11 @@ def test_wait_states_out_of_range_name_the_file_and_key(tmp_path):
     from emulator.load.board import load_board
     with pytest.raises(BadInput, match=r"ws99.toml:\d+: key 'memory\[0\].wait_states'"):
         load_board(waiting_board(tmp_path, 99))
+
+
+def test_the_boards_listing_shows_a_regions_wait_states(tmp_path):
+    from emulator.load.board import load_board
+    from emulator.load.boardinfo import describe
+    lines = describe(load_board(waiting_board(tmp_path, 3)))
+    assert any(line.split()[1] == "flash" and line.endswith("rx  3 wait states") for line in lines)
+    assert all("wait states" not in line for line in describe(load_board("cortex-m4")))

@@ -31,6 +31,14 @@ unit), zero-wait-state SRAM/flash (no cache misses modelled):
   sc                                                                                      1
   interrupt entry 4 (pipeline flush + vector fetch, a model parameter: the RMs give no single
   figure), interrupt return: rfi/rfci is charged as a taken branch, no extra exit cost.
+Review against the manual (issue 20; unchanged, version v1): the e200z3 RM rev. 2 text agrees on
+single-cycle integer ops and multiplies (6.2.1) and on divides taking 6-16 cycles by operand
+data, blocking (6.2.1: charged 16 here, the worst case).  It differs on taken branches: 6.1.3
+gives 1 cycle for a branch whose target the 8-entry BTB prefetched and 2 for the others, where
+this table charges 2 always (no BTB model: a loop's back branch costs 1 more than on silicon
+after its first pass).  The table cites the e200z3 manual for an e200z6 core: the e200z6 RM's
+own pipeline chapter was not at hand to check its figures (its caches, absent from the z3,
+are not modelled either).
 """
 from __future__ import annotations
 
