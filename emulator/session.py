@@ -87,7 +87,8 @@ def finish_analysis(machine: Machine, result: RunResult, rules: Rules, image) ->
                           exit_code=result.code, cycles=result.cycles,
                           instructions=result.instructions, source_of=machine.image.source,
                           watch=watch.summary if watch is not None else None,
-                          masks_watched=getattr(machine, "masks_watched", False), rules=rules)
+                          masks_watched=getattr(machine, "masks_watched", False), rules=rules,
+                          model_notes=machine.model.notes())
     return Analysis(machine, result, results, report)
 
 

@@ -265,3 +265,42 @@ def test_the_boards_listing_shows_a_regions_wait_states(tmp_path):
     lines = describe(load_board(waiting_board(tmp_path, 3)))
     assert any(line.split()[1] == "flash" and line.endswith("rx  3 wait states") for line in lines)
     assert all("wait states" not in line for line in describe(load_board("cortex-m4")))
+
+
+def test_a_division_is_charged_once_per_execution_though_interrupts_stop_the_engine_at_it(
+        tmp_path, monkeypatch, kind):
+    monkeypatch.setenv("FWSANDBOX_CLOCK", kind)
+    source = """
+reset:
+  ldr r0, =0xE000E010
+  movs r1, #37
+  str r1, [r0, #4]            @ SysTick every 38 cycles: deadlines land on the loop's blocks
+  movs r1, #0
+  str r1, [r0, #8]
+  movs r1, #7
+  str r1, [r0]
+  ldr r1, =0xFFFFFFFF
+  movs r2, #1
+  ldr r3, =1000
+div:
+  udiv r0, r1, r2
+  subs r3, #1
+  bne div
+""" + armfw.FINISH + "tick:\n  bx lr\n"
+    m = armfw.machine(tmp_path, source, {15: "tick"})
+    charged, stall = [], m.host.stall
+    m.host.stall = lambda cycles: (charged.append(cycles), stall(cycles))
+    result = m.run()
+    taken = sum(1 for e in result.events if type(e).__name__ == "InterruptEntered")
+    assert result.reason == "exit" and taken > 1000
+    assert charged == [12 - 2] * 1000
+
+
+def test_the_json_report_of_a_run_on_a_waiting_board_carries_the_note(tmp_path):
+    from emulator.report.jsondoc import report_doc
+    from emulator.session import analyse
+    (tmp_path / "img").mkdir()
+    path = armfw.build(tmp_path / "img", "reset:\n" + armfw.FINISH)
+    report = analyse(path, board=waiting_board(tmp_path, 2), base=0).report
+    notes = report_doc(report)["timing"]["notes"]
+    assert any(n.startswith("cycle model: memory wait states:") for n in notes)
