@@ -304,3 +304,9 @@ def test_the_json_report_of_a_run_on_a_waiting_board_carries_the_note(tmp_path):
     report = analyse(path, board=waiting_board(tmp_path, 2), base=0).report
     notes = report_doc(report)["timing"]["notes"]
     assert any(n.startswith("cycle model: memory wait states:") for n in notes)
+
+
+def test_a_32_bit_conditional_branch_is_a_branch_too(tmp_path):
+    # B<c>.W (T3): capstone reports no PC write for it; v1 charged it as a 1-cycle ALU op
+    body = "  cmp r0, #0\n  beq.w target\n  nop\n  nop\n.align 2\ntarget:\n  nop\n"
+    assert cycles(tmp_path, body) == 1 + (1 + 1) + 1

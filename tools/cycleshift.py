@@ -57,6 +57,8 @@ def v1_cycles(insn, prev: str) -> int:
 
 def rule_of(insn) -> str:
     m = T.mnemonic(insn)
+    if T.writes_pc(insn, m) and not v1_writes_pc(insn):
+        return "B<c>.W: v1 did not see a 32-bit conditional branch (refill never charged)"
     if T.writes_pc(insn, m):
         if m in T.IMMEDIATE_TARGET:
             return "branch refill: immediate target, P = 1 (+1 unaligned 32-bit target)"
@@ -127,8 +129,9 @@ def shift(machine, counts: Counts) -> Counter:
                 dynamic = insn.cc not in (CA.ARM_CC_AL, CA.ARM_CC_INVALID) or \
                     T.mnemonic(insn) in ("cbz", "cbnz")
                 old += 0 if dynamic and nxt is None else 2
-                if nxt is None and dynamic:
-                    by_rule[rule_of(insn)] += counts.taken[(addr, size)] * (cost.penalty - 2)
+            if nxt is None and cost.penalty:           # the taken refill: v1 charged P = 2
+                v1_penalty = 2 if v1_writes_pc(insn) else 0
+                by_rule[rule_of(insn)] += counts.taken[(addr, size)] * (cost.penalty - v1_penalty)
             ran = n - sum(c for (key, after), c in counts.cuts.items()
                           if key == (addr, size) and insn.address >= after)
             by_rule[rule_of(insn)] += ran * (new - old)
