@@ -310,3 +310,7 @@ def test_a_32_bit_conditional_branch_is_a_branch_too(tmp_path):
     # B<c>.W (T3): capstone reports no PC write for it; v1 charged it as a 1-cycle ALU op
     body = "  cmp r0, #0\n  beq.w target\n  nop\n  nop\n.align 2\ntarget:\n  nop\n"
     assert cycles(tmp_path, body) == 1 + (1 + 1) + 1
+
+
+def test_a_bit_clear_result_as_the_next_address_stalls_like_any_alu_result(tmp_path):
+    assert cycles(tmp_path, "  bic r1, r1, #3\n  ldr r4, [r1]\n") == 1 + 2 + 1     # 3.3.2

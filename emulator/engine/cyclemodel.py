@@ -115,7 +115,7 @@ class CortexM4Model:
 
     def notes(self) -> tuple[str, ...]:
         """What this run's timing could not see, for the run report (never silent); the
-        always-true approximations (timing.NOTES) are in the model's documentation."""
+        always-true approximations are in the docstring of emulator/arch/arm/timing.py."""
         found = []
         if self.waits is not _no_waits:
             found.append(W.NOTE)

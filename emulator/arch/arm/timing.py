@@ -15,7 +15,7 @@ unaligned 32-bit instruction):
       cycles for the pipeline reload"), already the maximum
   U = 1 when the target is a 32-bit instruction at an address that is not word-aligned.  For a
   register target the address is only known when the branch executes: the static model charges
-  P = 2 and says so in the run report's model notes (``NOTES``).
+  P = 2 (the note's "normally"), without U (README, "Time and cycles", says so).
 Loads and stores (section 3.3.2):
   LDR/LDRB/LDRH/LDRSB/LDRSH/LDREX/STREX  2, or 1 when the previous instruction is a single LDR
       (or LDREX/STREX) whose destination is not an address register of this one
@@ -50,8 +50,6 @@ IMMEDIATE_TARGET = ("b", "bl", "cbz", "cbnz")
 REGISTER_TARGET = ("bx", "blx")
 TABLE_BRANCH = ("tbb", "tbh")
 P_IMMEDIATE, P_REGISTER, P_LOADED = 1, 2, 3
-NOTES = ("register-target branches (BX, BLX Rm, MOV PC) are charged P = 2: the +1 refill for an "
-         "unaligned 32-bit target is known only when they run (Cortex-M4 TRM table 3-1 note)",)
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,8 @@ def _conditional(insn, m: str) -> bool:
 
 
 def _is_single_load(m: str) -> bool:
-    return m.startswith("ldr") and m not in ("ldrd",) or m.startswith("strex")
+    """LDR/LDRB/LDRH/LDRSB/LDRSH/LDREX*, and STREX (3.3.2: "treated more like an LDR")."""
+    return (m.startswith("ldr") and m != "ldrd") or m.startswith("strex")
 
 
 def _is_single_store(m: str) -> bool:
@@ -204,8 +203,8 @@ class M4Timing:
             return Prev("load", written)
         if _is_single_store(m):
             return Prev("store")
-        if m.startswith(("ld", "st", "push", "pop", "v", "b", "cb", "tb", "it")) or CA.ARM_REG_PC in written:
-            return NONE
+        if m.startswith(("ld", "st", "push", "pop", "v", "it")) or writes_pc(insn, m):
+            return NONE                  # not a data-processing result (BIC, BFI... are)
         return Prev("dp", written) if written else NONE
 
 
