@@ -314,3 +314,14 @@ def test_a_32_bit_conditional_branch_is_a_branch_too(tmp_path):
 
 def test_a_bit_clear_result_as_the_next_address_stalls_like_any_alu_result(tmp_path):
     assert cycles(tmp_path, "  bic r1, r1, #3\n  ldr r4, [r1]\n") == 1 + 2 + 1     # 3.3.2
+
+
+def test_the_e200z6_table_says_it_does_not_charge_a_boards_wait_states():
+    from emulator.engine.cyclemodel import model_for
+    model = model_for("e200z6")
+    model.attach(lambda a, n: b"", lambda addr: 1)
+    assert model.notes() == ("memory wait states: not charged by the e200z6 table "
+                             "(zero-wait-state counts)",)
+    plain = model_for("e200z6")
+    plain.attach(lambda a, n: b"", None)
+    assert plain.notes() == ()

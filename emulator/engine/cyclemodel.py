@@ -199,13 +199,17 @@ class E200Z6Model:
     def __init__(self):
         self.cs = capstone.Cs(capstone.CS_ARCH_PPC, capstone.CS_MODE_32 | capstone.CS_MODE_BIG_ENDIAN)
         self.cs.detail = True
+        self.waits = None
 
     def attach(self, read, waits=None) -> None:
-        """Nothing to attach: this table reads no branch targets and times divides statically."""
+        """This table reads no branch targets; it does not charge wait states (notes say so)."""
+        self.waits = waits
 
     def notes(self) -> tuple[str, ...]:
-        """Nothing run-dependent: the table's approximations are in the module docstring."""
-        return ()
+        """Only the board's wait states, which this table ignores; its approximations are in
+        the module docstring."""
+        return ("memory wait states: not charged by the e200z6 table (zero-wait-state counts)",
+                ) if self.waits else ()
 
     def block(self, code: bytes, addr: int) -> BlockCost:
         before, sizes, total, timing = {}, {}, 0, Timing(0)
