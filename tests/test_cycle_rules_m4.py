@@ -132,7 +132,8 @@ FPU_ON = RAM + """
 
 @pytest.mark.parametrize("insn,expected", [
     ("vadd.f32 s0, s1, s2", 1), ("vmul.f32 s0, s1, s2", 1), ("vcvt.s32.f32 s0, s1", 1),
-    ("vmla.f32 s0, s1, s2", 3), (".short 0xeea0, 0x0a81     @ vfma.f32 s0, s1, s2", 3), ("vnmls.f32 s0, s1, s2", 3),
+    ("vmla.f32 s0, s1, s2", 3), ("vnmls.f32 s0, s1, s2", 3),
+    (".short 0xeea0, 0x0a81     @ vfma.f32 s0, s1, s2 (keystone lacks VFPv4)", 3),
     ("vdiv.f32 s0, s1, s2", 14), ("vsqrt.f32 s0, s1", 14),
     ("vldr s0, [r1]", 2), ("vldr d0, [r1]", 3), ("vstr s0, [r1]", 2),
     ("vmov r4, s0", 1), ("vmov r4, r6, d0", 2),

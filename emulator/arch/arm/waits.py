@@ -1,4 +1,4 @@
-"""Memory wait states on a Cortex-M core: a documented approximation over the TRM's zero-wait counts.
+"""Memory wait states on a Cortex-M core: a documented approximation over zero-wait TRM counts.
 
 The Cortex-M4 TRM's cycle counts (table 3-1) are "based on a system with zero wait states"; its
 branch note adds that the pipeline reload is longer with "accesses to slower memory".  A board
