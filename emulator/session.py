@@ -88,7 +88,8 @@ def finish_analysis(machine: Machine, result: RunResult, rules: Rules, image) ->
                           instructions=result.instructions, source_of=machine.image.source,
                           watch=watch.summary if watch is not None else None,
                           masks_watched=getattr(machine, "masks_watched", False), rules=rules,
-                          not_modelled=tuple(machine.core.notes()))
+                          not_modelled=tuple(machine.core.notes()),
+                          model_notes=machine.model.notes())
     return Analysis(machine, result, results, report)
 
 

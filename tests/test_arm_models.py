@@ -102,3 +102,27 @@ def test_dwt_cyccnt_counts_only_while_enabled():
     assert d.read(4, 4, 1250) == 250
     d.write(0, 4, 0, 1300)
     assert d.read(4, 4, 9999) == 300
+
+
+def test_cyccnt_counts_only_while_demcr_trcena_and_cyccntena_are_both_set():
+    # ARMv7-M C1.6.5: TRCENA is the global enable of the DWT; C1.8.7: CYCCNTENA
+    from emulator.arch.arm.demcr import Demcr
+    demcr = Demcr()
+    d = Dwt("dwt", 0xE0001000, 0x1000, demcr)
+    d.write(0, 4, 1, 100)                     # CYCCNTENA, TRCENA still 0 (its reset value)
+    assert d.read(4, 4, 900) == 0
+    demcr.write(1 << 24, 1000)                # TRCENA
+    assert d.read(4, 4, 1250) == 250
+    demcr.write(0, 1300)                      # TRCENA off: CYCCNT holds
+    assert d.read(4, 4, 5000) == 300
+    demcr.write(1 << 24, 6000)
+    d.write(0, 4, 0, 6100)                    # CYCCNTENA off
+    assert d.read(4, 4, 9000) == 400
+
+
+def test_demcr_reads_back_its_writable_bits():
+    from emulator.arch.arm.demcr import Demcr
+    demcr = Demcr()
+    assert demcr.read(0) == 0                 # C1.6.5: TRCENA and the VC_ bits reset to 0
+    demcr.write(0xFFFFFFFF, 10)
+    assert demcr.read(20) == 0x010F07F1       # TRCENA, MON_*, VC_* (reserved bits read 0)

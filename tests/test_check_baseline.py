@@ -69,6 +69,17 @@ def test_growth_from_zero_is_always_a_regression():
     assert grew(0, 1, 1000) and not grew(0, 0, 0) and not grew(None, 5, 0)
 
 
+def test_a_baseline_of_another_cycle_model_is_reported_and_its_cycles_not_compared():
+    old = entry_of(report([finding(location="isr+0x4")], [("pool_alloc", "thread", 100, 90)]))
+    newer = report([finding(location="isr+0x8")], [("pool_alloc", "thread", 900, 900)])
+    newer["cycle_model"]["version"] = "m/2"
+    regs = compare(old, entry_of(newer), 0)
+    assert [r["details"]["metric"] for r in regs] == ["finding", "cycle_model"]
+    assert regs[1]["message"] == ("baseline made with cycle model m/1, this run uses m/2: its "
+                                  "cycle figures were not compared (re-record with "
+                                  "--update-baseline)")
+
+
 def test_an_image_without_a_baseline_entry_is_a_regression():
     (reg,) = compare(None, entry_of(report()), 0)
     assert "no baseline entry" in reg["message"]

@@ -36,6 +36,9 @@ def exited(result):
 def test_systick_interrupts_arrive_exactly_every_reload_plus_one_cycles(tmp_path):
     source = """
 reset:
+  ldr r0, =0xE000EDFC
+  ldr r1, =0x01000000
+  str r1, [r0]              @ DEMCR.TRCENA: the DWT counts only with it (C1.6.5)
   ldr r0, =0xE0001000
   movs r1, #1
   str r1, [r0]              @ DWT CYCCNTENA
@@ -100,6 +103,9 @@ timer0:
 def test_dwt_cyccnt_counts_the_cycle_model(tmp_path):
     source = """
 reset:
+  ldr r0, =0xE000EDFC
+  ldr r1, =0x01000000
+  str r1, [r0]              @ DEMCR.TRCENA (C1.6.5)
   ldr r0, =0xE0001000
   movs r1, #1
   str r1, [r0]
@@ -117,8 +123,9 @@ reset:
 """
     m, result = run(tmp_path, source, {})
     assert result.reason == "exit"
-    # first ldr 1 (pipelined behind the str) + movs 1 + adds 1 + mul 1 + push 4 + pop 4
-    assert words(m, 1)[0] == 12
+    # first ldr 2 (nothing pipelines after a STR, TRM 3.3.2) + movs 1 + adds 1 + mul 1
+    # + push 1+3 + pop 1+3 (table 3-1)
+    assert words(m, 1)[0] == 2 + 1 + 1 + 1 + 4 + 4
 
 
 def test_same_priority_does_not_preempt_and_tail_chains(tmp_path):
@@ -470,3 +477,28 @@ hardfault:
 """
     _, result = run(tmp_path, source, {3: "hardfault"}, max_cycles=10**7)
     assert result.reason == "exit"
+
+
+def test_firmware_that_forgets_trcena_reads_a_still_cyccnt_and_demcr_reads_back(tmp_path):
+    source = """
+reset:
+  ldr r0, =0xE0001000
+  movs r1, #1
+  str r1, [r0]              @ CYCCNTENA, but DEMCR.TRCENA is 0 out of reset
+  ldr r2, [r0, #4]
+  nop
+  nop
+  ldr r3, [r0, #4]
+  ldr r4, =0xE000EDFC
+  ldr r6, =0x01000001
+  str r6, [r4]              @ TRCENA | VC_CORERESET
+  ldr r6, [r4]
+  ldr r5, =0x20000000
+  str r2, [r5]
+  str r3, [r5, #4]
+  str r6, [r5, #8]
+  b finish
+"""
+    m, result = run(tmp_path, source, {})
+    assert result.reason == "exit"
+    assert words(m, 3) == (0, 0, 0x01000001)

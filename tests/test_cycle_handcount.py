@@ -1,19 +1,15 @@
 """Cycle counts of the pool allocator checked against a hand count of its instructions.
 
 Each table below was written by hand: the instructions one call executes on one path through
-allocators_asm/{arm,ppc}/pool.s, in order, each with its cost under the documented cycle model
-(emulator/engine/cyclemodel.py: Cortex-M4 TRM r0p1 table 3-1 -- ALU/CPS 1, MRS/MSR 2, LDR/STR 2 or 1
-when it immediately follows another single LDR/STR, not-taken branch 1, taken branch 1+P with
-P = 2; e200z6 -- integer and load/store 1, wrteei/wrtee 2, not-taken branch 1, taken branch 1+P
-with P = 1), and the sum written out as a literal.  The sandbox measures the same call on
+allocators_asm/{arm,ppc}/pool.s, in order, each with its cost under the documented cycle model,
+and the sum written out as a literal.  Cortex-M4 (emulator/arch/arm/timing.py, TRM r0p1): ALU/CPS
+1, MRS/MSR 2 (table 3-1); LDR 2, or 1 behind an LDR, never behind a STR; STR with an immediate
+offset 1 (section 3.3.2); not-taken branch 1; taken branch 1+P with P = 1 for an immediate target
+(CBZ) plus 1 if the target is an unaligned 32-bit instruction, P = 2 for a register target (BX
+LR) (table 3-1 and its branch note).  e200z6: integer and load/store 1, wrteei/wrtee 2, not-taken
+branch 1, taken branch 1+P with P = 1.  The sandbox measures the same call on
 firmware/{arm,ppc}/demo.elf through ``Machine.call`` with a call probe: the cycle of its
 ``CallReturned`` (the caller's next instruction may start) minus that of its ``CallEntered``.
-
-Note: the model pipelines any single LDR/STR behind any other.  The TRM's load/store timing
-notes (section 3.3.2) are stricter -- nothing pipelines after a STR, nor behind an LDR whose
-result is the next address -- which would make ``ldr r2, [r0, #12]`` after ``str r2, [r0]``
-cost 2, i.e. 20 cycles for pool_alloc and 19 for pool_free.  These tables count what the model
-documents.
 """
 from __future__ import annotations
 
@@ -33,47 +29,47 @@ ARM_ALLOC_TAKES_A_BLOCK = [                              # free list not empty
     ("ldr r1, [r0]", 2),                                 # after cpsid: not pipelined
     ("cbz r1, .Lpa_out", 1),                             # not taken
     ("ldr r2, [r1]", 2),                                 # after a branch: not pipelined
-    ("str r2, [r0]", 1),                                 # pipelined behind the LDR
-    ("ldr r2, [r0, #12]", 1),                            # pipelined behind the STR
+    ("str r2, [r0]", 1),                                 # STR [Rn, #imm]: always 1 (3.3.2)
+    ("ldr r2, [r0, #12]", 2),                            # nothing pipelines after a STR
     ("subs r2, r2, #1", 1),
-    ("str r2, [r0, #12]", 2),                            # after an ALU op
+    ("str r2, [r0, #12]", 1),                            # STR [Rn, #imm]: 1 (r0 not just written)
     ("msr primask, r3", 2),                              # MSR 2
     ("mov r0, r1", 1),
-    ("bx lr", 3),                                        # taken: 1 + P
+    ("bx lr", 3),                                        # taken, register target: 1 + P, P = 2
 ]
-ARM_ALLOC_TAKES_A_BLOCK_CYCLES = 2 + 1 + 2 + 1 + 2 + 1 + 1 + 1 + 2 + 2 + 1 + 3   # = 19
+ARM_ALLOC_TAKES_A_BLOCK_CYCLES = 2 + 1 + 2 + 1 + 2 + 1 + 2 + 1 + 1 + 2 + 1 + 3   # = 19
 
 ARM_ALLOC_FINDS_THE_POOL_EMPTY = [
     ("mrs r3, primask", 2),
     ("cpsid i", 1),
     ("ldr r1, [r0]", 2),
-    ("cbz r1, .Lpa_out", 3),                             # taken: 1 + P
-    ("msr primask, r3", 2),
+    ("cbz r1, .Lpa_out", 2),                             # taken, immediate: 1 + P, P = 1 (the
+    ("msr primask, r3", 2),                              # 32-bit MSR target is word-aligned)
     ("mov r0, r1", 1),
     ("bx lr", 3),
 ]
-ARM_ALLOC_FINDS_THE_POOL_EMPTY_CYCLES = 2 + 1 + 2 + 3 + 2 + 1 + 3                 # = 14
+ARM_ALLOC_FINDS_THE_POOL_EMPTY_CYCLES = 2 + 1 + 2 + 2 + 2 + 1 + 3                 # = 13
 
 ARM_FREE_RETURNS_A_BLOCK = [
     ("cbz r1, .Lpf_out", 1),                             # not taken
     ("mrs r3, primask", 2),
     ("cpsid i", 1),
     ("ldr r2, [r0]", 2),
-    ("str r2, [r1]", 1),                                 # pipelined behind the LDR
-    ("str r1, [r0]", 1),                                 # pipelined behind the STR
-    ("ldr r2, [r0, #12]", 1),                            # pipelined behind the STR
+    ("str r2, [r1]", 1),                                 # STR [Rn, #imm]: 1
+    ("str r1, [r0]", 1),                                 # STR [Rn, #imm]: 1
+    ("ldr r2, [r0, #12]", 2),                            # after a STR: not pipelined
     ("adds r2, r2, #1", 1),
-    ("str r2, [r0, #12]", 2),
+    ("str r2, [r0, #12]", 1),
     ("msr primask, r3", 2),
     ("bx lr", 3),
 ]
-ARM_FREE_RETURNS_A_BLOCK_CYCLES = 1 + 2 + 1 + 2 + 1 + 1 + 1 + 1 + 2 + 2 + 3       # = 17
+ARM_FREE_RETURNS_A_BLOCK_CYCLES = 1 + 2 + 1 + 2 + 1 + 1 + 2 + 1 + 1 + 2 + 3       # = 17
 
 ARM_FREE_IGNORES_NULL = [
-    ("cbz r1, .Lpf_out", 3),                             # taken: 1 + P
+    ("cbz r1, .Lpf_out", 2),                             # taken, immediate: 1 + P, P = 1
     ("bx lr", 3),
 ]
-ARM_FREE_IGNORES_NULL_CYCLES = 3 + 3                                              # = 6
+ARM_FREE_IGNORES_NULL_CYCLES = 2 + 3                                              # = 5
 
 # --- e200z6 (allocators_asm/ppc/pool.s) ---------------------------------------------------------
 

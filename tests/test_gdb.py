@@ -138,7 +138,7 @@ def test_a_stepped_run_through_an_isr_has_the_free_runs_findings_cycles_and_cons
                                  "continue")
     assert "Breakpoint 1, " in text and "exited with code 01" not in text
     expected = plain(elf, "--rules", rules)
-    assert "[alloc-in-isr]" in expected[0] and "cycles: 24,489" in expected[0]
+    assert "[alloc-in-isr]" in expected[0] and "cycles: 23,529" in expected[0]
     assert (out, code) == expected
 
 

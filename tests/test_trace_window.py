@@ -36,7 +36,7 @@ def test_a_window_is_printed_before_each_occurrence_of_a_finding_and_the_run_is_
     assert (traced.stdout, traced.returncode) == (plain.stdout, plain.returncode)
     windows = _windows(traced.stderr)
     assert [w[0] for w in windows] == [
-        "trace window: the last 6 instructions before [alloc-in-isr] at systick_handler+0xc, cycle 3121:",
+        "trace window: the last 6 instructions before [alloc-in-isr] at systick_handler+0xc, cycle 3105:",
         "trace window: the last 6 instructions before [alloc-in-isr] at systick_handler+0xc, occurrence 2:",
         "trace window: the last 6 instructions before [alloc-in-isr] at systick_handler+0xc, occurrence 3:"]
     assert all(len(w) == 7 and w[-1].split()[:3] == ["000000ac", "systick_handler+0xc", "bl"]
@@ -74,7 +74,7 @@ def test_a_fault_window_ends_with_the_faulting_instruction(tmp_path):
     proc = _cli(str(tmp_path / "arm" / "fpu_nocp.elf"), "--trace-window", "3")
     window = _windows(proc.stderr)[0]
     assert window[0] == ("trace window: the last 3 instructions at [fault] usage-fault-nocp at "
-                         "fp_touch, cycle 4158:")
+                         "fp_touch, cycle 2898:")
     assert window[-1].split()[1:3] == ["fp_touch", "vmov.f32"] and window[-1].endswith("<- faults")
     assert "bl" in window[-2]
 

@@ -294,6 +294,11 @@ class UnicornCpu:
         callback = self.edged(callback)
         return self._add(unicorn.UC_HOOK_CODE, lambda uc, addr, size, _: callback(addr, size), lo, hi)
 
+    def on_code_at(self, addr: int, callback: Callable[[int, int], None]) -> int:
+        """A code hook on the one instruction at ``addr`` (begin = end = addr): the engine calls
+        it only there, every other instruction runs without it (issue 20: UDIV/SDIV timing)."""
+        return self.on_code(callback, addr, addr)
+
     def on_read(self, lo: int, hi: int, callback: Callable[[int, int], None]) -> int:
         callback = self.edged(callback)
         return self._add(unicorn.UC_HOOK_MEM_READ, lambda uc, acc, a, s, v, _: callback(a, s), lo, hi)

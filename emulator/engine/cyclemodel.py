@@ -3,29 +3,18 @@
 The machine's clock *is* this model's count (DESIGN §3).  A block's cost is computed once, when
 the block is first seen, from its disassembly; executing it again costs one table lookup.
 
-Cortex-M4 model (``cortex-m4``), after the Cortex-M4 TRM r0p1, table 3-1 (section 3.3.1):
-  data processing, MOV, CMP, shifts, MUL/MLA, long multiplies, IT, CPS, NOP, WFI   1
-  LDR/STR single (incl. byte, halfword, literal)                                 2, 1 when it
-      immediately follows another single LDR/STR (address/data phase pipelining)
-  LDRD/STRD                                                                     3
-  LDM/STM/PUSH/POP of N registers                                                1+N
-  taken branch B/BL/BX/BLX/CBZ/CBNZ, or an instruction writing PC                1+P, P = 2
-  not-taken conditional branch                                                  1
-  TBB/TBH                                                                       2+P
-  UDIV/SDIV                                                                     12 (the worst
-      case of 2-12: the early termination depends on operands a static model does not see)
-  MRS/MSR                                                                       2
-  ISB/DSB/DMB                                                                   2 (1+B, B = 1)
-  VFP: VDIV/VSQRT 14, VLDR/VSTR 2, VLDM/VSTM/VPUSH/VPOP 1+N, other VFP 1
-  exception entry 12, exception return 10, tail-chain 6 (TRM 3.3.2 / ARMv7-M interrupt latency)
+Cortex-M4 model (``cortex-m4``): the Cortex-M4 TRM r0p1 rules (table 3-1 and its notes, section
+3.3.2 load/store timings, table 7-1 FPv4-SP), written out rule by rule with their sections in
+emulator/arch/arm/timing.py; UDIV/SDIV are charged by operand values where they run
+(emulator/arch/arm/divide.py); a board's memory wait states by emulator/arch/arm/waits.py.
+Exception entry 12, exception return 10, tail-chain 6 (TRM 3.3.2 / ARMv7-M interrupt latency).
 Whether a conditional branch was taken is known at the next block: the penalty P is charged
 when that block does not start at the branch's fall-through address.
 
-Cortex-M3 model (``cortex-m3``), after the Cortex-M3 TRM r2p1, table 18-1 (section 18.2): the
-Cortex-M4 table above except the multiplies, which the M3 does not do in one cycle:
-  MUL/MULS 1, MLA/MLS 2, UMULL/SMULL 5 and UMLAL/SMLAL 7 (the worst cases of 3-5 and 4-7: the
-  early termination depends on operands), no VFP and no DSP instructions.
-  Exception entry 12, return 10, tail-chain 6, as the M4 (TRM 5.5.1).
+Cortex-M3 model (``cortex-m3``): the same rules with the Cortex-M3 TRM r2p1 table 18-1
+multiplier: MUL 1, MLA/MLS 2, UMULL/SMULL 5 and UMLAL/SMLAL 7 (the worst cases of 3-5 and 4-7:
+the early termination depends on operands), no VFP and no DSP instructions.  Exception entry
+12, return 10, tail-chain 6, as the M4 (TRM 5.5.1).
 
 e200z6 model (``e200z6``), after the e200z3/e200z6 core RMs, chapter "Instruction Pipeline and
 Execution Timing" (e200z3 RM rev. 2 §6.1.3 branch unit, §6.2.1 integer unit, §6.2.2 load/store
@@ -42,6 +31,14 @@ unit), zero-wait-state SRAM/flash (no cache misses modelled):
   sc                                                                                      1
   interrupt entry 4 (pipeline flush + vector fetch, a model parameter: the RMs give no single
   figure), interrupt return: rfi/rfci is charged as a taken branch, no extra exit cost.
+Review against the manual (issue 20; unchanged, version v1): the e200z3 RM rev. 2 text agrees on
+single-cycle integer ops and multiplies (6.2.1) and on divides taking 6-16 cycles by operand
+data, blocking (6.2.1: charged 16 here, the worst case).  It differs on taken branches: 6.1.3
+gives 1 cycle for a branch whose target the 8-entry BTB prefetched and 2 for the others, where
+this table charges 2 always (no BTB model: a loop's back branch costs 1 more than on silicon
+after its first pass).  The table cites the e200z3 manual for an e200z6 core: the e200z6 RM's
+own pipeline chapter was not at hand to check its figures (its caches, absent from the z3,
+are not modelled either).
 """
 from __future__ import annotations
 
@@ -50,6 +47,9 @@ from dataclasses import dataclass
 import capstone
 from capstone import arm_const as CA
 
+from ..arch.arm import timing as T
+from ..arch.arm import waits as W
+from ..arch.arm.timing import Timing
 from ..errors import BadInput
 
 
@@ -74,15 +74,6 @@ class BlockCost:
         return list(self.before).index(pc) if pc in self.before else self.count
 
 
-@dataclass(frozen=True)
-class Timing:
-    """Cost of one instruction: ``cycles`` when it falls through, ``penalty`` if it branches."""
-
-    cycles: int
-    penalty: int = 0
-    dynamic: bool = False   # conditional branch: penalty only when taken
-
-
 def is_fp_instruction(mnemonic: str) -> bool:
     """An FPv4-SP instruction (CP10/CP11 space: every ``v*`` mnemonic on an M-profile core),
     which ARMv7-M B1.4.7 ExecuteFPCheck() subjects to CPACR and lazy state preservation."""
@@ -94,101 +85,102 @@ def accesses_control(insn) -> bool:
     return insn.mnemonic in ("mrs", "msr") and "control" in insn.op_str
 
 
+def _no_waits(addr: int) -> int:
+    return 0
+
+
 class CortexM4Model:
-    """Cortex-M4 TRM table 3-1 as a static per-instruction table (see module docstring)."""
+    """Cortex-M4 TRM r0p1 timing rules applied per block (see emulator/arch/arm/timing.py)."""
 
     name = "cortex-m4"
-    version = "cortex-m4-trm-r0p1-table3.1/v1"
+    version = "cortex-m4-trm-r0p1-3.3/v2"
     exception_entry = 12
     exception_exit = 10
     tail_chain = 6
-    P = 2
-
-    _LOADSTORE = ("ldr", "str")
-    _MULTI = ("ldm", "stm", "push", "pop")
+    rules = T.M4Timing
 
     def __init__(self):
         self.cs = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
         self.cs.detail = True
+        self.table = self.rules()
+        self.waits = _no_waits
+        self.timed_divides: frozenset = frozenset()   # divide.py charges these where they run
+        self.untimed_divides: set[int] = set()       # divisions charged at their worst case
+
+    def attach(self, read, waits=None) -> None:
+        """Give the model the code (to see branch targets) and the board's wait states per
+        address (None: zero everywhere)."""
+        self.table.read = read
+        self.waits = waits or _no_waits
+
+    def notes(self) -> tuple[str, ...]:
+        """What this run's timing could not see, for the run report (never silent); the
+        always-true approximations are in the docstring of emulator/arch/arm/timing.py."""
+        found = []
+        if self.waits is not _no_waits:
+            found.append(W.NOTE)
+        if self.untimed_divides:
+            found.append(f"{len(self.untimed_divides)} UDIV/SDIV outside the image's loaded code "
+                         "charged at their worst case, 12 cycles")
+        return tuple(found)
 
     def block(self, code: bytes, addr: int) -> BlockCost:
-        before, sizes, total, prev, timing, fp, sysreg = {}, {}, 0, "", Timing(0), [], []
-        for insn in self.cs.disasm(code, addr):
-            timing = self.timing(insn, prev)
+        insns = list(self.cs.disasm(code, addr))
+        prev, timings = T.NONE, []
+        for insn in insns:
+            timings.append(self._timing(insn, prev))
+            prev = self.table.after(insn)
+        return self._cost(insns, timings, addr, addr + len(code))
+
+    def _timing(self, insn, prev) -> Timing:
+        timing = self.table.timing(insn, prev)
+        extra = self._waits_of(insn)
+        if T.mnemonic(insn) in ("udiv", "sdiv") and insn.address not in self.timed_divides:
+            self.untimed_divides.add(insn.address)
+            extra += 10                                  # the worst case, 12 (table 3-1)
+        if not timing.penalty:
+            return Timing(timing.cycles + extra)
+        refill = timing.penalty + self._refill_waits(insn)
+        return Timing(timing.cycles + extra, refill, timing.dynamic)
+
+    def _waits_of(self, insn) -> int:
+        """W of a literal load's data region (waits.py): its address is static."""
+        mem = T._mem(insn)
+        if mem is None or mem.base != CA.ARM_REG_PC or not insn.mnemonic.startswith(("ldr", "vldr")):
+            return 0
+        return self.waits(((insn.address + 4) & ~3) + mem.disp)
+
+    def _refill_waits(self, insn) -> int:
+        """W of the refill's target fetch (waits.py): the target's region, or the branch's own."""
+        m = T.mnemonic(insn)
+        if m in T.IMMEDIATE_TARGET:
+            target = insn.operands[-1].imm & 0xFFFFFFFF
+            return self.waits(target) * W.target_words(T.unaligned_32bit(self.table.read, target))
+        return self.waits(insn.address)
+
+    def _cost(self, insns, timings, addr: int, end: int) -> BlockCost:
+        stalls = W.fetch_stalls([i.address for i in insns], [i.size for i in insns],
+                                [t.cycles for t in timings], self.waits(addr))
+        before, sizes, total, fp, sysreg = {}, {}, 0, [], []
+        for insn, timing, stall in zip(insns, timings, stalls):
+            total += stall
             before[insn.address], sizes[insn.address] = total, insn.size
             total += timing.cycles + (0 if timing.dynamic else timing.penalty)
-            prev = insn.mnemonic
             if is_fp_instruction(insn.mnemonic):
                 fp.append(insn.address)
             elif accesses_control(insn):
                 sysreg.append(insn.address)
-        dynamic = timing.penalty if timing.dynamic else 0
-        return BlockCost(addr, len(before), total, before, sizes, dynamic, addr + len(code),
-                         fp[0] if fp else None, sysreg[0] if sysreg else None)
-
-    def timing(self, insn, prev: str) -> Timing:
-        m = insn.mnemonic.split(".")[0]
-        writes_pc = self._writes_pc(insn, m)
-        conditional = insn.cc not in (CA.ARM_CC_AL, CA.ARM_CC_INVALID) or m in ("cbz", "cbnz")
-        base = self._base_cycles(insn, m, prev)
-        if not writes_pc:
-            return Timing(base)
-        return Timing(base, self.P, dynamic=conditional)
-
-    def _base_cycles(self, insn, m: str, prev: str) -> int:
-        if m.startswith("v"):
-            return self._vfp_cycles(insn, m)
-        if m.startswith(self._MULTI):
-            return 1 + self._reg_list_len(insn)
-        if m in ("ldrd", "strd"):
-            return 3
-        if m.startswith(self._LOADSTORE) and not m.startswith(("ldrex", "strex")):
-            return 1 if self._single_ls(prev) else 2
-        if m in ("tbb", "tbh"):
-            return 2
-        if m in ("udiv", "sdiv"):
-            return 12
-        if m in ("mrs", "msr", "isb", "dsb", "dmb"):
-            return 2
-        return 1
-
-    def _single_ls(self, prev: str) -> bool:
-        p = prev.split(".")[0]
-        return p.startswith(self._LOADSTORE) and p not in ("ldrd", "strd") and "ex" not in p
-
-    def _vfp_cycles(self, insn, m: str) -> int:
-        if m.startswith(("vdiv", "vsqrt")):
-            return 14
-        if m.startswith(("vldm", "vstm", "vpush", "vpop")):
-            return 1 + self._reg_list_len(insn)
-        return 2 if m.startswith(("vldr", "vstr")) else 1
-
-    @staticmethod
-    def _reg_list_len(insn) -> int:
-        regs = [op for op in insn.operands if op.type == CA.ARM_OP_REG]
-        if insn.mnemonic.startswith(("push", "pop", "vpush", "vpop")):
-            return len(regs)
-        return max(1, len(regs) - 1)      # LDM/STM: first operand is the base register
-
-    @staticmethod
-    def _writes_pc(insn, m: str) -> bool:
-        if m in ("b", "bl", "blx", "bx", "cbz", "cbnz", "tbb", "tbh"):
-            return True
-        if m in ("svc", "bkpt", "udf"):
-            return False
-        _, written = insn.regs_access()
-        return CA.ARM_REG_PC in written
+        last = timings[-1] if timings else Timing(0)
+        return BlockCost(addr, len(before), total, before, sizes, last.penalty if last.dynamic else 0,
+                         end, fp[0] if fp else None, sysreg[0] if sysreg else None)
 
 
 class CortexM3Model(CortexM4Model):
-    """Cortex-M3 TRM table 18-1: the M4 table with the M3's multiplier (see module docstring)."""
+    """Cortex-M3 TRM table 18-1: the M4 rules with the M3's multiplier (see module docstring)."""
 
     name = "cortex-m3"
-    version = "cortex-m3-trm-r2p1-table18.1/v1"
-    _MULTIPLY = {"mla": 2, "mls": 2, "umull": 5, "smull": 5, "umlal": 7, "smlal": 7}
-
-    def _base_cycles(self, insn, m: str, prev: str) -> int:
-        return self._MULTIPLY.get(m) or super()._base_cycles(insn, m, prev)
+    version = "cortex-m3-trm-r2p1-18.3/v2"
+    rules = T.M3Timing
 
 
 class E200Z6Model:
@@ -207,6 +199,17 @@ class E200Z6Model:
     def __init__(self):
         self.cs = capstone.Cs(capstone.CS_ARCH_PPC, capstone.CS_MODE_32 | capstone.CS_MODE_BIG_ENDIAN)
         self.cs.detail = True
+        self.waits = None
+
+    def attach(self, read, waits=None) -> None:
+        """This table reads no branch targets; it does not charge wait states (notes say so)."""
+        self.waits = waits
+
+    def notes(self) -> tuple[str, ...]:
+        """Only the board's wait states, which this table ignores; its approximations are in
+        the module docstring."""
+        return ("memory wait states: not charged by the e200z6 table (zero-wait-state counts)",
+                ) if self.waits else ()
 
     def block(self, code: bytes, addr: int) -> BlockCost:
         before, sizes, total, timing = {}, {}, 0, Timing(0)

@@ -19,7 +19,9 @@ function, location (``symbol+0xoff``) and interrupt handler. Regressions: a find
 the baseline lacks; an allocation's max or p99 (per function and context) or a stack's high-water
 mark, a handler's path length (max, p99), an interrupt's latency (max, p99) or a function's
 longest masked section (``timing``, issue 19) that grew by more than the tolerance percentage (``new > old * (1 + tolerance / 100)``);
-an image the baseline has no entry for. Values that shrink, allocations or stacks that are new
+an image the baseline has no entry for; an entry made with another cycle model version (its
+cycle figures are then not compared: a model change moves them all, so one record says so and
+asks for a re-recorded baseline, issue 20). Values that shrink, allocations or stacks that are new
 or gone, and findings that disappeared are not regressions.
 """
 from __future__ import annotations
@@ -84,6 +86,12 @@ def compare(old: dict | None, new: dict, tolerance: float) -> list[dict]:
     known = {_sort_token(k) for k in old.get("findings", [])}
     found = [regression(f"new finding [{k['kind']}] {_where(k)}", k, metric="finding")
              for k in new["findings"] if _sort_token(k) not in known]
+    if old.get("cycle_model") != new.get("cycle_model"):
+        return found + _grown_stacks(old, new, tolerance) + [regression(
+            f"baseline made with cycle model {old.get('cycle_model') or '(none)'}, this run uses "
+            f"{new.get('cycle_model')}: its cycle figures were not compared (re-record with "
+            "--update-baseline)", metric="cycle_model", baseline=old.get("cycle_model"),
+            value=new.get("cycle_model"))]
     return (found + _grown_allocations(old, new, tolerance) + _grown_stacks(old, new, tolerance)
             + _grown_timing(old, new, tolerance))
 

@@ -27,6 +27,7 @@ class Region:
     base: int
     size: int
     perms: str = "rwx"
+    wait_states: int = 0    # extra cycles per access (emulator/arch/arm/waits.py), 0: zero-wait
 
     def contains(self, addr: int, size: int = 1) -> bool:
         return self.base <= addr and addr + size <= self.base + self.size
@@ -66,6 +67,14 @@ class Board:
         ram = max((r for r in self.memory if "w" in r.perms), key=lambda r: r.size, default=None)
         return ram.base + ram.size if ram else 0
 
+    def has_wait_states(self) -> bool:
+        return any(r.wait_states for r in self.memory)
+
+    def wait_states_at(self, addr: int) -> int:
+        """The wait states of the memory at ``addr`` (0 outside every region)."""
+        region = self.region_of(addr)
+        return region.wait_states if region is not None else 0
+
     def region_of(self, addr: int, size: int = 1) -> Region | None:
         return next((r for r in self.memory + self.alias_regions() if r.contains(addr, size)),
                     None)
@@ -76,7 +85,7 @@ class Board:
             return ()
         at, name = self.alias
         of = next(r for r in self.memory if r.name == name)
-        return (Region(f"{name}@0x{at:x}", at, of.size, of.perms),)
+        return (Region(f"{name}@0x{at:x}", at, of.size, of.perms, of.wait_states),)
 
 
 def builtin_names() -> list[str]:
@@ -96,7 +105,8 @@ def load_board(name_or_path: str | Path) -> Board:
 
 BOARD_KEYS = {"name", "arch", "cpu", "cycle_model", "clock_hz", "num_irq", "priority_bits",
               "scratch", "fpu", "vtor", "alias", "unclaimed"}
-MEMORY_KEYS = {"name", "base", "size", "perms"}
+MEMORY_KEYS = {"name", "base", "size", "perms", "wait_states"}
+MAX_WAIT_STATES = 15                            # flash controllers offer 0-15 (e.g. STM32 LATENCY)
 
 
 def parse_board(data: dict, source: str, text: str = "") -> Board:
@@ -216,7 +226,8 @@ def _region(table, source: str, i: int, errors: _Errors | None = None) -> Region
     if base + size > SPACE:
         raise BadInput(f"{source}: key 'memory[{i}].size': 0x{base:x}+0x{size:x} runs past the "
                        "end of the 32-bit address space")
-    return Region(f.str("name"), base, size, perms)
+    return Region(f.str("name"), base, size, perms,
+                  f.int("wait_states", 0, default=0, maximum=MAX_WAIT_STATES))
 
 
 def _peripheral(table, source: str, i: int) -> PeripheralSpec:

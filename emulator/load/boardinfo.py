@@ -12,6 +12,7 @@ def describe(board: Board) -> list[str]:
     lines = [f"{board.name}: {board.arch} {board.cpu}{fpu}, cycle model {board.cycle_model}, "
              f"{mhz}, {board.num_irq} interrupt lines, {board.priority_bits} priority bits"]
     lines += [f"  memory      {r.name:<8} 0x{r.base:08x}-0x{r.base + r.size - 1:08x}  {r.perms}"
+              + (f"  {r.wait_states} wait states" if r.wait_states else "")
               for r in board.memory + board.alias_regions()]
     controllers = board_controllers(board)
     kind = max((len(p.kind) for p in board.peripherals), default=0)

@@ -24,6 +24,14 @@ class MachineHost:
         """Model time moves by ``cycles`` (the block clock is the only other writer)."""
         self._m.clock.now += cycles
 
+    def stall(self, cycles: int) -> None:
+        """The running instruction takes ``cycles`` more than its block's static cost says
+        (an operand-dependent division): now and the block's start both move, so the later
+        instructions of the block keep their exact cycles."""
+        clock = self._m.clock
+        clock.now += cycles
+        clock.block_start += cycles
+
     def cycle_at(self, pc: int) -> int:
         return self._m.position.cycle_at(pc)
 

@@ -65,6 +65,7 @@ class Machine:
         self._described: dict[int, str] = {}
         self.cpu = UnicornCpu(self.spec.unicorn, dict(self.spec.cpus)[board.cpu])
         self.model = cyclemodel.model_for(board.cycle_model)
+        self.model.attach(self.cpu.read, board.wait_states_at if board.has_wait_states() else None)
         self.output = bytearray()
         self.console_dropped = 0                 # console bytes past MAX_CONSOLE, streamed only
         self.events: list = [] if record else None

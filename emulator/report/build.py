@@ -17,13 +17,16 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
                  exit_code: int | None = None, cycles: int | None = None,
                  instructions: int | None = None, source_of: SourceOf | None = None,
                  watch=None, masks_watched: bool = True, rules=None,
-                 not_modelled: tuple[str, ...] = ()) -> Report:
+                 not_modelled: tuple[str, ...] = (),
+                 model_notes: tuple[str, ...] = ()) -> Report:
     """A ``Report`` from ``results`` (``emulator.detectors.Results``).
 
     Exit reason/code, cycles and instructions come from the results' ``RunEnded`` event unless
     given explicitly; without either they are 'unknown', None, 0 and 0.  ``source_of(pc)``
     (normally ``Image.source``) gives each finding with a ``pc`` its (file, line); it is only
-    called when there are findings, so a clean run never reads DWARF.
+    called when there are findings, so a clean run never reads DWARF.  ``model_notes``: what the
+    cycle model could not see in this run (wait states it does not charge, ...), kept with the
+    timing notes.
     """
     run = results.run
     return Report(
@@ -38,7 +41,8 @@ def build_report(results, *, image_path: str, image_sha256: str, board: str, cyc
         unreturned=results.unreturned, watch=watch,
         handlers=getattr(results, "handlers", ()), latencies=getattr(results, "latencies", ()),
         masked=getattr(results, "masked", ()), masked_longest=getattr(results, "masked_longest", ()),
-        timeline=getattr(results, "timeline", None), timing_notes=timeline_notes(results) + (() if masks_watched else (MASKS_OFF,)),
+        timeline=getattr(results, "timeline", None), timing_notes=timeline_notes(results) + (() if masks_watched else (MASKS_OFF,))
+        + tuple(f"cycle model: {note}" for note in model_notes),
         budget_lines=budget_lines(rules, results) if rules is not None else (),
         not_modelled=tuple(not_modelled))
 

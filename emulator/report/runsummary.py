@@ -26,6 +26,7 @@ def run_text(machine, result, interrupts, unreturned=(), watch=None) -> str:
     if result.message:
         exit_line += f" — {result.message}"
     lines += [exit_line, f"cycles: {result.cycles:,}   instructions: {result.instructions:,}"]
+    lines += [f"cycle model: {note}" for note in machine.model.notes()]   # what it did not see
     if interrupts:
         lines.append(f"interrupts (max nesting {max(s.max_depth for s in interrupts)}):")
         lines += [f"  {s.name:<10} #{s.irq:<4} {s.handler:<24} taken {s.taken:>7,}   max depth {s.max_depth}"

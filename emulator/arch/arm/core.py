@@ -9,11 +9,14 @@ from operator import itemgetter
 
 from ...engine.clock import FLAG_FP, FLAG_SYSREG
 from ...events import Context
+from ...peripherals.dwt import Dwt
 from ..ports import ProbeReads
 from . import nvic as N
 from .alignment import UFSR_UNALIGNED, Alignment, image_sites, unaligned_message
 from .stacklimit import INTR_STKOF, UFSR_STKOF, StackLimits
 from .variants import ARMV8M
+from .demcr import Demcr
+from .divide import DivisionTimer
 from .exceptions import MASK_REGS, BadExcReturn, CortexMExceptions
 from .fpu import Fpu
 from ..faultloop import Progress
@@ -54,6 +57,7 @@ class CortexMCore:
         self.host, self.cpu = host, host.cpu
         self.nvic = N.Nvic(board.num_irq, board.priority_bits)
         self.scs = None                  # set when the board's SCS is built (peripheral_factories)
+        self.demcr = Demcr()             # C1.6.5, in the SCS; its TRCENA gates the DWT
         self.model = model
         self.fpu = Fpu(self.cpu, self._fp_changed, board.fpu) if board.fpu != "none" else None
         self._fault_kind: str | None = None      # set by record_fault
@@ -65,16 +69,18 @@ class CortexMCore:
         self.alignment = Alignment(self.cpu)
         self.limits = StackLimits(self.cpu, host)
         self._call_sites: dict[int, int] = {}
+        self.divisions: DivisionTimer | None = None
         self.semihosting = Semihosting(host.cpu, host.console, lambda: host.now,
                                        board.clock_hz, heap_info(board.ram_top()))
 
     def peripheral_factories(self) -> dict:
         """The System Control Space (B3.2): SysTick, NVIC, SCB and FPU registers over this core."""
-        return {"scs": self._attach_scs}
+        return {"scs": self._attach_scs,
+                "dwt": lambda spec, params: Dwt(spec.name, spec.base, spec.size, self.demcr, **params)}
 
     def _attach_scs(self, spec, params) -> SystemControlSpace:
         self.scs = SystemControlSpace(spec.name, spec.base, spec.size, self.nvic, self.fpu,
-                                      self.host.board.cpu, **params)
+                                      self.host.board.cpu, demcr=self.demcr, **params)
         self.scs.on_ccr = self.alignment.ccr_written
         self.scs.vtor = self.host.board.vtor & 0xFFFFFF80          # B3.2.5: TBLOFF bits
         self.exc = CortexMExceptions(self.cpu, self.nvic, self.scs, self.host, self.model,
@@ -94,6 +100,10 @@ class CortexMCore:
         self.alignment.install(self.host, *image_sites(image, self.host.board, self.model.cs))
         if self.host.board.cpu in ARMV8M:
             self.limits.install(image, self.host.board)
+        if self.divisions is None:                   # UDIV/SDIV timed where they run
+            self.divisions = DivisionTimer(self.host, image.segments)
+            self.divisions.install()
+            self.model.timed_divides = frozenset(self.divisions.sites)
 
     def clocked(self) -> list:
         """No timers inside the core: SysTick is a peripheral on the bus (SCS)."""

@@ -5,6 +5,7 @@ from ...peripherals import Peripheral
 from ...peripherals.registers import Register
 from ...peripherals.timer import SysTick
 from . import nvic as N
+from .demcr import Demcr
 from .variants import CPUID
 
 CPUID_M4 = 0x410FC241              # Cortex-M4 r0p1 (Cortex-M4 TRM 4.3.1)
@@ -46,12 +47,13 @@ class SystemControlSpace(Peripheral):
         Register(0xD24, "SHCSR", mask=0x70000),                       # B3.2.13
         Register(CFSR, "CFSR", "w1c"),                                # B3.2.15, write 1 to clear
         Register(HFSR, "HFSR", "w1c"),                                # B3.2.16
+        Register(0xDFC, "DEMCR", read="_read_demcr", write="_write_demcr"),   # C1.6.5
         Register(0xF00, "STIR", "w", write="_write_stir"),            # software trigger
     )
     lanes = {"read_lanes": "little", "write_lanes": "little"}
 
     def __init__(self, name: str, base: int, size: int, nvic: N.Nvic, fpu=None,
-                 cpu: str = "cortex-m4", **params):
+                 cpu: str = "cortex-m4", demcr=None, **params):
         super().__init__(name, base, size, **params)
         self.nvic, self.fpu, self.num_irq = nvic, fpu, nvic.num_irq
         self.controller = nvic
@@ -60,6 +62,7 @@ class SystemControlSpace(Peripheral):
         self.map_registers(fallback=fpu)            # CPACR, FPCCR... (B3.2.20, fpu.py)
         self.cpuid = CPUID.get(cpu, CPUID_M4)       # B3.2.3, per variant (variants.py)
         self.on_ccr = None                          # told each CCR write (alignment.py)
+        self.demcr = demcr if demcr is not None else Demcr()
 
     # NVIC banks -------------------------------------------------------------------------------
     def _bits(self, flags, index: int) -> int:
@@ -145,6 +148,12 @@ class SystemControlSpace(Peripheral):
     def _write_aircr(self, value: int, now: int) -> None:
         if value >> 16 == VECTKEY:                  # B3.2.6: writes need VECTKEY
             self.nvic.prigroup = (value >> 8) & 7
+
+    def _read_demcr(self, now: int) -> int:
+        return self.demcr.read(now)
+
+    def _write_demcr(self, value: int, now: int) -> None:
+        self.demcr.write(value, now)
 
     def _write_ccr(self, value: int, now: int) -> None:
         self.ccr = (value & 0x31B) | STKALIGN
