@@ -16,6 +16,7 @@ from unicorn import ppc_const as P
 from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
 
 from ..errors import EmulationError
+from .mmio import DevicePage, DeviceRead, DeviceWrite
 
 ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
             "sp": A.UC_ARM_REG_SP, "lr": A.UC_ARM_REG_LR, "pc": A.UC_ARM_REG_PC,
@@ -121,6 +122,8 @@ class UnicornCpu:
         self._enter_python: Callable[[], None] = lambda: None
         self._leave_python: Callable[[], None] = lambda: None
         self._buffers: list = []                 # host memory behind map_aliased regions
+        self._big_endian = "UC_MODE_BIG_ENDIAN" in engine.modes
+        self._host = 0                           # >0 while read/write access memory (mmio.py)
         self._unmapped_handler: Callable[[int, bool], bool] | None = None
         self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
@@ -148,6 +151,27 @@ class UnicornCpu:
         for at in (base, alias):
             self.map(at, size, perms, ctypes.addressof(buffer))
 
+    def map_device(self, base: int, size: int, read: DeviceRead, write: DeviceWrite) -> None:
+        """Map [base, base+size) (whole pages) as device memory (emulator/engine/mmio.py):
+        a firmware load returns ``read(addr, size)`` (None: plain memory there), a store calls
+        ``write(addr, size, value)``; ``read``/``write`` here see the shadow."""
+        page = DevicePage(base, size, self._big_endian, read, write)
+        load, store = self.edged(page.load), self.edged(page.store)
+
+        def on_load(uc, offset, size, _):
+            return page.load(offset, size, True) if self._host else load(offset, size, False)
+
+        def on_store(uc, offset, size, value, _):
+            if self._host:
+                page.store(offset, size, value, True)
+            else:
+                store(offset, size, value, False)
+        try:
+            self.uc.mmio_map(base, size, on_load, None, on_store, None)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"mapping device memory 0x{base:08x}+0x{size:x}", exc) from None
+        self._regions = None
+
     def on_unmapped(self, handler: Callable[[int, bool], bool]) -> None:
         """``handler(addr, write)`` is asked first about an access to unmapped memory: True
         if it mapped that address (the access is then retried), False for the usual fault."""
@@ -159,7 +183,11 @@ class UnicornCpu:
         if size <= 0 or not 0 <= addr <= 0xFFFFFFFF or size > MAX_ACCESS:
             raise CpuFault("unmapped-read", self._pc(), addr & 0xFFFFFFFF)
         buf = self._readbuf if size <= 64 else ctypes.create_string_buffer(size)
-        status = uclib.uc_mem_read(self._uch, addr, buf, size)
+        self._host += 1
+        try:
+            status = uclib.uc_mem_read(self._uch, addr, buf, size)
+        finally:
+            self._host -= 1
         if status != unicorn.UC_ERR_OK:
             raise CpuFault("unmapped-read", self._pc(), addr)
         return buf.raw[:size]
@@ -169,10 +197,13 @@ class UnicornCpu:
         data = bytes(data)
         if not 0 <= addr <= 0xFFFFFFFF:
             raise CpuFault("unmapped-write", self._pc(), addr & 0xFFFFFFFF)
+        self._host += 1
         try:
             self.uc.mem_write(addr, data)
         except unicorn.UcError:
             raise CpuFault("unmapped-write", self._pc(), addr) from None
+        finally:
+            self._host -= 1
 
     def _pc(self) -> int:
         """The PC for a fault report (0 if even that cannot be read)."""
