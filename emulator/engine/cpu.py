@@ -123,9 +123,10 @@ class UnicornCpu:
         self._leave_python: Callable[[], None] = lambda: None
         self._buffers: list = []                 # host memory behind map_aliased regions
         self._big_endian = "UC_MODE_BIG_ENDIAN" in engine.modes
+        self._host_maps: list[tuple[int, int, int]] = []   # (base, size, host address)
         self._host = 0                           # >0 while read/write access memory (mmio.py)
         self._unmapped_handler: Callable[[int, bool], bool] | None = None
-        self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
+        self._invalid_hook = self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
     # memory -----------------------------------------------------------------------------
     def map(self, base: int, size: int, perms: str = "rwx", host: int | None = None) -> None:
@@ -139,6 +140,7 @@ class UnicornCpu:
                 self.uc.mem_map(base, size, prot)
             else:
                 self.uc.mem_map_ptr(base, size, prot, host)
+                self._host_maps.append((base, size, host))
         except unicorn.UcError as exc:
             raise _engine_error(f"mapping 0x{base:08x}+0x{size:x} ({perms})", exc) from None
         self._regions = None
@@ -311,6 +313,45 @@ class UnicornCpu:
     def on_native_write(self, function: int, user_data: int, lo: int, hi: int) -> None:
         """A C ``UC_HOOK_MEM_WRITE`` callback (by address) on stores into [lo, hi]."""
         self._add_native(unicorn.UC_HOOK_MEM_WRITE, function, user_data, lo, hi)
+
+    def on_native_write_protected(self, function: int, user_data: int) -> None:
+        """A C ``UC_HOOK_MEM_WRITE_PROT`` callback (by address), asked before the fault report
+        about every store into write-protected memory: true if it made the store itself."""
+        self.remove_hook(self._invalid_hook)     # the fault report must come after it
+        self._add_native(unicorn.UC_HOOK_MEM_WRITE_PROT, function, user_data, 1, 0)
+        self._invalid_hook = self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
+
+    def write_protect(self, lo: int, hi: int) -> tuple[int, int, int]:
+        """Take write permission from the pages holding [lo, hi) (clipped to the writable
+        region holding hi - 1), keeping their other permissions and contents; they are backed
+        by host memory then.  Returns the pages' range and the host address of its start."""
+        region = next(((a, b + 1, p) for a, b, p in self.uc.mem_regions()
+                       if a <= hi - 1 <= b and p & unicorn.UC_PROT_WRITE), None)
+        if region is None:
+            raise EngineError(f"engine: cannot write-protect 0x{lo:08x}-0x{hi:08x}: not in "
+                              "writable memory")
+        lo, hi = max(lo & ~0xFFF, region[0]), min((hi + 0xFFF) & ~0xFFF, region[1])
+        host = self._host_address(lo, hi)
+        try:
+            if host is None:                     # engine-allocated: back it by our memory
+                data = self.read(lo, hi - lo)
+                buffer = ctypes.create_string_buffer(data, hi - lo)
+                self._buffers.append(buffer)
+                self.uc.mem_unmap(lo, hi - lo)
+                host = ctypes.addressof(buffer)
+                self.uc.mem_map_ptr(lo, hi - lo, region[2], host)
+            self.uc.mem_protect(lo, hi - lo, region[2] & ~unicorn.UC_PROT_WRITE)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"write-protecting 0x{lo:08x}-0x{hi:08x}", exc) from None
+        self._regions = None
+        return lo, hi, host
+
+    def _host_address(self, lo: int, hi: int) -> int | None:
+        """The host address behind [lo, hi) if map(host=...) mapped all of it."""
+        for base, size, host in self._host_maps:
+            if base <= lo and hi <= base + size:
+                return host + lo - base
+        return None
 
     def _add_native(self, kind: int, function: int, user_data: int, lo: int, hi: int) -> int:
         handle = uc_hook_h()

@@ -17,7 +17,8 @@
  *    that Python hooks it before the call can get there (a call ends at its return address);
  *  - bc_hook_stack_write, a UC_HOOK_MEM_WRITE callback on a watched stack and its guard region,
  *    keeps the stack's deepest interrupt-time write and calls Python only for writes below the
- *    stack's base or far below SP (overflow candidates, large frames).
+ *    stack's base or far below SP (overflow candidates, large frames); bc_hook_stack_prot does
+ *    the same from a UC_HOOK_MEM_WRITE_PROT callback on the window's write-protected pages.
  *
  * dbg_hook_code, a UC_HOOK_CODE callback on every instruction while a debugger or a late trace
  * is attached (emulator/debug/stops.py owns its Python side), calls Python only before an
@@ -81,6 +82,12 @@ struct bc_state {
     /* return addresses the call probes watch (nativeprobes.py): open addressing, 0 = free */
     uint32_t *rets;
     uint32_t ret_mask, lr_id;
+    /* the stack watch by write protection (bc_hook_stack_prot): the pages [prot_lo, prot_hi)
+     * are mapped without write permission from host memory at `host`; their stores are made
+     * here, straight into that memory (uc_mem_write would rebuild the engine's memory map
+     * twice a store to lift and restore the protection) */
+    uint8_t *host;
+    uint32_t prot_lo, prot_hi, watch_lo, watch_hi, big_endian, pad4;
 };
 
 static uint32_t slot_of(uint32_t addr, uint32_t size, uint32_t mask)
@@ -298,6 +305,28 @@ void bc_hook_stack_write(void *uc, int type, uint64_t address, int size, int64_t
     }
     if (s->stack_slow(addr, (uint32_t)size, (uint32_t)value) != 0)
         stop(s, STOP_ERROR);
+}
+
+/* UC_HOOK_MEM_WRITE_PROT callback: the same watch without a memory hook, which would send
+ * every store of the program through the engine's slow path (tools/hookcost.py).  The watched
+ * window's pages [prot_lo, prot_hi) are mapped read-only, so only their stores fault into
+ * here: the store is noted as bc_hook_stack_write notes it (before it lands, as a memory
+ * hook sees it), then made in the pages' host memory, and execution goes on.  A store elsewhere is
+ * a real protection fault: false leaves it to the next hook (cpu.py reports it). */
+int bc_hook_stack_prot(void *uc, int type, uint64_t address, int size, int64_t value,
+                       struct bc_state *s)
+{
+    uint32_t addr = (uint32_t)address;
+    if (addr < s->prot_lo || size <= 0 || size > 8 || (uint64_t)addr + (uint32_t)size > s->prot_hi)
+        return 0;
+    if (addr >= s->watch_lo && addr < s->watch_hi)    /* the hook's range [lo, top) */
+        bc_hook_stack_write(uc, type, address, size, value, s);
+    uint8_t *at = s->host + (addr - s->prot_lo);
+    for (int i = 0; i < size; i++) {
+        int shift = 8 * (s->big_endian ? size - 1 - i : i);
+        at[i] = (uint8_t)((uint64_t)value >> shift);
+    }
+    return 1;
 }
 
 /* Debug stops: see the file comment.  Mirrored by emulator/debug/stops.py:_DbgState. */
