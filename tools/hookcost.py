@@ -32,13 +32,15 @@ PERIPHERAL_PAGES = "peripheral pages"
 class Bare:
     """A core with the machine's memory map and image, nothing else (the variant adds hooks)."""
 
-    def __init__(self, machine: Machine, mmio: bool = False):
+    def __init__(self, machine: Machine, mmio: bool = False, invalid_hook: bool = False):
         self.machine = machine
         cpu = machine.cpu
         spec = machine.spec
         from emulator.engine.cpu import UnicornCpu    # its constructor sets the CPU model
         self.cpu = UnicornCpu(spec.unicorn, dict(spec.cpus)[machine.board.cpu])
         self.uc = self.cpu.uc
+        if not invalid_hook:
+            self.cpu.remove_hook(self.cpu._invalid_hook)
         self.windows = [(p.base, p.base + p.size - 1) for p in machine.bus.peripherals]
         pages = {lo & ~0xFFF for lo, _ in self.windows}
         for lo, hi, perms in cpu.uc.mem_regions():
@@ -101,6 +103,15 @@ def _native_stack_write(bare: Bare) -> None:
                              hi - 0x3FF, hi)
 
 
+def _native_stack_prot(bare: Bare) -> None:
+    clock, cpu = _native_clock(bare), bare.cpu
+    hi = 0x203FFFFF
+    s = clock.state
+    s.stack_base, s.lowest, s.watch_lo, s.watch_hi = hi - 0x3FF, hi + 1, hi - 0x3FF, hi + 1
+    s.prot_lo, s.prot_hi, s.host = cpu.write_protect(hi - 0x3FF, hi + 1)
+    cpu.on_native_write_protected(clock.function("bc_hook_stack_prot"), ctypes.addressof(s))
+
+
 def _native_code_one(bare: Bare) -> None:
     clock = _native_clock(bare)
     bare.cpu.on_native_code(clock.function("bc_hook_entry_check"), ctypes.addressof(clock.state),
@@ -109,12 +120,14 @@ def _native_code_one(bare: Bare) -> None:
 
 VARIANTS = {
     "no hooks": (False, lambda bare: None),
+    "Python MEM_INVALID (every UnicornCpu has)": (False, lambda bare: None),
     "Python MEM_WRITE on peripheral windows": (False, _py_hooks([unicorn.UC_HOOK_MEM_WRITE])),
     "Python MEM_READ on peripheral windows": (False, _py_hooks([unicorn.UC_HOOK_MEM_READ])),
     "Python MEM_READ+MEM_WRITE on windows": (False, _py_hooks([unicorn.UC_HOOK_MEM_READ,
                                                               unicorn.UC_HOOK_MEM_WRITE])),
     "mmio_map on peripheral pages": (True, lambda bare: None),
     "native MEM_WRITE on a 1 KiB stack": (False, _native_stack_write),
+    "write-protected 1 KiB stack + native PROT": (False, _native_stack_prot),
     "native CODE on one address": (False, _native_code_one),
     "native BLOCK (the block clock)": (False, _native_block),
 }
@@ -130,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ends: dict[tuple, list[str]] = {}
     for _ in range(args.runs):
         for name, (mmio, add) in VARIANTS.items():
-            bare = Bare(machine, mmio)
+            bare = Bare(machine, mmio, name != "no hooks")
             add(bare)
             samples[name].append(bare.run())
             ends.setdefault(bare.end, []).append(name)

@@ -151,7 +151,8 @@ class _State(ctypes.Structure):
                 ("host", ctypes.c_void_p), ("prot_lo", ctypes.c_uint32),
                 ("prot_hi", ctypes.c_uint32), ("watch_lo", ctypes.c_uint32),
                 ("watch_hi", ctypes.c_uint32), ("big_endian", ctypes.c_uint32),
-                ("pad4", ctypes.c_uint32)]
+                ("pad4", ctypes.c_uint32),
+                ("cache", ctypes.c_void_p)]           # bc_insert allocates it
 
 
 _MISS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32)

@@ -3,8 +3,8 @@
  * an integer matrix multiply, a character-class state machine) in thread mode while SysTick
  * interrupts every TICK cycles (TICK = 0: SysTick stays off).
  *   coremark.elf: TICK = 0, ROUNDS = 640 (long compute, no interrupts: bare Unicorn runs it too)
- *   compute.elf : TICK = 100000 (a compute-heavy image with a slow heartbeat)
- *   irqheavy.elf: TICK = 2000   (an interrupt-heavy image)
+ *   compute.elf : TICK = 100000, ROUNDS = 480 (compute with a slow heartbeat)
+ *   irqheavy.elf: TICK = 2000, ROUNDS = 160 (an interrupt-heavy image)
  * The handler does a little work of its own (a CRC step over its tick count) so that interrupt
  * entry, handler code and exception return all show in the measurement.  Prints one checksum
  * line and exits 0 through semihosting; the checksum depends only on the kernels and the number
