@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Callable
 
 import ctypes
+import mmap
 
 import unicorn
 from unicorn import arm_const as A
@@ -135,6 +136,10 @@ class UnicornCpu:
         if not (0 <= base and size > 0 and base + size <= 1 << 32):
             raise EngineError(f"engine: cannot map 0x{base:x}+0x{size:x}: outside the 32-bit "
                               "address space")
+        if host is None and "w" in perms:        # host memory, so write_protect need not remap
+            buffer = mmap.mmap(-1, size)         # anonymous: zero pages, touched when used
+            self._buffers.append(buffer)
+            host = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
         try:
             if host is None:
                 self.uc.mem_map(base, size, prot)
