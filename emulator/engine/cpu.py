@@ -118,6 +118,7 @@ class UnicornCpu:
         self._regions: list[tuple[int, int]] | None = None
         self._fault: CpuFault | None = None
         self._hooks: list[int] = []
+        self._kinds: dict[int, int] = {}         # hook handle -> its UC_HOOK_* kind
         self._muted = False
         self._mute_native: Callable[[bool], None] = lambda muted: None
         self._enter_python: Callable[[], None] = lambda: None
@@ -328,23 +329,16 @@ class UnicornCpu:
 
     def write_protect(self, lo: int, hi: int) -> tuple[int, int, int]:
         """Take write permission from the pages holding [lo, hi) (clipped to the writable
-        region holding hi - 1), keeping their other permissions and contents; they are backed
-        by host memory then.  Returns the pages' range and the host address of its start."""
+        region holding hi - 1), keeping their other permissions; returns the pages' range and
+        the address of the host memory behind its start (map backs writable memory by it)."""
         region = next(((a, b + 1, p) for a, b, p in self.uc.mem_regions()
                        if a <= hi - 1 <= b and p & unicorn.UC_PROT_WRITE), None)
-        if region is None:
+        lo, hi = (max(lo & ~0xFFF, region[0]), min((hi + 0xFFF) & ~0xFFF, region[1])) if region else (lo, hi)
+        host = self._host_address(lo, hi) if region else None
+        if host is None:
             raise EngineError(f"engine: cannot write-protect 0x{lo:08x}-0x{hi:08x}: not in "
-                              "writable memory")
-        lo, hi = max(lo & ~0xFFF, region[0]), min((hi + 0xFFF) & ~0xFFF, region[1])
-        host = self._host_address(lo, hi)
+                              "writable host-backed memory")
         try:
-            if host is None:                     # engine-allocated: back it by our memory
-                data = self.read(lo, hi - lo)
-                buffer = ctypes.create_string_buffer(data, hi - lo)
-                self._buffers.append(buffer)
-                self.uc.mem_unmap(lo, hi - lo)
-                host = ctypes.addressof(buffer)
-                self.uc.mem_map_ptr(lo, hi - lo, region[2], host)
             self.uc.mem_protect(lo, hi - lo, region[2] & ~unicorn.UC_PROT_WRITE)
         except unicorn.UcError as exc:
             raise _engine_error(f"write-protecting 0x{lo:08x}-0x{hi:08x}", exc) from None
@@ -365,6 +359,7 @@ class UnicornCpu:
         if status != unicorn.UC_ERR_OK:
             raise _engine_error(f"adding a native hook on 0x{lo:x}-0x{hi:x}", unicorn.UcError(status))
         self._hooks.append(handle.value)
+        self._kinds[handle.value] = kind
         return handle.value
 
     def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
@@ -389,6 +384,13 @@ class UnicornCpu:
         if status != unicorn.UC_ERR_OK:
             raise _engine_error("removing a hook", unicorn.UcError(status))
         self.uc._callbacks.pop(handle, None)
+        self._kinds.pop(handle, None)
+
+    def memory_hooks(self) -> int:
+        """How many UC_HOOK_MEM_READ/MEM_WRITE hooks are installed: any one of them sends every
+        load or store of the program through the engine's slow path (tools/hookcost.py)."""
+        slow = unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE
+        return sum(1 for kind in self._kinds.values() if kind & slow)
 
     def forget_code(self, lo: int, hi: int) -> None:
         """Drop the translated blocks holding code in [lo, hi): a code hook added there
@@ -404,6 +406,7 @@ class UnicornCpu:
         except unicorn.UcError as exc:
             raise _engine_error(f"adding a hook on 0x{lo:x}-0x{hi:x}", exc) from None
         self._hooks.append(handle)
+        self._kinds[handle] = kind
         return handle
 
     def _on_invalid(self, uc, access, address, size, value, _) -> bool:
