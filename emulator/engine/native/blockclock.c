@@ -5,7 +5,8 @@
  * It is the C twin of emulator/engine/clock.py:PyClock.on_block and must stay step-for-step identical
  * to it (tests/test_clock.py runs every firmware image through both and compares the reports).
  * Block costs are computed in Python (emulator/engine/cyclemodel.py) the first time a block runs and
- * cached here in an open-addressing table keyed by (address, size).
+ * cached here in an open-addressing table keyed by (address, size), with a direct-mapped copy of
+ * the recently run ones in front of it.
  *
  * Two probe hooks share the state (emulator/probes/native.py owns their Python side):
  *  - bc_hook_probe, a UC_HOOK_CODE callback on the first and return instructions of watched
