@@ -37,7 +37,7 @@ demo: $(STAMP)
 test: $(STAMP) toolchains
 	$(PY) -m pytest -q
 
-# Speed: fwsandbox vs its limit and a naive per-instruction twin, side by side (issue 6).
+# Speed: fwsandbox beside its limits (in-process, bare Unicorn) and QEMU (issues 6, 20).
 bench: $(STAMP) toolchains
 	$(PY) tools/bench.py
 

@@ -9,8 +9,6 @@ from . import __version__
 from .engine import clock
 from .errors import BadInput, FwError
 from .machine.machine import DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT
-from .report import render_csv, render_json, render_table, render_text, write_histogram_svg
-from .report.svg import check_writable
 from .report.runsummary import exit_code, run_text
 
 _INT = click.INT
@@ -122,12 +120,14 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
         result = _guard(lambda: machine.run(**options))
     analysis = finish_analysis(machine, result, bound, image)
     if fmt == "json":
+        from .report.jsondoc import render_json
         click.echo(render_json(analysis.report), nl=False)
     else:
         _finish_console(result.output)
         click.echo(run_text(machine, result, analysis.results.interrupts,
                             analysis.results.unreturned, analysis.report.watch))
         if analysis.results.findings:
+            from .report.text import render_text
             click.echo(render_text(analysis.report))
     sys.exit(exit_code(result, analysis.results.findings))
 
@@ -146,6 +146,8 @@ def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, pro
            no_profiles, fmt, table, plot, html) -> None:
     """Cycle-count report of IMAGE: cycles per allocation function and context, stack high-water
     marks and interrupts taken."""
+    from .report import render_csv, render_json, render_table, write_histogram_svg
+    from .report.svg import check_writable
     from .session import analyse
     for path, what in ((plot, "the SVG plot"), (html, "the HTML report")):
         if path:

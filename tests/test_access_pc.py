@@ -61,6 +61,12 @@ def _locator(arch: str, code: bytes, regs: dict):
      {"sp": 0x2000_1000, "r1": 0x4000_0000},
      [(0x2000_0FF8, True, 0x1000), (0x4000_0000, True, 0x1004), (0x2000_0FFC, True, 0x1006),
       (0x4000_0004, True, 0x1008)]),
+    # ldr r0, [pc, #4]; ldr.w r3, [r1, r2, lsl #2]; ldr r4, [r1]; ldr.w r4, [pc, #-8]: literal
+    # loads at Align(PC, 4) + imm and a shifted index (A7.7.43, A7.7.45), located exactly
+    ("cortex-m", bytes.fromhex("0148" "51f82230" "0c68" "5ff80840"),
+     {"r1": 0x4000_0000, "r2": 3},
+     [(0x1008, False, 0x1000), (0x4000_000C, False, 0x1002), (0x4000_0000, False, 0x1006),
+      (0x1004, False, 0x1008)]),
     # stwu r1,-16(r1); stw r4,8(r1); stwx r0,r1,r3; lwz r5,0(r6)
     ("ppc-booke", bytes.fromhex("9421fff0" "90810008" "7c01192e" "80a60000"),
      {"r1": 0x4000_1000, "r3": 0x20, "r6": 0xC3FF_0100},

@@ -1,23 +1,28 @@
-"""Speed benchmark: fwsandbox with every detector on, side by side with its limit and a naive twin.
+"""Speed benchmark: fwsandbox with every detector on, beside its limits and QEMU.
 
-For each workload, in one process, interleaved run by run (medians of --runs):
-  (a) limit     Unicorn with only what delivers the same interrupts: the native block clock (it
-                decides when timers fire), timers, NVIC/INTC, exception entry/return.  No
-                probes, no event recording, no detectors.
-  (b) fwsandbox every detector on: `fwsandbox run`'s work (default rules: call probes on every
+For each workload, interleaved run by run (medians of --runs), CPU seconds:
+  (a) limit     in this process: Unicorn with only what delivers the same interrupts (the native
+                block clock, which decides when timers fire; timers, NVIC/INTC, exception
+                entry/return).  No probes, no event recording, no detectors.
+  (b) fwsandbox in this process: `fwsandbox run`'s work (default rules: call probes on every
                 allocator, the interrupt-stack watch, events, detectors, the report).
-  (c) naive     (b) plus a Python hook on every instruction doing the per-instruction cycle and
-                ISR-context bookkeeping (model cost of the instruction, read IPSR / MSR).
+  run           `fwsandbox run IMAGE` as a whole process, start-up included.
+  bare          `tools/bare.py IMAGE`: Unicorn on the board's memory map with no hooks at all, as
+                a whole process, start-up included (images that need no interrupt only).
+  qemu          `qemu-system-arm -M mps2-an386 -semihosting -kernel IMAGE`, whole process.
 (a) and (b) must agree on cycles, instructions and console output (same deliveries), else the
-benchmark fails.  Also printed: bare Unicorn (no hooks at all, so no interrupts) on the compute
-workload, start-up time of `fwsandbox run` on a small image, and peak RSS of the largest run.
+benchmark fails.  Also printed: the start-up of `fwsandbox run` on a small image and the peak
+RSS of the largest run.
 
     python tools/bench.py [--runs 5] [--workload NAME ...]      (make bench)
 """
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,7 +34,6 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from emulator.engine import clock
-from emulator.engine.cpu import UnicornCpu
 from emulator.machine.machine import Machine
 from emulator.report import render_json
 from emulator.session import finish_analysis, prepare
@@ -46,6 +50,8 @@ class Workload:
     name: str
     image: Path
     what: str
+    bare: bool = False             # runs the same instructions without interrupts
+    qemu: bool = True              # an ARM image QEMU's mps2-an386 runs
 
 
 def demo_variant(arch: str) -> Path:
@@ -64,78 +70,72 @@ def demo_variant(arch: str) -> Path:
 
 def workloads() -> list[Workload]:
     subprocess.run(["make", "-s", "-C", str(ROOT / "firmware" / "bench")], check=True)
-    return [Workload("compute", OUT / "compute.elf", "gcc -O2 CRC/list/matrix, SysTick 100k cycles"),
+    return [Workload("coremark", OUT / "coremark.elf", "gcc -O2 CRC/list/matrix/state kernels, no interrupts", bare=True),
+            Workload("compute", OUT / "compute.elf", "same kernels, SysTick every 100,000 cycles"),
             Workload("irq-heavy", OUT / "irqheavy.elf", "same kernels, SysTick every 2,000 cycles"),
             Workload("demo-arm", demo_variant("arm"), f"allocation-heavy demo, {DEMO_LOOPS} loops"),
-            Workload("demo-ppc", demo_variant("ppc"), f"allocation-heavy demo, {DEMO_LOOPS} loops")]
+            Workload("demo-ppc", demo_variant("ppc"), f"allocation-heavy demo, {DEMO_LOOPS} loops",
+                     qemu=False)]
 
 
-# the three ways to run an image -------------------------------------------------------------
+# the ways to run an image ---------------------------------------------------------------------
 def run_limit(image: Path):
     machine = Machine.load(image, record=False)
-    started = time.perf_counter()
+    started = time.process_time()
     result = machine.run(BUDGET, TIMEOUT)
-    return time.perf_counter() - started, result
+    return time.process_time() - started, result
 
 
-def run_fwsandbox(image: Path, naive: bool = False):
+def run_fwsandbox(image: Path):
     machine, rules = prepare(image)
-    if naive:
-        NaiveBookkeeping(machine)
-    started = time.perf_counter()
+    started = time.process_time()
     result = machine.run(BUDGET, TIMEOUT)
     report = render_json(finish_analysis(machine, result, rules, image).report)
-    return time.perf_counter() - started, result, report
+    return time.process_time() - started, result, report
 
 
-class NaiveBookkeeping:
-    """What a sandbox without a native clock does: Python on every executed instruction."""
-
-    def __init__(self, machine):
-        self.cpu, self.model = machine.cpu, machine.model
-        self.context_reg = machine.spec.context_reg
-        self.cost: dict[int, int] = {}
-        self.cycles = self.isr_instructions = 0
-        machine.cpu.on_code(self.on_instruction)
-
-    def on_instruction(self, addr: int, size: int) -> None:
-        cost = self.cost.get(addr)
-        if cost is None:
-            cost = self.cost[addr] = self.model.block(self.cpu.read(addr, size), addr).total
-        self.cycles += cost
-        if self.cpu.reg(self.context_reg):
-            self.isr_instructions += 1
+def child_cpu(argv: list[str], ok=(0,)) -> float:
+    """CPU seconds (user + system) of a whole child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, timeout=TIMEOUT)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in ok:
+        raise SystemExit(f"{' '.join(argv)}: exit {proc.returncode}\n{proc.stderr}")
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run_bare(image: Path, count: int = 4_000_000) -> tuple[float, int]:
-    """Unicorn alone (no hooks, so no interrupts): the first ``count`` instructions of the image."""
-    machine = Machine.load(image, record=False)
-    bare = UnicornCpu(machine.spec.unicorn, dict(machine.spec.cpus)[machine.board.cpu])
-    for lo, hi, perms in machine.cpu.uc.mem_regions():     # memory and peripheral pages
-        bare.uc.mem_map(lo, hi - lo + 1, perms)
-    for seg in machine.image.segments:
-        bare.write(seg.addr, seg.data)
-    for name in ("sp", "pc"):
-        bare.set_reg(name, machine.cpu.reg(name))
-    started = time.perf_counter()
-    bare.start(machine.core.exec_pc(machine.cpu.reg("pc")), count=count)
-    return time.perf_counter() - started, count
+def fwsandbox_argv(image: Path) -> list[str]:
+    return [str(Path(sys.executable).with_name("fwsandbox")), "run", str(image),
+            "--max-cycles", str(BUDGET)]
+
+
+def bare_argv(image: Path) -> list[str]:
+    return [sys.executable, str(ROOT / "tools" / "bare.py"), str(image)]
+
+
+def qemu_argv(image: Path) -> list[str]:
+    return ["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-semihosting",
+            "-kernel", str(image)]
 
 
 # measurement ---------------------------------------------------------------------------------
 def measure(work: Workload, runs: int) -> dict:
-    times = {"a": [], "b": [], "c": []}
+    qemu = work.qemu and shutil.which("qemu-system-arm") is not None
+    times: dict[str, list[float]] = {"a": [], "b": [], "run": [], "bare": [], "qemu": []}
     instructions = 0
     for _ in range(runs):
         t_a, limit = run_limit(work.image)
         t_b, full, report = run_fwsandbox(work.image)
-        t_c, naive, naive_report = run_fwsandbox(work.image, naive=True)
         _same_deliveries(work, limit, full)
-        if naive_report != report:
-            raise SystemExit(f"{work.name}: the naive run gave a different report")
-        times["a"].append(t_a), times["b"].append(t_b), times["c"].append(t_c)
+        times["a"].append(t_a), times["b"].append(t_b)
+        times["run"].append(child_cpu(fwsandbox_argv(work.image), ok=(0, 1)))
+        if work.bare:
+            times["bare"].append(child_cpu(bare_argv(work.image)))
+        if qemu:
+            times["qemu"].append(child_cpu(qemu_argv(work.image), ok=(0, 1)))
         instructions = full.instructions
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = {k: statistics.median(v) if v else None for k, v in times.items()}
     return {"work": work, "instructions": instructions, **med}
 
 
@@ -146,15 +146,15 @@ def _same_deliveries(work: Workload, limit, full) -> None:
         raise SystemExit(f"{work.name}: (a) and (b) differ: {got[:2]} vs {want[:2]}")
 
 
-def startup(runs: int) -> float:
+def startup(runs: int) -> tuple[float, float]:
+    """Medians of the wall and CPU seconds of `fwsandbox run firmware/arm/demo.elf`."""
     exe = Path(sys.executable).with_name("fwsandbox")
-    samples = []
+    wall, cpu = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([str(exe), "run", "firmware/arm/demo.elf"], cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        cpu.append(child_cpu([str(exe), "run", "firmware/arm/demo.elf"]))
+        wall.append(time.perf_counter() - started)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 # Peak memory of `fwsandbox run`, taken inside that process from VmHWM (the high-water mark of
@@ -181,15 +181,24 @@ def peak_rss_mb(image: Path) -> float:
 
 
 # output --------------------------------------------------------------------------------------
+def _ratio(num: float | None, den: float | None) -> str:
+    return f"{num / den:6.2f}" if num and den else f"{'-':>6}"
+
+
+def _secs(value: float | None) -> str:
+    return f"{value:7.2f}" if value is not None else f"{'-':>7}"
+
+
 def table(rows: list[dict]) -> str:
-    head = (f"{'workload':<10} {'instr':>10} {'(a) limit':>10} {'(b) fwsandbox':>14} "
-            f"{'(c) naive':>10} {'b/a':>6} {'b/c':>6}")
+    head = (f"{'workload':<10} {'instr':>11} {'(a) limit':>10} {'(b) fwsbx':>10} {'run s':>7} "
+            f"{'bare s':>7} {'qemu s':>7} {'b/a':>6} {'bare/run':>8} {'qemu/run':>8}")
     lines = [head, "-" * len(head)]
     for r in rows:
-        mips = {k: r["instructions"] / r[k] / 1e6 for k in "abc"}
-        lines.append(f"{r['work'].name:<10} {r['instructions']:>10,} {mips['a']:>6.1f} MIPS "
-                     f"{mips['b']:>9.1f} MIPS {mips['c']:>5.2f} MIPS "
-                     f"{r['a'] / r['b']:>6.2f} {r['c'] / r['b']:>6.1f}")
+        mips = {k: r["instructions"] / r[k] / 1e6 for k in "ab"}
+        lines.append(f"{r['work'].name:<10} {r['instructions']:>11,} {mips['a']:>5.1f} MIPS "
+                     f"{mips['b']:>5.1f} MIPS {_secs(r['run'])} {_secs(r['bare'])} {_secs(r['qemu'])} "
+                     f"{_ratio(r['a'], r['b'])} {_ratio(r['bare'], r['run']):>8} "
+                     f"{_ratio(r['qemu'], r['run']):>8}")
     return "\n".join(lines)
 
 
@@ -202,16 +211,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {clock.describe()}", file=sys.stderr)
     selected = [w for w in workloads() if not args.workload or w.name in args.workload]
     rows = [measure(w, args.runs) for w in selected]
-    print(f"fwsandbox bench, {clock.describe()}, medians of {args.runs} runs, MIPS = "
-          "emulated instructions / wall second of the run")
+    print(f"fwsandbox bench, {clock.describe()}, medians of {args.runs} interleaved runs, "
+          "CPU seconds; MIPS = emulated instructions / CPU second of the run; run, bare and "
+          "qemu are whole processes, start-up included")
     print(table(rows))
     for w in selected:
         print(f"  {w.name:<10} {w.what}")
-    if any(w.name == "compute" for w in selected):
-        bare_t, bare_n = run_bare(OUT / "compute.elf")
-        print(f"bare Unicorn, no hooks (compute, first {bare_n:,} instructions): "
-              f"{bare_n / bare_t / 1e6:.1f} MIPS")
-    print(f"start-up of `fwsandbox run firmware/arm/demo.elf`: {startup(args.runs):.3f} s")
+    wall, cpu = startup(args.runs)
+    bytecode = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    print(f"start-up of `fwsandbox run firmware/arm/demo.elf`: {wall:.3f} s wall, {cpu:.3f} s "
+          f"CPU (bytecode cache writes {bytecode})")
     biggest = max(rows, key=lambda r: r["instructions"])["work"]
     print(f"peak RSS of `fwsandbox run {biggest.image.relative_to(ROOT)}`: {peak_rss_mb(biggest.image):.0f} MB")
     return 0

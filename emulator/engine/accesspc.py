@@ -1,6 +1,7 @@
 """Which instruction of the running block made a memory access: the exact PC for memory hooks.
 
-Unicorn 2.1.4 syncs PC before memory hooks only until a hook first writes PC with
+Unicorn 2.1.4 never syncs PC before an mmio callback (measured: it reads as the block's first
+instruction) and syncs it before memory hooks only until a hook first writes PC with
 uc_reg_write (every exception return does): from then on ``skip_sync_pc_on_exit`` stays set
 (unicorn PR #2181) and PC in a memory hook is a stale value from earlier in the block.  The
 registers are exact, so the access is matched against the block's own load/store instructions:
@@ -16,7 +17,8 @@ import capstone
 
 @dataclass(frozen=True)
 class Access:
-    """One memory instruction: it touches [base + index + disp, ... + span) (or below, for push)."""
+    """One memory instruction: it touches [base + (index << shift) + disp, ... + span) (or
+    below, for push)."""
 
     pc: int
     base: str | None
@@ -24,6 +26,7 @@ class Access:
     disp: int
     span: int
     descending: bool = False           # push/stmdb: the bytes below the base register
+    shift: int = 0                     # the index register's left shift
 
 
 class AccessLocator:
@@ -54,10 +57,18 @@ class AccessLocator:
         self._cursor[write] = (block.addr, block_start, hits[0])
         return accesses[hits[0]].pc if accesses[hits[0]] else None
 
+    def block_moved(self, block_start: int, cycles: int) -> None:
+        """The running block, started at ``block_start``, now starts ``cycles`` later (a
+        stall): the accesses already located in it stay located."""
+        for write, (addr, start, index) in self._cursor.items():
+            if start == block_start:
+                self._cursor[write] = (addr, start + cycles, index)
+
     def _may_touch(self, access: Access | None, addr: int) -> bool:
         if access is None:                 # a memory instruction we cannot evaluate
             return True
-        base = self._value(access.base) + self._value(access.index) + access.disp
+        base = self._value(access.base) + (self._value(access.index) << access.shift) + access.disp
+        base &= 0xFFFFFFFF
         lo = base - access.span if access.descending else base
         return lo <= addr < lo + access.span
 

@@ -146,7 +146,13 @@ class _State(ctypes.Structure):
                 ("in_interrupt", ctypes.c_uint32), ("sp_id", ctypes.c_uint32),
                 ("traps", ctypes.c_uint32), ("pad3", ctypes.c_uint32),
                 # watched return addresses (emulator/probes/native.py, bc_hook_entry_check)
-                ("rets", ctypes.c_void_p), ("ret_mask", ctypes.c_uint32), ("lr_id", ctypes.c_uint32)]
+                ("rets", ctypes.c_void_p), ("ret_mask", ctypes.c_uint32), ("lr_id", ctypes.c_uint32),
+                # the stack watch by write protection (bc_hook_stack_prot)
+                ("host", ctypes.c_void_p), ("prot_lo", ctypes.c_uint32),
+                ("prot_hi", ctypes.c_uint32), ("watch_lo", ctypes.c_uint32),
+                ("watch_hi", ctypes.c_uint32), ("big_endian", ctypes.c_uint32),
+                ("pad4", ctypes.c_uint32),
+                ("cache", ctypes.c_void_p)]           # bc_insert allocates it
 
 
 _MISS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32, ctypes.c_uint32)

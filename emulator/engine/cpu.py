@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Callable
 
 import ctypes
+import mmap
 
 import unicorn
 from unicorn import arm_const as A
@@ -16,6 +17,7 @@ from unicorn import ppc_const as P
 from unicorn.unicorn_py3.unicorn import uc_hook_h, uclib
 
 from ..errors import EmulationError
+from .mmio import DevicePage, DeviceRead, DeviceWrite
 
 ARM_REGS = {**{f"r{i}": getattr(A, f"UC_ARM_REG_R{i}") for i in range(13)},
             "sp": A.UC_ARM_REG_SP, "lr": A.UC_ARM_REG_LR, "pc": A.UC_ARM_REG_PC,
@@ -116,13 +118,17 @@ class UnicornCpu:
         self._regions: list[tuple[int, int]] | None = None
         self._fault: CpuFault | None = None
         self._hooks: list[int] = []
+        self._kinds: dict[int, int] = {}         # hook handle -> its UC_HOOK_* kind
         self._muted = False
         self._mute_native: Callable[[bool], None] = lambda muted: None
         self._enter_python: Callable[[], None] = lambda: None
         self._leave_python: Callable[[], None] = lambda: None
         self._buffers: list = []                 # host memory behind map_aliased regions
+        self._big_endian = "UC_MODE_BIG_ENDIAN" in engine.modes
+        self._host_maps: list[tuple[int, int, int]] = []   # (base, size, host address)
+        self._host = 0                           # >0 while read/write access memory (mmio.py)
         self._unmapped_handler: Callable[[int, bool], bool] | None = None
-        self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
+        self._invalid_hook = self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
 
     # memory -----------------------------------------------------------------------------
     def map(self, base: int, size: int, perms: str = "rwx", host: int | None = None) -> None:
@@ -131,11 +137,16 @@ class UnicornCpu:
         if not (0 <= base and size > 0 and base + size <= 1 << 32):
             raise EngineError(f"engine: cannot map 0x{base:x}+0x{size:x}: outside the 32-bit "
                               "address space")
+        if host is None and "w" in perms:        # host memory, so write_protect need not remap
+            buffer = mmap.mmap(-1, size)         # anonymous: zero pages, touched when used
+            self._buffers.append(buffer)
+            host = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
         try:
             if host is None:
                 self.uc.mem_map(base, size, prot)
             else:
                 self.uc.mem_map_ptr(base, size, prot, host)
+                self._host_maps.append((base, size, host))
         except unicorn.UcError as exc:
             raise _engine_error(f"mapping 0x{base:08x}+0x{size:x} ({perms})", exc) from None
         self._regions = None
@@ -148,6 +159,27 @@ class UnicornCpu:
         for at in (base, alias):
             self.map(at, size, perms, ctypes.addressof(buffer))
 
+    def map_device(self, base: int, size: int, read: DeviceRead, write: DeviceWrite) -> None:
+        """Map [base, base+size) (whole pages) as device memory (emulator/engine/mmio.py):
+        a firmware load returns ``read(addr, size)`` (None: plain memory there), a store calls
+        ``write(addr, size, value)``; ``read``/``write`` here see the shadow."""
+        page = DevicePage(base, size, self._big_endian, read, write)
+        load, store = self.edged(page.load), self.edged(page.store)
+
+        def on_load(uc, offset, size, _):
+            return page.load(offset, size, True) if self._host else load(offset, size, False)
+
+        def on_store(uc, offset, size, value, _):
+            if self._host:
+                page.store(offset, size, value, True)
+            else:
+                store(offset, size, value, False)
+        try:
+            self.uc.mmio_map(base, size, on_load, None, on_store, None)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"mapping device memory 0x{base:08x}+0x{size:x}", exc) from None
+        self._regions = None
+
     def on_unmapped(self, handler: Callable[[int, bool], bool]) -> None:
         """``handler(addr, write)`` is asked first about an access to unmapped memory: True
         if it mapped that address (the access is then retried), False for the usual fault."""
@@ -159,7 +191,11 @@ class UnicornCpu:
         if size <= 0 or not 0 <= addr <= 0xFFFFFFFF or size > MAX_ACCESS:
             raise CpuFault("unmapped-read", self._pc(), addr & 0xFFFFFFFF)
         buf = self._readbuf if size <= 64 else ctypes.create_string_buffer(size)
-        status = uclib.uc_mem_read(self._uch, addr, buf, size)
+        self._host += 1
+        try:
+            status = uclib.uc_mem_read(self._uch, addr, buf, size)
+        finally:
+            self._host -= 1
         if status != unicorn.UC_ERR_OK:
             raise CpuFault("unmapped-read", self._pc(), addr)
         return buf.raw[:size]
@@ -169,10 +205,13 @@ class UnicornCpu:
         data = bytes(data)
         if not 0 <= addr <= 0xFFFFFFFF:
             raise CpuFault("unmapped-write", self._pc(), addr & 0xFFFFFFFF)
+        self._host += 1
         try:
             self.uc.mem_write(addr, data)
         except unicorn.UcError:
             raise CpuFault("unmapped-write", self._pc(), addr) from None
+        finally:
+            self._host -= 1
 
     def _pc(self) -> int:
         """The PC for a fault report (0 if even that cannot be read)."""
@@ -281,6 +320,38 @@ class UnicornCpu:
         """A C ``UC_HOOK_MEM_WRITE`` callback (by address) on stores into [lo, hi]."""
         self._add_native(unicorn.UC_HOOK_MEM_WRITE, function, user_data, lo, hi)
 
+    def on_native_write_protected(self, function: int, user_data: int) -> None:
+        """A C ``UC_HOOK_MEM_WRITE_PROT`` callback (by address), asked before the fault report
+        about every store into write-protected memory: true if it made the store itself."""
+        self.remove_hook(self._invalid_hook)     # the fault report must come after it
+        self._add_native(unicorn.UC_HOOK_MEM_WRITE_PROT, function, user_data, 1, 0)
+        self._invalid_hook = self.uc.hook_add(unicorn.UC_HOOK_MEM_INVALID, self._on_invalid)
+
+    def write_protect(self, lo: int, hi: int) -> tuple[int, int, int]:
+        """Take write permission from the pages holding [lo, hi) (clipped to the writable
+        region holding hi - 1), keeping their other permissions; returns the pages' range and
+        the address of the host memory behind its start (map backs writable memory by it)."""
+        region = next(((a, b + 1, p) for a, b, p in self.uc.mem_regions()
+                       if a <= hi - 1 <= b and p & unicorn.UC_PROT_WRITE), None)
+        lo, hi = (max(lo & ~0xFFF, region[0]), min((hi + 0xFFF) & ~0xFFF, region[1])) if region else (lo, hi)
+        host = self._host_address(lo, hi) if region else None
+        if host is None:
+            raise EngineError(f"engine: cannot write-protect 0x{lo:08x}-0x{hi:08x}: not in "
+                              "writable host-backed memory")
+        try:
+            self.uc.mem_protect(lo, hi - lo, region[2] & ~unicorn.UC_PROT_WRITE)
+        except unicorn.UcError as exc:
+            raise _engine_error(f"write-protecting 0x{lo:08x}-0x{hi:08x}", exc) from None
+        self._regions = None
+        return lo, hi, host
+
+    def _host_address(self, lo: int, hi: int) -> int | None:
+        """The host address behind [lo, hi) if map(host=...) mapped all of it."""
+        for base, size, host in self._host_maps:
+            if base <= lo and hi <= base + size:
+                return host + lo - base
+        return None
+
     def _add_native(self, kind: int, function: int, user_data: int, lo: int, hi: int) -> int:
         handle = uc_hook_h()
         status = uclib.uc_hook_add(self._uch, ctypes.byref(handle), kind, ctypes.c_void_p(function),
@@ -288,6 +359,7 @@ class UnicornCpu:
         if status != unicorn.UC_ERR_OK:
             raise _engine_error(f"adding a native hook on 0x{lo:x}-0x{hi:x}", unicorn.UcError(status))
         self._hooks.append(handle.value)
+        self._kinds[handle.value] = kind
         return handle.value
 
     def on_code(self, callback: Callable[[int, int], None], lo: int = 1, hi: int = 0) -> int:
@@ -317,6 +389,13 @@ class UnicornCpu:
         if status != unicorn.UC_ERR_OK:
             raise _engine_error("removing a hook", unicorn.UcError(status))
         self.uc._callbacks.pop(handle, None)
+        self._kinds.pop(handle, None)
+
+    def memory_hooks(self) -> int:
+        """How many UC_HOOK_MEM_READ/MEM_WRITE hooks are installed: any one of them sends every
+        load or store of the program through the engine's slow path (tools/hookcost.py)."""
+        slow = unicorn.UC_HOOK_MEM_READ | unicorn.UC_HOOK_MEM_WRITE
+        return sum(1 for kind in self._kinds.values() if kind & slow)
 
     def forget_code(self, lo: int, hi: int) -> None:
         """Drop the translated blocks holding code in [lo, hi): a code hook added there
@@ -332,6 +411,7 @@ class UnicornCpu:
         except unicorn.UcError as exc:
             raise _engine_error(f"adding a hook on 0x{lo:x}-0x{hi:x}", exc) from None
         self._hooks.append(handle)
+        self._kinds[handle] = kind
         return handle
 
     def _on_invalid(self, uc, access, address, size, value, _) -> bool:

@@ -1,8 +1,10 @@
 """The bus: builds the board's peripherals and routes CPU accesses in their windows to them.
 
-Each peripheral window is ordinary mapped memory with range-limited read/write hooks (the PC
-is exact in those hooks, unlike in Unicorn's mmio callbacks): a read hook stores the register
-value in the backing memory just before the load completes.
+The pages of the peripheral windows are device memory (Unicorn's mmio_map, see
+emulator/engine/mmio.py): only their own loads and stores leave the engine's fast path, where a
+memory hook of any range would slow every access of the program.  The engine's PC is stale in
+those callbacks as in memory hooks; the accessing instruction is located in the running block
+(emulator/engine/accesspc.py) and the access is charged at its exact cycle.
 """
 from __future__ import annotations
 
@@ -89,28 +91,36 @@ class Bus:
         }
 
     def install(self) -> None:
-        cpu = self.machine.cpu
-        for p in self.peripherals:
-            lo, size = p.base & ~(PAGE - 1), ((p.base + p.size + PAGE - 1) & ~(PAGE - 1)) - (p.base & ~(PAGE - 1))
-            if not cpu.is_mapped(lo, size):
-                cpu.map(lo, size, "rw")
-            cpu.on_read(p.base, p.base + p.size - 1, self._reader(p))
-            cpu.on_write(p.base, p.base + p.size - 1, self._writer(p))
+        cpu, hooked = self.machine.cpu, []
+        for lo, hi, inside in device_spans(self.peripherals):
+            if cpu.is_mapped(lo, hi - lo):       # a window inside a memory: hooks on it
+                hooked += inside
+                continue
+            windows = [(p.base, p.base + p.size, self._reader(p), self._writer(p)) for p in inside]
+            cpu.map_device(lo, hi - lo, *dispatchers(windows))
+        for p in hooked:
+            self._hook(p)
         if self._space:
             cpu.on_unmapped(self._claim)
 
-    def _reader(self, p: Peripheral):
-        machine, cpu, order = self.machine, self.machine.cpu, "big" if self.big_endian else "little"
+    def _hook(self, p: Peripheral) -> None:
+        """A window inside mapped memory: range-limited hooks (slower for every access, see
+        emulator/engine/mmio.py); the read hook stores the value just before the load."""
+        cpu, reader, order = self.machine.cpu, self._reader(p), "big" if self.big_endian else "little"
+        cpu.on_read(p.base, p.base + p.size - 1, lambda a, s: cpu.write(a, reader(a, s).to_bytes(s, order)))
+        cpu.on_write(p.base, p.base + p.size - 1, self._writer(p))
 
+    def _reader(self, p: Peripheral):
+        machine = self.machine
         stub, log, polls = isinstance(p, StubPeripheral), self.stub_log, self.polls
 
-        def on_read(addr: int, size: int) -> None:
+        def on_read(addr: int, size: int) -> int:
             pc, now = machine.position.access_at(addr, write=False)
             value = p.read(addr - p.base, size, now) & ((1 << (8 * size)) - 1)
-            cpu.write(addr, value.to_bytes(size, order))
             polls.read(addr, pc, now, value)
             if stub:
                 log.note(addr, False, pc)
+            return value
         return on_read
 
     def _writer(self, p: Peripheral):
@@ -132,23 +142,21 @@ class Bus:
 
     # unclaimed peripheral addresses (board key unclaimed = "stub") ------------------------------
     def _claim(self, addr: int, write: bool) -> bool:
-        """An access to unmapped memory: inside the peripheral space, map its page as plain
-        memory (reads give back what was written) with logging hooks, and let it retry."""
+        """An access to unmapped memory: inside the peripheral space, map its page as device
+        memory that reads back what was written and logs every access, and let it retry."""
         if not any(lo <= addr < hi for lo, hi in self._space):
             return False
-        page, cpu, machine = addr & ~(PAGE - 1), self.machine.cpu, self.machine
-        cpu.map(page, PAGE, "rw")
-        self.stub_log.note(addr, write, machine.position.access_at(addr, write)[0])
-        write_logged = self._logged(True)
-        cpu.on_read(page, page + PAGE - 1, self._logged(False))
-        cpu.on_write(page, page + PAGE - 1, lambda at, size, value: write_logged(at, size))
+        page, cpu = addr & ~(PAGE - 1), self.machine.cpu
+        # the retried access reaches the new page's callbacks, which log it
+        read_logged, write_logged = self._logged(False), self._logged(True)
+        cpu.map_device(page, PAGE, read_logged, lambda at, size, value: write_logged(at, size))
         return True
 
     def _logged(self, write: bool):
         machine, log, polls = self.machine, self.stub_log, self.polls
         order = "big" if self.big_endian else "little"
 
-        def on_access(addr: int, size: int) -> None:
+        def on_access(addr: int, size: int) -> None:      # None: the page reads as memory
             pc, now = machine.position.access_at(addr, write)
             log.note(addr, write, pc)
             if not write:
@@ -164,6 +172,41 @@ class Bus:
         cs = self.machine.model.cs
         after = list(cs.disasm(self.machine.cpu.read(pc, 24), pc))[1:5]
         return poll_text(addr, pc, reads, value, tested_bits(after), self.machine.describe(pc))
+
+
+def device_spans(peripherals) -> list[tuple[int, int, list]]:
+    """The page-aligned spans [lo, hi) the peripheral windows cover, overlapping ones merged,
+    each with the peripherals inside it."""
+    spans: list[tuple[int, int, list]] = []
+    for p in sorted(peripherals, key=lambda p: p.base):
+        lo, hi = p.base & ~(PAGE - 1), (p.base + p.size + PAGE - 1) & ~(PAGE - 1)
+        if spans and lo < spans[-1][1]:
+            last = spans.pop()
+            lo, hi, p = last[0], max(hi, last[1]), last[2] + [p]
+            spans.append((lo, hi, p))
+        else:
+            spans.append((lo, hi, [p]))
+    return spans
+
+
+def dispatchers(windows: list[tuple[int, int, object, object]]):
+    """read(addr, size) and write(addr, size, value) of a device span: the window holding
+    ``addr`` handles it; between windows the span is plain memory (read gives None)."""
+    def find(addr: int):
+        for lo, hi, reader, writer in windows:
+            if lo <= addr < hi:
+                return reader, writer
+        return None, None
+
+    def read(addr: int, size: int):
+        reader = find(addr)[0]
+        return None if reader is None else reader(addr, size)
+
+    def write(addr: int, size: int, value: int) -> None:
+        writer = find(addr)[1]
+        if writer is not None:
+            writer(addr, size, value)
+    return read, write
 
 
 def board_params(cls) -> dict[str, object]:

@@ -29,6 +29,7 @@ class MachineHost:
         (an operand-dependent division): now and the block's start both move, so the later
         instructions of the block keep their exact cycles."""
         clock = self._m.clock
+        self._m.position.locator.block_moved(clock.block_start, cycles)
         clock.now += cycles
         clock.block_start += cycles
 

@@ -91,9 +91,12 @@ class NativeHost:
             raise ValueError("one native stack probe per machine")
         self.stack = probe
         s = self.state
-        s.stack_base, s.lowest, s.sp_id = probe.base, probe.top, self.machine.cpu.reg_id("sp")
-        self.machine.cpu.on_native_write(self.clock.function("bc_hook_stack_write"), self.address,
-                                         lo, probe.top - 1)
+        cpu = self.machine.cpu
+        s.stack_base, s.lowest, s.sp_id = probe.base, probe.top, cpu.reg_id("sp")
+        # by write protection, not a memory hook: see bc_hook_stack_prot
+        s.watch_lo, s.watch_hi, s.big_endian = lo, probe.top, int(self.machine.spec.big_endian)
+        s.prot_lo, s.prot_hi, s.host = cpu.write_protect(lo, probe.top)
+        cpu.on_native_write_protected(self.clock.function("bc_hook_stack_prot"), self.address)
 
     # the Python edges ------------------------------------------------------------------------
     def drain(self) -> None:

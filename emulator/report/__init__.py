@@ -1,14 +1,22 @@
-"""Report model and renderers (text, JSON, table/CSV, SVG histogram)."""
-from .build import build_report
-from .jsondoc import SCHEMA, render_json, report_doc
-from .model import (FINDING_KINDS, AllocCall, AllocStats, Finding, HeapStats, InterruptStats,
-                    Report, StackStats)
-from .names import object_namer
-from .svg import render_histogram_svg, write_histogram_svg
-from .table import render_csv, render_table
-from .text import render_finding, render_text
+"""Report model and renderers (text, JSON, table/CSV, SVG histogram), each imported when used."""
+from importlib import import_module
 
-__all__ = ["FINDING_KINDS", "SCHEMA", "AllocCall", "AllocStats", "Finding", "HeapStats",
-           "InterruptStats", "Report", "StackStats", "build_report", "object_namer", "render_csv",
-           "render_finding", "render_histogram_svg", "render_json", "render_table",
-           "render_text", "report_doc", "write_histogram_svg"]
+# name -> the module of this package defining it: a run that renders nothing (or only text)
+# does not pay for compiling and importing the other renderers (README "Speed": start-up)
+_WHERE = {"build_report": "build", "SCHEMA": "jsondoc", "render_json": "jsondoc",
+          "report_doc": "jsondoc", "object_namer": "names",
+          "render_histogram_svg": "svg", "write_histogram_svg": "svg",
+          "render_csv": "table", "render_table": "table",
+          "render_finding": "text", "render_text": "text",
+          **{name: "model" for name in ("FINDING_KINDS", "AllocCall", "AllocStats", "Finding",
+                                        "HeapStats", "InterruptStats", "Report", "StackStats")}}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(import_module(f".{module}", __name__), name)
+    return value

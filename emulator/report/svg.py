@@ -4,10 +4,16 @@ from __future__ import annotations
 import math
 from pathlib import Path
 from typing import Iterable
-from xml.sax.saxutils import escape
 
 from ..errors import BadInput
 from .model import AllocCall
+
+
+def escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as XML entities (xml.sax.saxutils.escape, which would import
+    urllib.request and http.client into every run)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
 
 WIDTH, PANEL_HEIGHT, MARGIN, PLOT_HEIGHT = 640, 215, 56, 110
 PLOT_TOP = 48                       # from a panel's top to its plot area (title, mark labels)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from capstone import CS_OP_IMM, CS_OP_MEM, CS_OP_REG
+from capstone.arm import ARM_SFT_LSL
 
 from ...engine.accesspc import Access
 
@@ -30,16 +31,21 @@ def _kind(mnemonic: str):
 
 
 def _single(insn, name):
-    mem = next((op.mem for op in insn.operands if op.type == CS_OP_MEM), None)
-    if mem is None:
+    op = next((op for op in insn.operands if op.type == CS_OP_MEM), None)
+    if op is None:
         return None
-    base = name(mem.base)
-    if base == "pc" or mem.lshift:
-        return None
-    index = name(mem.index) if mem.index else None
+    mem, base = op.mem, name(op.mem.base)
     rest = insn.mnemonic.split(".")[0][3:]
     width = {"b": 1, "h": 2, "d": 8}.get(rest[1:2] if rest[:1] == "s" else rest[:1], 4)
-    return Access(insn.address, base, index, 0 if _post_indexed(insn) else mem.disp, width)
+    if base == "pc":            # literal: Align(PC, 4) + imm, PC = the instruction + 4 (A7.7.43)
+        return None if mem.index else Access(insn.address, None, None,
+                                             ((insn.address + 4) & ~3) + mem.disp, width)
+    shift = op.shift.value if mem.index and op.shift.type == ARM_SFT_LSL else 0
+    if mem.index and op.shift.type not in (0, ARM_SFT_LSL):
+        return None
+    index = name(mem.index) if mem.index else None
+    return Access(insn.address, base, index, 0 if _post_indexed(insn) else mem.disp, width,
+                  shift=shift)
 
 
 def _post_indexed(insn) -> bool:

@@ -5,7 +5,8 @@
  * It is the C twin of emulator/engine/clock.py:PyClock.on_block and must stay step-for-step identical
  * to it (tests/test_clock.py runs every firmware image through both and compares the reports).
  * Block costs are computed in Python (emulator/engine/cyclemodel.py) the first time a block runs and
- * cached here in an open-addressing table keyed by (address, size).
+ * cached here in an open-addressing table keyed by (address, size), with a direct-mapped copy of
+ * the recently run ones in front of it.
  *
  * Two probe hooks share the state (emulator/probes/native.py owns their Python side):
  *  - bc_hook_probe, a UC_HOOK_CODE callback on the first and return instructions of watched
@@ -17,7 +18,8 @@
  *    that Python hooks it before the call can get there (a call ends at its return address);
  *  - bc_hook_stack_write, a UC_HOOK_MEM_WRITE callback on a watched stack and its guard region,
  *    keeps the stack's deepest interrupt-time write and calls Python only for writes below the
- *    stack's base or far below SP (overflow candidates, large frames).
+ *    stack's base or far below SP (overflow candidates, large frames); bc_hook_stack_prot does
+ *    the same from a UC_HOOK_MEM_WRITE_PROT callback on the window's write-protected pages.
  *
  * dbg_hook_code, a UC_HOOK_CODE callback on every instruction while a debugger or a late trace
  * is attached (emulator/debug/stops.py owns its Python side), calls Python only before an
@@ -81,6 +83,14 @@ struct bc_state {
     /* return addresses the call probes watch (nativeprobes.py): open addressing, 0 = free */
     uint32_t *rets;
     uint32_t ret_mask, lr_id;
+    /* the stack watch by write protection (bc_hook_stack_prot): the pages [prot_lo, prot_hi)
+     * are mapped without write permission from host memory at `host`; their stores are made
+     * here, straight into that memory (uc_mem_write would rebuild the engine's memory map
+     * twice a store to lift and restore the protection) */
+    uint8_t *host;
+    uint32_t prot_lo, prot_hi, watch_lo, watch_hi, big_endian, pad4;
+    /* a direct-mapped copy of recently run entries in front of the table (see cached()) */
+    struct bc_entry *cache;
 };
 
 static uint32_t slot_of(uint32_t addr, uint32_t size, uint32_t mask)
@@ -127,14 +137,40 @@ static int grow(struct bc_state *s)
     return 0;
 }
 
+/* The block cost cache: CACHE_SLOTS copies of entries, slot = bits 1.. of the address.  A
+ * block that ran recently is found with one load and compare, without hashing and probing
+ * (perf: lookup was a third of the block hook's cost on a compute run). */
+enum { CACHE_SLOTS = 4096 };
+
+static inline struct bc_entry *cache_slot(const struct bc_state *s, uint32_t addr)
+{
+    return &s->cache[(addr >> 1) & (CACHE_SLOTS - 1)];
+}
+
+static inline struct bc_entry *cached(struct bc_state *s, uint32_t addr, uint32_t size)
+{
+    struct bc_entry *c = cache_slot(s, addr);
+    if (c->used && c->addr == addr && c->size == size)
+        return c;
+    struct bc_entry *e = lookup(s, addr, size);
+    if (e)
+        *c = *e;
+    return e;
+}
+
 /* Insert or replace the cost of block (addr, size); 0 on success, -1 out of memory. */
 int bc_insert(struct bc_state *s, uint32_t addr, uint32_t size, uint32_t total, uint32_t count,
               uint32_t penalty, uint32_t fallthrough, uint32_t flags)
 {
+    if (!s->cache && !(s->cache = calloc(CACHE_SLOTS, sizeof *s->cache)))
+        return -1;
     if ((!s->table || (s->used + 1) * 2 > s->mask + 1) && grow(s) != 0)
         return -1;
     struct bc_entry e = {addr, size, total, count, penalty, fallthrough, flags, 1};
     s->used += (uint32_t)place(s->table, s->mask, &e);
+    struct bc_entry *c = cache_slot(s, addr);
+    if (c->addr == addr && c->size == size)
+        *c = e;                                 /* a replaced cost: the copy follows it */
     return 0;
 }
 
@@ -142,7 +178,8 @@ int bc_insert(struct bc_state *s, uint32_t addr, uint32_t size, uint32_t total, 
 void bc_clear(struct bc_state *s)
 {
     free(s->table);
-    s->table = NULL;
+    free(s->cache);
+    s->table = s->cache = NULL;
     s->mask = s->used = 0;
 }
 
@@ -184,8 +221,8 @@ void bc_hook_block(void *uc, uint64_t address, uint32_t size, struct bc_state *s
     }
     if (addr == s->until)
         return;
-    struct bc_entry *e = lookup(s, addr, size);
-    if (!e && (s->miss(addr, size) != 0 || !(e = lookup(s, addr, size)))) {
+    struct bc_entry *e = s->cache ? cached(s, addr, size) : NULL;
+    if (!e && (s->miss(addr, size) != 0 || !(e = cached(s, addr, size)))) {
         stop(s, STOP_ERROR);
         return;
     }
@@ -298,6 +335,28 @@ void bc_hook_stack_write(void *uc, int type, uint64_t address, int size, int64_t
     }
     if (s->stack_slow(addr, (uint32_t)size, (uint32_t)value) != 0)
         stop(s, STOP_ERROR);
+}
+
+/* UC_HOOK_MEM_WRITE_PROT callback: the same watch without a memory hook, which would send
+ * every store of the program through the engine's slow path (tools/hookcost.py).  The watched
+ * window's pages [prot_lo, prot_hi) are mapped read-only, so only their stores fault into
+ * here: the store is noted as bc_hook_stack_write notes it (before it lands, as a memory
+ * hook sees it), then made in the pages' host memory, and execution goes on.  A store elsewhere is
+ * a real protection fault: false leaves it to the next hook (cpu.py reports it). */
+int bc_hook_stack_prot(void *uc, int type, uint64_t address, int size, int64_t value,
+                       struct bc_state *s)
+{
+    uint32_t addr = (uint32_t)address;
+    if (addr < s->prot_lo || size <= 0 || size > 8 || (uint64_t)addr + (uint32_t)size > s->prot_hi)
+        return 0;
+    if (addr >= s->watch_lo && addr < s->watch_hi)    /* the hook's range [lo, top) */
+        bc_hook_stack_write(uc, type, address, size, value, s);
+    uint8_t *at = s->host + (addr - s->prot_lo);
+    for (int i = 0; i < size; i++) {
+        int shift = 8 * (s->big_endian ? size - 1 - i : i);
+        at[i] = (uint8_t)((uint64_t)value >> shift);
+    }
+    return 1;
 }
 
 /* Debug stops: see the file comment.  Mirrored by emulator/debug/stops.py:_DbgState. */
