@@ -12,17 +12,24 @@ from ..report.text import render_finding
 SCHEMA = "fwsandbox-explore/1"
 
 
+IDENTITY_DETAILS = ("interrupted_function", "interrupted_call_site")
+
+
 def finding_key(finding) -> tuple:
-    """A finding's identity across branches: no cycle, count, pc or message."""
-    return (finding.kind, finding.function or "", finding.location, finding.context.handler or "")
+    """A finding's identity across branches: no cycle, count, pc or message; what it
+    interrupted (the window) is part of it."""
+    details = dict(finding.details)
+    return (finding.kind, finding.function or "", finding.location,
+            finding.context.handler or "", *(str(details.get(k, "")) for k in IDENTITY_DETAILS))
 
 
 @dataclass(frozen=True)
 class Distinct:
     finding: object                  # the Finding of the first point producing it
     point: object                    # that point (windows.Point)
-    points: tuple[int, ...]          # indexes of every point producing it
-    in_window: int                   # points explored in that point's window
+    points: tuple[int, ...]          # indexes of the points of that point's window producing it
+    in_window: int                   # points explored in that window
+    elsewhere: int                   # points of other windows producing it
 
 
 def distinct_findings(exploration) -> tuple[Distinct, ...]:
@@ -41,8 +48,13 @@ def distinct_findings(exploration) -> tuple[Distinct, ...]:
     per_window: dict[str, int] = {}
     for point in exploration.points:
         per_window[point.window] = per_window.get(point.window, 0) + 1
-    return tuple(Distinct(f, p, tuple(hits[k]), per_window[p.window])
-                 for k, (f, p) in first.items())
+    window = {p.index: p.window for p in exploration.points}
+    out = []
+    for key, (finding, point) in first.items():
+        mine = tuple(i for i in hits[key] if window[i] == point.window)
+        out.append(Distinct(finding, point, mine, per_window[point.window],
+                            len(hits[key]) - len(mine)))
+    return tuple(out)
 
 
 def schedule_text(exploration, point) -> str:
@@ -96,7 +108,8 @@ def render_explore_text(exploration) -> str:
         text += render_finding(item.finding)
         text += (f"  schedule: {schedule_text(exploration, item.point)}\n"
                  f"  produced by {len(item.points)} of {item.in_window} explored points of "
-                 f"{item.point.window}\n"
+                 f"{item.point.window}"
+                 + (f", and {item.elsewhere} of other windows" if item.elsewhere else "") + "\n"
                  f"  replay: {replay_command(exploration, item.point)}\n")
     return text
 
@@ -115,6 +128,7 @@ def render_explore_json(exploration) -> str:
                                        "cycle": item.point.cycle, "window": item.point.window,
                                        "boundary": item.point.boundary},
                              points=len(item.points), points_in_window=item.in_window,
+                             points_elsewhere=item.elsewhere,
                              replay=replay_command(exploration, item.point))
                         for item in distinct_findings(exploration)],
            "errors": [{"branch": r.index, "error": r.error} for r in exploration.results

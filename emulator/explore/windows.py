@@ -166,7 +166,7 @@ class Recorder:
         occ.last_cycle = cycle
         position = len(occ.path) - 1
         where = (occ.label, tuple(occ.path))
-        if where in self.seen:
+        if position == 0 or where in self.seen:   # before its first instruction: not yet inside
             return
         self.seen.add(where)
         self.coverage.boundaries += 1
