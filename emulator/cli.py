@@ -187,12 +187,13 @@ def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, pro
 @click.option("--via", type=click.Choice(["fork", "rerun"]), default="fork", show_default=True,
               help="Branch from a fork of the recording run, or rerun each from reset.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--timing", is_flag=True, help="Print the wall time and branches per second to stderr.")
 @click.option("--max-cycles", type=click.IntRange(1), default=DEFAULT_MAX_CYCLES, show_default=True)
 @click.option("--timeout", type=click.FloatRange(0.01), default=600.0, show_default=True,
               help="Wall-clock limit of the recording run, branches included, in seconds.")
 @_limit_options()[0]
 @_limit_options()[1]
-def explore(image, fmt, **options) -> None:
+def explore(image, fmt, timing, **options) -> None:
     """Deliver each interrupt at every instruction boundary of the allocator calls (and
     --window regions) of a run of IMAGE; report what the plain run does not show.
 
@@ -202,8 +203,10 @@ def explore(image, fmt, **options) -> None:
     from .explore.summary import explore_exit_code, render_explore_json, render_explore_text
     found = _guard(lambda: run_explore(image, Options(**options)))
     click.echo((render_explore_json if fmt == "json" else render_explore_text)(found), nl=False)
-    click.echo(f"explore: {len(found.results)} branches in {found.seconds:.2f} s ({found.via})",
-               err=True)
+    if timing:
+        rate = len(found.results) / found.seconds if found.seconds else 0.0
+        click.echo(f"explore: {len(found.results)} branches in {found.seconds:.2f} s, "
+                   f"{rate:.0f} branches/s ({found.via}, --jobs {options['jobs']})", err=True)
     sys.exit(explore_exit_code(found))
 
 

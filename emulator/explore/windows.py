@@ -144,7 +144,8 @@ class Recorder:
         top = self.open[-1] if self.open else None
         if top is not None and top.depth == depth:
             self._boundary(top, pc)
-        self.stops.halt = bool(self.open)
+        if self.branch is None:                  # (a forked branch set its own stops)
+            self.stops.halt = bool(self.open)
 
     def _occurrence(self, spec: WindowSpec, sp: int, depth: int) -> Occurrence:
         m = self.machine
@@ -183,3 +184,5 @@ class Recorder:
                               cycle, position)
                 self.points.append(point)
                 self.on_point(point, occ)
+                if self.branch is not None:
+                    return                       # this process is now that point's branch
