@@ -141,3 +141,23 @@ def test_explore_bad_input_is_one_line_and_exit_2(args, message):
 def test_a_window_option_adds_a_function_of_the_users():
     ex = explore(WINDOW["arm"], Options(windows=("systick_stop",)))
     assert any(label.startswith("systick_stop from main+") for label in ex.coverage.windows)
+
+
+def test_check_explores_images_whose_manifest_entry_says_so(tmp_path):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(f'[[image]]\npath = "{ROOT / WINDOW["arm"]}"\nname = "explored"\n'
+                        f'explore = true\n[[image]]\npath = "{ROOT / WINDOW["arm"]}"\n'
+                        'name = "plain"\n')
+    sarif = tmp_path / "out.sarif"
+    done = fwsandbox("check", str(manifest), "--sarif", str(sarif), "-j", "1")
+    assert done.returncode == 1, done.stdout
+    assert "FAIL  explored" in done.stdout and "PASS  plain" in done.stdout
+    assert "allocator-reentry" in sarif.read_text()
+
+
+def test_a_bad_explore_key_names_the_manifest_and_the_key(tmp_path):
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(f'[[image]]\npath = "{ROOT / WINDOW["arm"]}"\nexplore = "yes"\n')
+    done = fwsandbox("check", str(manifest))
+    assert done.returncode == 2
+    assert "key 'image[0].explore': expected true or false" in done.stderr

@@ -121,19 +121,22 @@ def render_explore_json(exploration) -> str:
                          "cycles": exploration.plain.result.cycles,
                          "findings": [finding_doc(f) for f in exploration.plain.results.findings]},
            "coverage": coverage_doc(exploration),
-           "findings": [dict(finding_doc(item.finding),
-                             schedule={"irq": item.point.number,
-                                       "name": exploration.irq_names[item.point.number],
-                                       "at": item.point.location, "pc": item.point.pc,
-                                       "cycle": item.point.cycle, "window": item.point.window,
-                                       "boundary": item.point.boundary},
-                             points=len(item.points), points_in_window=item.in_window,
-                             points_elsewhere=item.elsewhere,
-                             replay=replay_command(exploration, item.point))
-                        for item in distinct_findings(exploration)],
+           "findings": explored_finding_docs(exploration),
            "errors": [{"branch": r.index, "error": r.error} for r in exploration.results
                       if r.error]}
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+
+
+def explored_finding_docs(exploration) -> list[dict]:
+    """The distinct findings as report findings (jsondoc.finding_doc) with their schedule."""
+    return [dict(finding_doc(item.finding),
+                 schedule={"irq": item.point.number, "name": exploration.irq_names[item.point.number],
+                           "at": item.point.location, "pc": item.point.pc,
+                           "cycle": item.point.cycle, "window": item.point.window,
+                           "boundary": item.point.boundary},
+                 points=len(item.points), points_in_window=item.in_window,
+                 points_elsewhere=item.elsewhere, replay=replay_command(exploration, item.point))
+            for item in distinct_findings(exploration)]
 
 
 def explore_exit_code(exploration) -> int:
