@@ -10,7 +10,9 @@ For each workload, in one process, interleaved run by run (medians of --runs):
                 ISR-context bookkeeping (model cost of the instruction, read IPSR / MSR).
 (a) and (b) must agree on cycles, instructions and console output (same deliveries), else the
 benchmark fails.  Also printed: bare Unicorn (no hooks at all, so no interrupts) on the compute
-workload, start-up time of `fwsandbox run` on a small image, and peak RSS of the largest run.
+workload, start-up time of `fwsandbox run` on a small image, and peak RSS of the largest run,
+and `fwsandbox explore` on the ARM demo's windows: branches per second forked from the
+recording run (--jobs 1 and 2) and rerun from reset (the first --explore-points points).
 
     python tools/bench.py [--runs 5] [--workload NAME ...]      (make bench)
 """
@@ -181,6 +183,22 @@ def peak_rss_mb(image: Path) -> float:
 
 
 # output --------------------------------------------------------------------------------------
+def explore_rates(points: int) -> list[tuple[str, float, int]]:
+    """(how, branches per second, branches) of exploring firmware/arm/demo.elf's first
+    ``points`` points; the three must give the same report."""
+    from emulator.explore import Options, explore
+    from emulator.explore.summary import render_explore_json
+    rows, docs = [], set()
+    for via, jobs in (("fork", 1), ("fork", 2), ("rerun", 1)):
+        found = explore(str(ROOT / "firmware" / "arm" / "demo.elf"),
+                        Options(max_points=points, jobs=jobs, via=via))
+        docs.add(render_explore_json(found))
+        rows.append((f"{via} --jobs {jobs}", len(found.results) / found.seconds, len(found.results)))
+    if len(docs) != 1:
+        raise SystemExit("explore: forked and rerun branches gave different reports")
+    return rows
+
+
 def table(rows: list[dict]) -> str:
     head = (f"{'workload':<10} {'instr':>10} {'(a) limit':>10} {'(b) fwsandbox':>14} "
             f"{'(c) naive':>10} {'b/a':>6} {'b/c':>6}")
@@ -197,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="runs per workload (median), default 5")
     ap.add_argument("--workload", action="append", help="only these workloads")
+    ap.add_argument("--explore-points", type=int, default=300,
+                    help="points of the explore row (0: no explore row), default 300")
     args = ap.parse_args(argv)
     if clock.active_kind() != "native":
         print(f"warning: {clock.describe()}", file=sys.stderr)
@@ -214,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up of `fwsandbox run firmware/arm/demo.elf`: {startup(args.runs):.3f} s")
     biggest = max(rows, key=lambda r: r["instructions"])["work"]
     print(f"peak RSS of `fwsandbox run {biggest.image.relative_to(ROOT)}`: {peak_rss_mb(biggest.image):.0f} MB")
+    for how, rate, count in explore_rates(args.explore_points) if args.explore_points else ():
+        print(f"explore firmware/arm/demo.elf, {how}: {rate:.0f} branches/s ({count} branches, "
+              "the recording run included)")
     return 0
 
 
