@@ -10,6 +10,7 @@ sends its findings back through a pipe.  Rerunning from reset is what ``fwsandbo
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 from dataclasses import replace
@@ -18,6 +19,7 @@ from typing import NamedTuple
 from ..debug.stops import CodeStops
 from .inject import Injection, Injector, cut_block_at
 from .irqs import depth_of
+from .shared import SharedWrites
 from .windows import Occurrence, Point
 
 BRANCH_CYCLES = 2_000_000          # a branch that never gets back to its window's end stops here
@@ -32,11 +34,14 @@ class BranchResult(NamedTuple):
 
 
 class WindowEnd:
-    """Where a branch stops: its window's end (Occurrence.ends_at), unless ``to_end``."""
+    """Where a branch stops: its window's end (Occurrence.ends_at), unless ``to_end``; in a
+    ``--window`` window it also watches for lost updates (shared.SharedWrites)."""
 
-    def __init__(self, machine, stops: CodeStops, occ: Occurrence, to_end: bool):
+    def __init__(self, machine, stops: CodeStops, occ: Occurrence, to_end: bool, irq: str):
         self.machine, self.stops, self.occ = machine, stops, occ
         self.active = not to_end
+        self.shared = (SharedWrites(machine, occ.spec.name, occ.depth, irq) if occ.spec.user
+                       else None)
         for addr in list(stops.breaks):
             stops.remove_break(addr)
         stops.halt = False
@@ -63,9 +68,12 @@ def deliver_here(machine, irqs, number: int, pc: int) -> None:
     machine.after_state_change()
 
 
-def branch_result(index: int, analysis) -> BranchResult:
-    result = analysis.result
-    return BranchResult(index, result.reason, result.cycles, tuple(analysis.results.findings))
+def branch_result(index: int, machine, result, end: WindowEnd | None) -> BranchResult:
+    """A branch's end and its detectors' findings (no report is built for a branch)."""
+    found = tuple(machine.detectors.results().findings)
+    if end is not None and end.shared is not None:
+        found += tuple(end.shared.found)
+    return BranchResult(index, result.reason, result.cycles, found)
 
 
 class ForkBranches:
@@ -79,11 +87,14 @@ class ForkBranches:
         self.results: dict[int, BranchResult] = {}
         self.child: Point | None = None
         self.recorder = None
+        self.costs = None                  # costs.SharedCosts of the recording machine
 
     def on_point(self, point: Point, occ: Occurrence) -> None:
         read, write = os.pipe()
-        pid = os.fork()
+        gc.freeze()                 # the collector then leaves the parent's objects (and the
+        pid = os.fork()             # pages they live on) alone in the child: fewer COW copies
         if pid == 0:
+            gc.disable()
             os.close(read)
             self._become(point, occ, write)
             return
@@ -95,17 +106,21 @@ class ForkBranches:
     def _become(self, point: Point, occ: Occurrence, fd: int) -> None:
         """In the child: deliver the interrupt at this boundary and run on to the window end."""
         self.child, self.fd, self.running = point, fd, []
+        if self.costs is not None:
+            self.costs.take_fresh()            # only what this branch costs goes back
         rec = self.recorder
         m = rec.machine
-        rec.branch = WindowEnd(m, rec.stops, occ, self.to_end)
+        rec.branch = WindowEnd(m, rec.stops, occ, self.to_end, rec.irqs.name(point.number))
         deliver_here(m, rec.irqs, point.number, point.pc)
 
-    def finish_child(self, analysis=None, error: str = "") -> None:
+    def finish_child(self, machine=None, run=None, error: str = "") -> None:
         """In the child, once its run has ended: send the result and leave (never returns)."""
         try:
-            result = (branch_result(self.child.index, analysis) if analysis is not None
+            result = (branch_result(self.child.index, machine, run, self.recorder.branch)
+                      if machine is not None
                       else BranchResult(self.child.index, "error", 0, (), error))
-            data = pickle.dumps(result)
+            costs = self.costs.take_fresh() if self.costs is not None else {}
+            data = pickle.dumps((result, costs))
             view = memoryview(data)
             while view:
                 view = view[os.write(self.fd, view):]
@@ -126,7 +141,9 @@ class ForkBranches:
         os.close(fd)
         _, status = os.waitpid(pid, 0)
         if chunks:
-            self.results[index] = pickle.loads(b"".join(chunks))
+            self.results[index], costs = pickle.loads(b"".join(chunks))
+            if self.costs is not None:
+                self.costs.learn(costs)
         else:
             self.results[index] = BranchResult(index, "error", 0, (),
                                                f"the branch process ended with status {status}")
@@ -152,9 +169,14 @@ class RerunBranches:
             self.results[point.index] = self._one(point, occ)
 
     def _one(self, point: Point, occ: Occurrence) -> BranchResult:
+        made = []
+
         def attach(machine, rules):
             def injected(pc: int) -> None:
-                injector.after = WindowEnd(machine, injector.stops, occ, self.to_end)
+                injector.after = WindowEnd(machine, injector.stops, occ, self.to_end,
+                                           injector.irqs.name(point.number))
             injector = Injector(machine, [Injection(point.number, point.cycle)], injected)
-        machine, rules = self.load(attach)
-        return branch_result(point.index, self.run(machine, rules))
+            made.append(injector)
+        machine, _ = self.load(attach)
+        result = self.run(machine)
+        return branch_result(point.index, machine, result, made[0].after)

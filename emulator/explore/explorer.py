@@ -2,13 +2,13 @@
 point with the interrupt delivered there (windows.py, branches.py); merged by summary.py."""
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
 from ..machine.machine import DEFAULT_MAX_CYCLES
 from ..machine.runlimits import parse_duration
 from .branches import BranchResult, ForkBranches, RerunBranches
+from .costs import share_costs
 from .irqs import interrupts_of
 from .windows import Coverage, Point, Recorder, window_specs
 
@@ -55,12 +55,11 @@ def explore(image: str, options: Options) -> Exploration:
         return prepare(image, options.board, options.rules, stream=True,
                        before_probes=before_probes)
 
-    def run(machine, rules):
+    def run(machine):
         cycles = (parse_duration(options.run_for, machine.board.clock_hz)
                   if options.run_for else None)
-        result = machine.run(options.max_cycles, options.timeout, run_for=cycles,
-                             idle_ok=options.idle_ok)
-        return finish_analysis(machine, result, rules, image)
+        return machine.run(options.max_cycles, options.timeout, run_for=cycles,
+                           idle_ok=options.idle_ok)
 
     branches = (ForkBranches(options.jobs, options.to_end) if options.via == "fork"
                 else RerunBranches(load, run, options.to_end))
@@ -69,15 +68,18 @@ def explore(image: str, options: Options) -> Exploration:
         irqs = interrupts_of(machine)
         for number in options.irqs:
             irqs.check(number, "--irq")
+        if options.via == "fork":
+            branches.costs = share_costs(machine)
         branches.recorder = Recorder(machine, irqs, window_specs(machine, rules, options.windows),
                                      options.irqs, options.stride, options.max_points,
                                      branches.on_point)
     machine, rules = load(attach)
     recorder, irqs = branches.recorder, branches.recorder.irqs
     if options.via == "fork":
-        plain = _run_forking(branches, lambda: run(machine, rules))
+        result = _run_forking(branches, machine, lambda: run(machine))
     else:
-        plain = run(machine, rules)
+        result = run(machine)
+    plain = finish_analysis(machine, result, rules, image)
     branches.finish()
     results = tuple(branches.results[p.index] for p in recorder.points)
     names = {n: irqs.name(n) for n in sorted({p.number for p in recorder.points} | set(options.irqs))}
@@ -85,16 +87,15 @@ def explore(image: str, options: Options) -> Exploration:
                        recorder.coverage, names, options, options.via, time.monotonic() - started)
 
 
-def _run_forking(branches: ForkBranches, run):
+def _run_forking(branches: ForkBranches, machine, run):
     """The recording run; in a forked branch (``branches.child`` set) the same call ends the
     branch's run instead: its result goes to the parent and the child exits here."""
-    parent = os.getpid()
     try:
-        analysis = run()
+        result = run()
     except BaseException as exc:
-        if branches.child is not None and os.getpid() != parent:
+        if branches.child is not None:
             branches.finish_child(error=f"{type(exc).__name__}: {exc}")
         raise
     if branches.child is not None:
-        branches.finish_child(analysis)
-    return analysis
+        branches.finish_child(machine, result)
+    return result

@@ -27,11 +27,13 @@ from .irqs import depth_of
 
 
 class WindowSpec(NamedTuple):
-    """A function (``end`` None) or an address range [entry, end)."""
+    """A function (``end`` None) or an address range [entry, end); ``user``: a ``--window``
+    one (its branches also watch for lost updates, shared.py)."""
 
     name: str
     entry: int
     end: int | None = None
+    user: bool = False
 
 
 @dataclass
@@ -101,11 +103,11 @@ def _parse_window(machine, text: str) -> WindowSpec:
             raise BadInput(f"--window {text!r}: expected SYMBOL or LO-HI addresses") from None
         if end <= start:
             raise BadInput(f"--window {text!r}: the range is empty")
-        return WindowSpec(f"0x{start:x}-0x{end:x}", start, end)
+        return WindowSpec(f"0x{start:x}-0x{end:x}", start, end, True)
     addr = machine.image.symbols.get(text)
     if addr is None:
         raise BadInput(f"--window: {machine.image.path} has no symbol '{text}'")
-    return WindowSpec(text, addr & ~1)
+    return WindowSpec(text, addr & ~1, None, True)
 
 
 class Recorder:
@@ -118,7 +120,7 @@ class Recorder:
         self.machine, self.irqs, self.numbers = machine, irqs, numbers
         self.stride, self.max_points, self.on_point = stride, max_points, on_point
         self.entries = {}
-        for spec in specs:
+        for spec in sorted(specs, key=lambda s: not s.user):    # a --window one wins
             self.entries.setdefault(spec.entry, spec)
         self.open: list[Occurrence] = []
         self.seen: set = set()
