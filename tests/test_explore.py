@@ -161,3 +161,18 @@ def test_a_bad_explore_key_names_the_manifest_and_the_key(tmp_path):
     done = fwsandbox("check", str(manifest))
     assert done.returncode == 2
     assert "key 'image[0].explore': expected true or false" in done.stderr
+
+
+def test_stride_and_max_points_thin_the_points_and_say_how_many_they_skipped():
+    every = explore(WINDOW["arm"], Options())
+    halved = explore(WINDOW["arm"], Options(stride=2))
+    capped = explore(WINDOW["arm"], Options(max_points=3))
+    assert 0 < len(halved.points) < len(every.points) and halved.coverage.skipped > 0
+    assert all(p.boundary % 2 == 0 for p in halved.points)
+    assert len(capped.points) == 3
+    assert capped.coverage.skipped == len(every.points) - 3
+
+
+def test_to_end_runs_each_branch_to_the_end_of_the_run():
+    ex = explore(WINDOW["arm"], Options(to_end=True, max_points=4))
+    assert [r.reason for r in ex.results] == ["exit"] * 4
