@@ -176,3 +176,14 @@ def test_stride_and_max_points_thin_the_points_and_say_how_many_they_skipped():
 def test_to_end_runs_each_branch_to_the_end_of_the_run():
     ex = explore(WINDOW["arm"], Options(to_end=True, max_points=4))
     assert [r.reason for r in ex.results] == ["exit"] * 4
+
+
+def test_the_pure_python_clock_explores_the_same_points_with_the_same_report():
+    import os
+    native = fwsandbox("explore", WINDOW["ppc"], "--format", "json")
+    env = dict(os.environ, FWSANDBOX_CLOCK="python")
+    python = subprocess.run([sys.executable, "-m", "emulator", "explore", WINDOW["ppc"],
+                             "--format", "json"], cwd=ROOT, text=True, capture_output=True,
+                            timeout=300, env=env)
+    assert python.returncode == native.returncode == 1
+    assert python.stdout == native.stdout
