@@ -183,17 +183,25 @@ def peak_rss_mb(image: Path) -> float:
 
 
 # output --------------------------------------------------------------------------------------
-def explore_rates(points: int) -> list[tuple[str, float, int]]:
-    """(how, branches per second, branches) of exploring firmware/arm/demo.elf's first
-    ``points`` points; the three must give the same report."""
+def explore_rates(points: int) -> list[tuple[str, float, int, float]]:
+    """(how, branches per wall second, branches, CPU ms per branch, children included) of
+    exploring firmware/arm/demo.elf's first ``points`` points; all must give the same report."""
+    import resource
     from emulator.explore import Options, explore
     from emulator.explore.summary import render_explore_json
+
+    def cpu() -> float:
+        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                     resource.getrusage(resource.RUSAGE_CHILDREN)))
     rows, docs = [], set()
     for via, jobs in (("fork", 1), ("fork", 2), ("rerun", 1)):
+        before = cpu()
         found = explore(str(ROOT / "firmware" / "arm" / "demo.elf"),
                         Options(max_points=points, jobs=jobs, via=via))
+        used = cpu() - before
         docs.add(render_explore_json(found))
-        rows.append((f"{via} --jobs {jobs}", len(found.results) / found.seconds, len(found.results)))
+        count = len(found.results)
+        rows.append((f"{via} --jobs {jobs}", count / found.seconds, count, 1000 * used / max(count, 1)))
     if len(docs) != 1:
         raise SystemExit("explore: forked and rerun branches gave different reports")
     return rows
@@ -234,9 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"start-up of `fwsandbox run firmware/arm/demo.elf`: {startup(args.runs):.3f} s")
     biggest = max(rows, key=lambda r: r["instructions"])["work"]
     print(f"peak RSS of `fwsandbox run {biggest.image.relative_to(ROOT)}`: {peak_rss_mb(biggest.image):.0f} MB")
-    for how, rate, count in explore_rates(args.explore_points) if args.explore_points else ():
-        print(f"explore firmware/arm/demo.elf, {how}: {rate:.0f} branches/s ({count} branches, "
-              "the recording run included)")
+    for how, rate, count, cpu_ms in explore_rates(args.explore_points) if args.explore_points else ():
+        print(f"explore firmware/arm/demo.elf, {how}: {rate:.0f} branches/s, {cpu_ms:.1f} ms CPU "
+              f"a branch ({count} branches, the recording run included)")
     return 0
 
 
