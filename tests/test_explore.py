@@ -187,3 +187,15 @@ def test_the_pure_python_clock_explores_the_same_points_with_the_same_report():
                             timeout=300, env=env)
     assert python.returncode == native.returncode == 1
     assert python.stdout == native.stdout
+
+
+def test_an_address_range_window_is_explored_from_its_first_address_until_control_leaves_it():
+    from emulator.machine.machine import Machine
+    symbols = Machine.load(WINDOW["arm"]).image.symbols
+    lo, hi = symbols.get("pool_alloc_nomask") & ~1, symbols.get("pool_free_nomask") & ~1
+    ex = explore(WINDOW["arm"], Options(windows=(f"{lo:#x}-{hi:#x}",)))
+    label = f"{lo:#x}-{hi:#x}"
+    mine = [p for p in ex.points if p.window == label]
+    assert mine and all(lo <= p.pc < hi for p in mine)
+    assert any(d.point.window == label and d.finding.kind == "allocator-reentry"
+               for d in distinct_findings(ex))
