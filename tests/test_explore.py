@@ -199,3 +199,11 @@ def test_an_address_range_window_is_explored_from_its_first_address_until_contro
     assert mine and all(lo <= p.pc < hi for p in mine)
     assert any(d.point.window == label and d.finding.kind == "allocator-reentry"
                for d in distinct_findings(ex))
+
+
+def test_windows_only_in_the_one_handler_are_covered_but_not_injected_into():
+    """isr_heap allocates only in its SysTick handler: SysTick cannot preempt itself, so every
+    boundary is counted as not takeable, and the summary still names the interrupt."""
+    ex = explore("firmware/arm/isr_heap.elf", Options())
+    assert ex.points == () and ex.coverage.masked == ex.coverage.boundaries > 0
+    assert ex.irq_names == {15: "irq 15"}

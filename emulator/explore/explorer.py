@@ -82,7 +82,7 @@ def explore(image: str, options: Options) -> Exploration:
     plain = finish_analysis(machine, result, rules, image)
     branches.finish()
     results = tuple(branches.results[p.index] for p in recorder.points)
-    names = {n: irqs.name(n) for n in sorted({p.number for p in recorder.points} | set(options.irqs))}
+    names = {n: irqs.name(n) for n in sorted(recorder.coverage.candidates | set(options.irqs))}
     return Exploration(image, machine.board.name, plain, tuple(recorder.points), results,
                        recorder.coverage, names, options, options.via, time.monotonic() - started)
 

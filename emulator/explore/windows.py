@@ -82,6 +82,7 @@ class Coverage:
     boundaries: int = 0                              # distinct boundaries seen
     masked: int = 0                                  # (boundary, interrupt) not takeable
     skipped: int = 0                                 # points past --max-points or --stride
+    candidates: set = field(default_factory=set)     # interrupts considered in some window
 
 
 def window_specs(machine, rules, extra: tuple[str, ...]) -> list[WindowSpec]:
@@ -156,6 +157,7 @@ class Recorder:
         site = m.describe(m.core.call_site(ret)) if spec.end is None else ""
         numbers = self.numbers or self.irqs.candidates()
         self.coverage.occurrences += 1
+        self.coverage.candidates.update(numbers)
         return Occurrence(spec, site, ret, sp, depth, numbers)
 
     def _close(self, occ: Occurrence) -> None:
