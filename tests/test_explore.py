@@ -207,3 +207,19 @@ def test_windows_only_in_the_one_handler_are_covered_but_not_injected_into():
     ex = explore("firmware/arm/isr_heap.elf", Options())
     assert ex.points == () and ex.coverage.masked == ex.coverage.boundaries > 0
     assert ex.irq_names == {15: "irq 15"}
+
+
+def test_the_book_e_lost_update_is_found_at_the_boundaries_between_load_and_store():
+    """firmware/ppc/shared_count.s: count_event is lis / lwz (+0x4) / addi (+0x8) / stw (+0xc)."""
+    image = "firmware/ppc/shared_count.elf"
+    assert fwsandbox("run", image).returncode == 0
+    ex = explore(image, Options(windows=("count_event",)))
+    found = distinct_findings(ex)
+    assert [d.finding.kind for d in found] == ["shared-write"]
+    item = found[0]
+    assert item.finding.location == "count_event+0xc"
+    assert dict(item.finding.details)["object"] == "events"
+    assert [p.location for p in ex.points if p.index in item.points] == [
+        "count_event+0x8", "count_event+0xc"]
+    replay = fwsandbox("run", image, "--inject-irq", f"59@{item.point.cycle}")
+    assert replay.returncode == 1 and "shared_count: an update was lost" in replay.stdout
