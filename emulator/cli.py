@@ -87,9 +87,12 @@ def _profile_options(func):
               help="Stop in gdb (SIGTRAP) when a detector fires (implies --gdb).")
 @click.option("--break-on-fault", is_flag=True,
               help="Stop in gdb (SIGTRAP) at a fault, before its handler (implies --gdb).")
+@click.option("--inject-irq", "inject", multiple=True, metavar="N@CYCLE",
+              help="Pend interrupt N at model cycle CYCLE, taken at the next instruction boundary "
+                   "that lets it in (Cortex-M exception number, Book E INTC source; repeatable).")
 def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profile, no_profiles,
         fmt, trace, trace_limit, trace_from, trace_window, gdb, gdb_wait, break_on_finding,
-        break_on_fault) -> None:
+        break_on_fault, inject) -> None:
     """Run IMAGE: stream its console output, then print the summary and findings.
 
     Exit code 0: the firmware exited 0 (or ran for --run-for, or idled with --idle-ok) and
@@ -98,8 +101,11 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
     """
     from .machine.runlimits import parse_duration
     from .session import prepare, finish_analysis
+    from .explore.inject import injector_for
+    injections = _guard(lambda: injector_for(inject))
     machine, bound = _guard(lambda: prepare(image, board, rules, base, profiles=profile,
-                                            auto=not no_profiles, stream=True))
+                                            auto=not no_profiles, stream=True,
+                                            before_probes=injections.attach))
     cycles = _guard(lambda: parse_duration(run_for, machine.board.clock_hz)) if run_for else None
     if fmt == "text":
         machine.console_sink = _stream
@@ -125,7 +131,8 @@ def run(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, profil
     else:
         _finish_console(result.output)
         click.echo(run_text(machine, result, analysis.results.interrupts,
-                            analysis.results.unreturned, analysis.report.watch))
+                            analysis.results.unreturned, analysis.report.watch)
+                   + injections.text(result))
         if analysis.results.findings:
             from .report.text import render_text
             click.echo(render_text(analysis.report))
@@ -164,6 +171,45 @@ def report(image, board, base, rules, max_cycles, timeout, run_for, idle_ok, pro
         from .report.html import write_html
         _guard(lambda: write_html(html, analysis.report))
     sys.exit(exit_code(analysis.result, analysis.results.findings))
+
+
+@main.command()
+@click.argument("image", type=click.Path(dir_okay=False))
+@click.option("--board", help="Built-in board name or board TOML file (default: from the image).")
+@click.option("--rules", "rules", type=click.Path(dir_okay=False), help="Your rules TOML, merged over the profiles.")
+@click.option("--irq", "irqs", type=click.IntRange(0), multiple=True, metavar="N",
+              help="Deliver only these interrupts (default: every one enabled with a handler).")
+@click.option("--window", "windows", multiple=True, metavar="SYMBOL|LO-HI",
+              help="Also explore calls of SYMBOL, or the address range LO-HI entered at LO.")
+@click.option("--stride", type=click.IntRange(1), default=1, show_default=True,
+              help="Explore every K-th boundary of a window.")
+@click.option("--max-points", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--to-end", is_flag=True, help="Run each branch to the end of the run, not of its window.")
+@click.option("--via", type=click.Choice(["fork", "rerun"]), default="fork", show_default=True,
+              help="Branch from a fork of the recording run, or rerun each from reset.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--timing", is_flag=True, help="Print the wall time and branches per second to stderr.")
+@click.option("--max-cycles", type=click.IntRange(1), default=DEFAULT_MAX_CYCLES, show_default=True)
+@click.option("--timeout", type=click.FloatRange(0.01), default=600.0, show_default=True,
+              help="Wall-clock limit of the recording run, branches included, in seconds.")
+@_limit_options()[0]
+@_limit_options()[1]
+def explore(image, fmt, timing, **options) -> None:
+    """Deliver each interrupt at every instruction boundary of the allocator calls (and
+    --window regions) of a run of IMAGE; report what the plain run does not show.
+
+    Exit code 0: no findings; 1: findings (the plain run's too); 2: bad input.
+    """
+    from .explore import Options, explore as run_explore
+    from .explore.summary import explore_exit_code, render_explore_json, render_explore_text
+    found = _guard(lambda: run_explore(image, Options(**options)))
+    click.echo((render_explore_json if fmt == "json" else render_explore_text)(found), nl=False)
+    if timing:
+        rate = len(found.results) / found.seconds if found.seconds else 0.0
+        click.echo(f"explore: {len(found.results)} branches in {found.seconds:.2f} s, "
+                   f"{rate:.0f} branches/s ({found.via}, --jobs {options['jobs']})", err=True)
+    sys.exit(explore_exit_code(found))
 
 
 @main.command("rules")

@@ -35,7 +35,7 @@ def watch_for(machine: Machine, rules_path=None, profiles: tuple[str, ...] = (),
 def prepare(image: str | Path, board=None, rules_path=None, base: int | None = None,
             symbols=None, profiles: tuple[str, ...] = (), auto: bool = True,
             stream: bool = False, masks: bool | None = None,
-            timeline: bool = False) -> tuple[Machine, Rules]:
+            timeline: bool = False, before_probes=None) -> tuple[Machine, Rules]:
     """Load the machine and its effective rules (``watch_for``) and attach the probes they ask
     for; ``machine.watch`` keeps what is watched, for the report.  With ``stream`` the
     detectors take the events as they happen and none are kept (``finish_analysis`` reads
@@ -43,10 +43,14 @@ def prepare(image: str | Path, board=None, rules_path=None, base: int | None = N
     ``masks``: watch the interrupt masks (probes/masks.py: a Python call per masking
     instruction run, 1.6-2x on allocation-heavy firmware); None: only when the rules have a
     masked_cycles or latency_cycles budget.  ``timeline``: keep the interrupt events the HTML
-    report draws (up to detectors/timeline.CAP)."""
+    report draws (up to detectors/timeline.CAP).  ``before_probes(machine, rules)`` runs
+    before any probe is attached: engine hooks it adds run before theirs at an instruction
+    (--inject-irq cuts a block ahead of a probe, emulator/explore/inject.py)."""
     machine = Machine.load(image, board, base, symbols=symbols)
     watch = watch_for(machine, rules_path, profiles, auto)
     rules = watch.rules
+    if before_probes is not None:
+        before_probes(machine, rules)
     if watch.stack.watched:
         stack_probe(machine, rules.isr_stack.name, rules.isr_stack.base, rules.isr_stack.top)
     if rules.watched:

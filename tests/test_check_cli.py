@@ -138,7 +138,7 @@ def test_a_bad_manifest_key_is_one_line_naming_file_and_key(tmp_path):
     result = check(manifest)
     assert result.exit_code == 2
     assert result.stderr == f"fwsandbox: error: {manifest}: key 'image[0].baord': unknown key " \
-                            "(expected one of board, idle_ok, name, path, rules, run_for)\n"
+                            "(expected one of board, explore, idle_ok, name, path, rules, run_for)\n"
 
 
 def test_an_existing_file_that_is_not_a_baseline_is_never_overwritten(tmp_path):

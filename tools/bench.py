@@ -11,8 +11,10 @@ For each workload, interleaved run by run (medians of --runs), CPU seconds:
                 a whole process, start-up included (images that need no interrupt only).
   qemu          `qemu-system-arm -M mps2-an386 -semihosting -kernel IMAGE`, whole process.
 (a) and (b) must agree on cycles, instructions and console output (same deliveries), else the
-benchmark fails.  Also printed: the start-up of `fwsandbox run` on a small image and the peak
-RSS of the largest run.
+benchmark fails.  Also printed: the start-up of `fwsandbox run` on a small image, the peak
+RSS of the largest run, and `fwsandbox explore` on the ARM demo's windows: branches per second
+forked from the recording run (--jobs 1 and 2) and rerun from reset (the first --explore-points
+points).
 
     python tools/bench.py [--runs 5] [--workload NAME ...]      (make bench)
 """
@@ -189,6 +191,30 @@ def _secs(value: float | None) -> str:
     return f"{value:7.2f}" if value is not None else f"{'-':>7}"
 
 
+def explore_rates(points: int) -> list[tuple[str, float, int, float]]:
+    """(how, branches per wall second, branches, CPU ms per branch, children included) of
+    exploring firmware/arm/demo.elf's first ``points`` points; all must give the same report."""
+    import resource
+    from emulator.explore import Options, explore
+    from emulator.explore.summary import render_explore_json
+
+    def cpu() -> float:
+        return sum(r.ru_utime + r.ru_stime for r in (resource.getrusage(resource.RUSAGE_SELF),
+                                                     resource.getrusage(resource.RUSAGE_CHILDREN)))
+    rows, docs = [], set()
+    for via, jobs in (("fork", 1), ("fork", 2), ("rerun", 1)):
+        before = cpu()
+        found = explore(str(ROOT / "firmware" / "arm" / "demo.elf"),
+                        Options(max_points=points, jobs=jobs, via=via))
+        used = cpu() - before
+        docs.add(render_explore_json(found))
+        count = len(found.results)
+        rows.append((f"{via} --jobs {jobs}", count / found.seconds, count, 1000 * used / max(count, 1)))
+    if len(docs) != 1:
+        raise SystemExit("explore: forked and rerun branches gave different reports")
+    return rows
+
+
 def table(rows: list[dict]) -> str:
     head = (f"{'workload':<10} {'instr':>11} {'(a) limit':>10} {'(b) fwsbx':>10} {'run s':>7} "
             f"{'bare s':>7} {'qemu s':>7} {'b/a':>6} {'bare/run':>8} {'qemu/run':>8}")
@@ -206,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="runs per workload (median), default 5")
     ap.add_argument("--workload", action="append", help="only these workloads")
+    ap.add_argument("--explore-points", type=int, default=300,
+                    help="points of the explore row (0: no explore row), default 300")
     args = ap.parse_args(argv)
     if clock.active_kind() != "native":
         print(f"warning: {clock.describe()}", file=sys.stderr)
@@ -223,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
           f"CPU (bytecode cache writes {bytecode})")
     biggest = max(rows, key=lambda r: r["instructions"])["work"]
     print(f"peak RSS of `fwsandbox run {biggest.image.relative_to(ROOT)}`: {peak_rss_mb(biggest.image):.0f} MB")
+    for how, rate, count, cpu_ms in explore_rates(args.explore_points) if args.explore_points else ():
+        print(f"explore firmware/arm/demo.elf, {how}: {rate:.0f} branches/s, {cpu_ms:.1f} ms CPU "
+              f"a branch ({count} branches, the recording run included)")
     return 0
 
 

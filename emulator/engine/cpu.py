@@ -138,7 +138,9 @@ class UnicornCpu:
             raise EngineError(f"engine: cannot map 0x{base:x}+0x{size:x}: outside the 32-bit "
                               "address space")
         if host is None and "w" in perms:        # host memory, so write_protect need not remap
-            buffer = mmap.mmap(-1, size)         # anonymous: zero pages, touched when used
+            # anonymous zero pages, touched when used; private, so a fork()ed process (explore's
+            # branches) gets its own copy-on-write memory (mmap's default is MAP_SHARED)
+            buffer = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
             self._buffers.append(buffer)
             host = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
         try:

@@ -39,6 +39,8 @@ def run_target(job: dict) -> dict:
     from ..report import report_doc
     from ..session import analyse
     try:
+        if job.get("explore"):
+            return _explored(job)
         analysis = analyse(job["image"], job["board"], job["rules"], job["max_cycles"],
                            job["timeout"], run_for=job["run_for"], idle_ok=job["idle_ok"])
     except FwError as exc:
@@ -47,6 +49,21 @@ def run_target(job: dict) -> dict:
         return {"id": job["id"], "error": internal_error(exc)}
     return {"id": job["id"], "report": report_doc(analysis.report),
             "exit_message": analysis.result.message or ""}
+
+
+def _explored(job: dict) -> dict:
+    """A target with ``explore = true``: the plain run's report, the exploration's findings
+    added to its findings (each with its schedule and replay command) and its coverage."""
+    from ..explore import Options, explore
+    from ..explore.summary import coverage_doc, explored_finding_docs
+    from ..report import report_doc
+    found = explore(job["image"], Options(board=job["board"], rules=job["rules"],
+                                          max_cycles=job["max_cycles"], timeout=job["timeout"],
+                                          run_for=job["run_for"], idle_ok=job["idle_ok"]))
+    doc = report_doc(found.plain.report)
+    doc["findings"] = doc["findings"] + explored_finding_docs(found)
+    doc["explore"] = coverage_doc(found)
+    return {"id": job["id"], "report": doc, "exit_message": found.plain.result.message or ""}
 
 
 def run_targets(targets: list[Target], *, jobs: int, max_cycles: int, timeout: float,

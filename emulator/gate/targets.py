@@ -9,6 +9,8 @@ a bad value is a ``BadInput`` naming the manifest and the key)::
     run_for = "2s"                  # optional: firmware that never exits passes after this much
                                     # model time (or cycles: 5000000, "5M"), like --run-for
     idle_ok = true                  # optional: a core idle for good ends the run well (--idle-ok)
+    explore = true                  # optional: also run `fwsandbox explore` on it; the races it
+                                    # finds are findings of the image (SARIF, JUnit, the gate)
 
     [[image]]
     path = "build/app.elf"          # relative to this file; may be a glob ("build/*.elf")
@@ -39,8 +41,8 @@ from ..load.inputfile import read_text
 from ..machine.runlimits import parse_duration
 from ..load.tomlkeys import parse_toml
 
-_ENTRY_KEYS = {"path", "board", "rules", "name", "run_for", "idle_ok"}
-_DEFAULT_KEYS = {"board", "rules", "run_for", "idle_ok"}
+_ENTRY_KEYS = {"path", "board", "rules", "name", "run_for", "idle_ok", "explore"}
+_DEFAULT_KEYS = {"board", "rules", "run_for", "idle_ok", "explore"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Target:
     rules: str | None = None
     run_for: str | int | None = None    # a duration for runlimits.parse_duration
     idle_ok: bool = False
+    explore: bool = False               # also explore interrupt timings (emulator/explore)
 
 
 def collect_targets(args: list[str], board: str | None = None, rules: str | None = None,
@@ -126,6 +129,7 @@ class _Manifest:
         board = self.board(defaults, "defaults.board", board)
         rules = self.rules(defaults, "defaults.rules", rules)
         self.limits = self.run_limits(defaults, "defaults", limits)
+        self.explore = self.flag(defaults, "explore", "defaults.explore", False)
         entries = data.get("image", [])
         if not isinstance(entries, list) or not entries:
             self.fail("image", "expected one or more [[image]] tables")
@@ -173,14 +177,21 @@ class _Manifest:
         board = self.board(entry, f"{key}.board", board)
         rules = self.rules(entry, f"{key}.rules", rules)
         limits = self.run_limits(entry, key, self.limits)
+        explore = self.flag(entry, "explore", f"{key}.explore", self.explore)
         if glob.has_magic(path):
             if name is not None:
                 self.fail(f"{key}.name", "cannot name a glob of images")
-            return [Target(rel, str(self.base / rel), board, rules, *limits)
+            return [Target(rel, str(self.base / rel), board, rules, *limits, explore)
                     for rel in self.glob(path, key)]
         self.file(path, f"{key}.path")
         return [Target(name or PurePath(os.path.normpath(path)).as_posix(),
-                       str(self.base / path), board, rules, *limits)]
+                       str(self.base / path), board, rules, *limits, explore)]
+
+    def flag(self, table: dict, name: str, key: str, fallback: bool) -> bool:
+        value = table.get(name, fallback)
+        if not isinstance(value, bool):
+            self.fail(key, "expected true or false")
+        return value
 
     def run_limits(self, table: dict, key: str, fallback: tuple) -> tuple:
         """(run_for, idle_ok) of a table, each falling back to ``fallback``'s."""
