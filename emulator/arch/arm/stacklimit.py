@@ -1,8 +1,8 @@
 """ARMv8-M stack limits (MSPLIM, PSPLIM): the fault Unicorn raises, and what is not modelled.
 
-ARMv8-M ARM (DDI0553) B3.? "Stack limit checks": an instruction that would move the stack
-pointer in use below its limit register takes UsageFault STKOF (UFSR bit 4, CFSR bit 20) and
-leaves SP as it was.  Unicorn 2.1.4's Cortex-M33 checks that itself and raises engine
+ARMv8-M's stack limit checks (Cortex-M33 TRM, Arm 100230, C.6 "Stack limit checking"): an
+instruction that would move the stack pointer in use below its limit register takes UsageFault
+STKOF (UFSR bit 4, CFSR bit 20) and leaves SP as it was.  Unicorn 2.1.4's Cortex-M33 checks that itself and raises engine
 interrupt 19 (QEMU's EXCP_STKOF, measured) before the instruction runs.  Silicon also checks
 the frame exception entry pushes; the sandbox pushes frames itself (exceptions.py) and cannot
 read MSPLIM/PSPLIM through Unicorn 2.1.4's register API, so it does not: the first MSR that
