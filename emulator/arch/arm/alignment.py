@@ -19,6 +19,7 @@ from __future__ import annotations
 import ctypes
 from typing import NamedTuple
 
+from ..segments import executable_segments, function_starts
 from .thumbscan import AL, sweep
 from .traps import condition_passed
 
@@ -104,12 +105,8 @@ def image_sites(image, board, cs) -> tuple[list[Site], list[Site]]:
     IT block is checked at its IT instruction (Unicorn 2.1.4 ignores a stop requested inside
     one, measured), so only if nothing the block runs before it changes its base register or
     the flags (decoded with ``cs``, a Capstone Thumb disassembler with detail)."""
-    starts = frozenset(s.addr for s in image.symbols.by_name.values() if s.kind == "func")
-    checked, unchecked = [], []
-    for seg in image.segments:
-        region = board.region_of(seg.addr)
-        if region is None or "x" not in region.perms:
-            continue
+    starts, checked, unchecked = function_starts(image), [], []
+    for seg in executable_segments(image, board):
         for site in scan(seg.data, seg.addr, starts):
             stable = not site.between or _stable(cs, seg, site)
             (checked if stable else unchecked).append(site)
@@ -189,7 +186,7 @@ class Alignment:
         """Before the site at ``addr`` runs (or its IT instruction): True, the engine stopped
         and ``pending`` set, when it would access unaligned memory and its condition passes."""
         site = self.sites[addr]
-        base = self.cpu.reg(_reg_name(site.rn))
+        base = self.base_of(site)
         if not base & site.mask or (self.pending and self.pending[0].addr < addr):
             return False
         if site.cond != AL and not condition_passed(site.cond + 1, self.cpu.reg("xpsr") >> 28):
@@ -201,6 +198,9 @@ class Alignment:
     def take_pending(self) -> tuple[Site, int] | None:
         pending, self.pending = self.pending, None
         return pending
+
+    def base_of(self, site: Site) -> int:
+        return self.cpu.reg(_reg_name(site.rn))
 
     def site_at(self, pc: int) -> Site | None:
         """The site at ``pc``: a scanned one, or the instruction there decoded now (code the

@@ -220,9 +220,8 @@ class CortexMCore:
         """Unicorn's own data abort: its alignment check of LDREX/STREX (A3.2.1) when the
         instruction at ``pc`` has an unaligned base, else an abort it does not explain."""
         site = self.alignment.site_at(pc)
-        base = self.cpu.reg(f"r{site.rn}") if site is not None and site.rn < 13 else 0
-        if site is not None and base & site.mask:
-            self._unaligned(site, base)
+        if site is not None and self.alignment.base_of(site) & site.mask:
+            self._unaligned(site, self.alignment.base_of(site))
         else:
             self.host.fault("data-abort", pc, "data abort raised by the engine (no unmapped "
                             "address and no unaligned base register found)")

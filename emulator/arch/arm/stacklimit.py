@@ -11,6 +11,7 @@ scan finds, on ARMv8-M cores only).
 """
 from __future__ import annotations
 
+from ..segments import executable_segments, function_starts
 from .thumbscan import sweep
 
 UFSR_STKOF = 1 << 20               # CFSR bit 20
@@ -35,11 +36,8 @@ class StackLimits:
         self._noted: set[str] = set()
 
     def install(self, image, board) -> None:
-        starts = frozenset(s.addr for s in image.symbols.by_name.values() if s.kind == "func")
-        for seg in image.segments:
-            region = board.region_of(seg.addr)
-            if region is None or "x" not in region.perms:
-                continue
+        starts = function_starts(image)
+        for seg in executable_segments(image, board):
             for addr, rn, name in limit_writes(seg.data, seg.addr, starts):
                 self.cpu.on_code(lambda a, _, rn=rn, name=name: self._written(a, rn, name), addr, addr)
 

@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 from ...events import Context, Fault, InterruptEntered, InterruptExited
 from ..faultloop import Progress
+from ..segments import executable_segments
 from ...peripherals.intc import Intc
 from ...peripherals.pit import Pit
 from ...peripherals.simctl import SimControl
@@ -167,10 +168,7 @@ class BookECore:
                 self.cpu.on_code(lambda a, s, acc=access: self._timer_spr(a, *acc), addr, addr)
 
     def _code_words(self, image):
-        for seg in image.segments:
-            region = self.board.region_of(seg.addr)
-            if region is None or "x" not in region.perms:
-                continue
+        for seg in executable_segments(image, self.board):
             start = (-seg.addr) % 4
             for off in range(start, len(seg.data) - 3, 4):
                 yield seg.addr + off, struct.unpack_from(">I", seg.data, off)[0]
@@ -355,7 +353,7 @@ class BookECore:
         """Book E calls always return to code (an ISR's tail call returns through its rfi stub)."""
         return False
 
-    def notes(self) -> list[str]:
+    def notes(self) -> list[str]:            # nothing found at run time it cannot model
         return []
 
     def on_trap(self, pc: int) -> None:
